@@ -1,0 +1,1 @@
+"""A todo-list command-line tool."""

@@ -1,0 +1,65 @@
+"""The one small Protocol every agent driver implements, and what it is given.
+
+An agent gets a ``PhaseContext`` per phase: the spec, the sandbox to work in, the
+usage record to report into, the run log, and a deadline. It raises ``AgentError``
+when it fails, ``BudgetExceeded`` when a limit stops it, ``InfraError`` when
+something outside it (an API outage) does; the runner turns each into a status.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from ..logging import RunLog
+from ..metrics import Usage
+from ..sandbox import Sandbox
+from ..spec import BenchmarkConfig, WorkflowPhase
+
+
+class AgentError(Exception):
+    """The agent could not do the phase's work (counted against the agent)."""
+
+
+class BudgetExceeded(AgentError):
+    """A cost, token, turn or wall-time budget ran out; the agent stopped cleanly."""
+
+
+class InfraError(Exception):
+    """Something outside the agent failed (API outage, missing tool): not the agent's fault."""
+
+
+class PhaseTimeout(Exception):
+    """The phase's deadline passed before the agent finished."""
+
+
+@dataclass
+class PhaseContext:
+    config: BenchmarkConfig
+    phase: WorkflowPhase
+    phase_index: int
+    sandbox: Sandbox
+    usage: Usage
+    """This phase's record; totals over the run are summed from these."""
+    run_usage: Usage
+    """What the run consumed before this phase started (for run-wide budgets)."""
+    log: RunLog
+    deadline: float
+    """time.monotonic() value after which the phase has timed out."""
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def check_deadline(self) -> None:
+        if self.remaining() <= 0:
+            raise PhaseTimeout(f"phase {self.phase.phase_name!r} passed its deadline")
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """Does the work of one phase inside ``ctx.sandbox.workspace``."""
+
+    name: str
+
+    def run_phase(self, ctx: PhaseContext) -> None: ...

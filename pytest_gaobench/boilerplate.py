@@ -1,0 +1,104 @@
+"""Put a benchmark's starting project into the workspace: a local copy or a git clone.
+
+Every failure here is a ``BoilerplateError``: an infra problem, never counted as the
+agent's, with a message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .spec import BenchmarkConfig
+
+IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", ".gaobench")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^[^/]+@[^/]+:")
+
+
+class BoilerplateError(RuntimeError):
+    """The boilerplate could not be copied or cloned."""
+
+
+@dataclass(frozen=True)
+class BoilerplateInfo:
+    source: str
+    kind: str
+    """'local' or 'git'."""
+    commit: str | None = None
+    """The commit checked out, for git boilerplates: what the run really started from."""
+
+
+class BoilerplateManager:
+    def prepare(self, config: BenchmarkConfig, workspace: Path) -> BoilerplateInfo:
+        if config.boilerplate_dir is not None:
+            return self.copy_local(config.boilerplate_dir, workspace)
+        assert config.boilerplate_url is not None  # the spec guarantees one source
+        return self.clone(resolve_url(config.boilerplate_url, config.base_dir), workspace,
+                          config.boilerplate_ref)
+
+    def copy_local(self, source: Path, workspace: Path) -> BoilerplateInfo:
+        if not source.is_dir():
+            raise BoilerplateError(f"boilerplate folder {source} does not exist")
+        escaping = _links_leaving(source)
+        if escaping:
+            raise BoilerplateError(f"boilerplate {source} has a symlink pointing outside it: "
+                                   f"{escaping}")
+        try:
+            shutil.copytree(source, workspace, symlinks=True, ignore=IGNORED,
+                            dirs_exist_ok=True)
+        except (OSError, shutil.Error) as exc:
+            raise BoilerplateError(f"cannot copy boilerplate {source}: {exc}") from exc
+        return BoilerplateInfo(source=str(source), kind="local")
+
+    def clone(self, url: str, workspace: Path, ref: str | None) -> BoilerplateInfo:
+        git = _import_git()
+        try:
+            repo = git.Repo.clone_from(url, workspace)
+        except git.GitCommandError as exc:
+            raise BoilerplateError(f"git could not clone {url}: {_git_reason(exc)}") from exc
+        try:
+            if ref:
+                repo.git.checkout(ref)
+            commit = str(repo.head.commit.hexsha)
+        except git.GitCommandError as exc:
+            raise BoilerplateError(f"git could not check out ref {ref!r} of {url}: "
+                                   f"{_git_reason(exc)}") from exc
+        finally:
+            repo.close()  # GitPython keeps cat-file processes alive until closed
+        return BoilerplateInfo(source=url, kind="git", commit=commit)
+
+
+def _git_reason(exc: Exception) -> str:
+    stderr = str(getattr(exc, "stderr", "") or exc)
+    lines = [line.strip().removeprefix("stderr: ").strip("'") for line in stderr.splitlines()]
+    return "; ".join(line for line in lines if line) or type(exc).__name__
+
+
+def resolve_url(url: str, base_dir: Path) -> str:
+    """URLs stay as they are; a plain path (a shipped repo or bundle) is relative to the YAML."""
+    if _URL.match(url):
+        return url
+    return str((base_dir / url).resolve())
+
+
+def _import_git():  # type: ignore[no-untyped-def]
+    if shutil.which("git") is None:
+        raise BoilerplateError("git is not installed, and this benchmark clones its "
+                               "boilerplate: install git (e.g. `apt-get install git`)")
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+    import git
+
+    return git
+
+
+def _links_leaving(root: Path) -> Path | None:
+    top = root.resolve()
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder, name)
+            if path.is_symlink() and not path.resolve().is_relative_to(top):
+                return path
+    return None

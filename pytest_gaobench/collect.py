@@ -1,0 +1,104 @@
+"""Collection: each benchmark YAML file is a ``BenchmarkFile`` of ``BenchmarkItem``s.
+
+Items are real ``pytest.Function``s, so fixtures, markers, ``-k``, xdist and JUnit all
+work as for any test. A file that fails validation does not raise a collection error
+(pytest would stop the whole session); it becomes an item that fails with the
+validation message, and every other benchmark still runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .result import BenchmarkResult
+from .spec import NAME_PATTERN, BenchmarkConfig, SpecError, load_spec
+from .status import BenchmarkStatus
+
+
+class BenchmarkFailed(Exception):
+    """Raised by an item whose run ended FAILED or TIMEOUT; carries the result."""
+
+    def __init__(self, result: BenchmarkResult, result_path: Path | None) -> None:
+        super().__init__(result.reason or result.status.value)
+        self.result = result
+        self.result_path = result_path
+
+
+class BenchmarkFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        try:
+            spec = load_spec(self.path)
+        except SpecError as error:
+            yield BenchmarkItem.from_parent(self, name=_fallback_name(self.path),
+                                            callobj=run_invalid_benchmark, spec=None,
+                                            spec_error=error)
+            return
+        item = BenchmarkItem.from_parent(self, name=spec.name, callobj=run_benchmark,
+                                         spec=spec, spec_error=None)
+        for tag in spec.tags:
+            self.config.addinivalue_line("markers", f"{tag}: benchmark tag")
+            item.add_marker(tag)
+        yield item
+
+
+class BenchmarkItem(pytest.Function):
+    """One benchmark run. ``spec`` is None when the file did not validate."""
+
+    def __init__(self, *, spec: BenchmarkConfig | None, spec_error: SpecError | None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.spec_error = spec_error
+        self.gaobench_result: BenchmarkResult | None = None
+        self.add_marker("gaobench")
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        line = self.spec_error.line if self.spec_error else None
+        return self.path, (line - 1 if line else 0), f"benchmark: {self.name}"
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]
+        if isinstance(excinfo.value, BenchmarkFailed):
+            failure = excinfo.value
+            text = failure.result.summary()
+            if failure.result.status is BenchmarkStatus.TIMEOUT:
+                text = "TIMEOUT: " + text
+            if failure.result_path:
+                text += f"\n  result: {failure.result_path}"
+            return text
+        if isinstance(excinfo.value, SpecError):
+            return f"invalid benchmark file (failure_kind: config)\n{excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+
+def _fallback_name(path: Path) -> str:
+    """The benchmark's own name if the broken file still says it, else the file name."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = None
+    name = data.get("name") if isinstance(data, dict) else None
+    if isinstance(name, str) and re.match(NAME_PATTERN, name):
+        return name
+    return re.sub(r"[^A-Za-z0-9_-]", "_", path.stem.removeprefix("bench_"))
+
+
+# The item functions. Their parameters are the fixtures pytest provides.
+
+def run_benchmark(request: pytest.FixtureRequest, gaobench_session: Any, gaobench_agent: Any,
+                  gaobench_sandbox: Any, gaobench_boilerplate: Any, gaobench_metrics: Any) -> None:
+    item = request.node
+    assert isinstance(item, BenchmarkItem) and item.spec is not None
+    gaobench_session.run_item(item, sandbox=gaobench_sandbox, boilerplate=gaobench_boilerplate,
+                              metrics=gaobench_metrics, agent=gaobench_agent)
+
+
+def run_invalid_benchmark(request: pytest.FixtureRequest, gaobench_session: Any) -> None:
+    item = request.node
+    assert isinstance(item, BenchmarkItem) and item.spec_error is not None
+    gaobench_session.report_invalid(item)

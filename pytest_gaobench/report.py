@@ -1,0 +1,72 @@
+"""What people and CI see: JUnit properties per run and the terminal summary table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .result import BenchmarkResult
+
+JUNIT_ORDER = ("status", "run_id", "failure_kind", "duration_seconds")
+
+
+def junit_properties(result: BenchmarkResult) -> list[tuple[str, Any]]:
+    """status, run_id, failure_kind, timings and every measured metric; absent = not there."""
+    properties: list[tuple[str, Any]] = [("status", result.status.value),
+                                         ("run_id", result.run_id)]
+    if result.failure_kind is not None:
+        properties.append(("failure_kind", result.failure_kind.value))
+    properties.extend((name, value) for name, value in result.metrics.flat().items())
+    return properties
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    benchmark: str
+    status: str
+    seconds: float | None
+    tokens: int | None
+    cost_usd: float | None
+    coverage: float | None
+    reason: str
+
+    @classmethod
+    def from_properties(cls, nodeid: str, props: dict[str, Any]) -> SummaryRow:
+        tokens = [props.get(k) for k in ("tokens_input", "tokens_output", "tokens_cache_read",
+                                         "tokens_cache_write")]
+        known = [int(t) for t in tokens if t is not None]
+        return cls(
+            benchmark=nodeid.split("::")[-1],
+            status=str(props["status"]).upper(),
+            seconds=_float(props.get("duration_seconds")),
+            tokens=sum(known) if known else None,
+            cost_usd=_float(props.get("cost_usd")),
+            coverage=_float(props.get("coverage_percent")),
+            reason=str(props.get("failure_kind", "")),
+        )
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def render_summary(rows: list[SummaryRow]) -> list[str]:
+    header = ("benchmark", "status", "time", "tokens", "cost", "coverage", "failure")
+    table = [header] + [
+        (row.benchmark, row.status,
+         f"{row.seconds:.1f}s" if row.seconds is not None else "-",
+         f"{row.tokens:,}" if row.tokens is not None else "-",
+         f"${row.cost_usd:.4f}" if row.cost_usd is not None else "-",
+         f"{row.coverage:.1f}%" if row.coverage is not None else "-",
+         row.reason or "-")
+        for row in rows
+    ]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    lines.append(", ".join(f"{n} {status.lower()}" for status, n in sorted(counts.items())))
+    return lines

@@ -1,0 +1,98 @@
+"""GaobenchSession: the plugin's state for one pytest process, and the work of each item.
+
+``plugin.py`` only wires hooks and fixtures to this object. It holds nothing that is
+shared between items except read-only settings, so xdist workers each have their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .agents import AGENTS, Agent, build_agent
+from .boilerplate import BoilerplateManager
+from .collect import BenchmarkFailed, BenchmarkItem
+from .ignore import BenchmarkFolders
+from .metrics import MetricsCollector
+from .redaction import Redactor
+from .report import SummaryRow, junit_properties, render_summary
+from .result import BenchmarkResult
+from .runner import BenchmarkRunner, record_invalid_benchmark
+from .sandbox import Sandbox, SandboxManager
+from .settings import GaobenchSettings
+
+SESSION_KEY = pytest.StashKey["GaobenchSession"]()
+
+
+class GaobenchSession:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.settings = GaobenchSettings.from_config(config)
+        self.redactor = Redactor()
+        self.sandbox_manager = SandboxManager(self.settings.dir, keep=self.settings.keep)
+        self.rows: list[SummaryRow] = []
+        self.folders = BenchmarkFolders(config.rootpath, self.is_benchmark_file)
+        if self.settings.agent not in AGENTS:
+            raise pytest.UsageError(f"--gaobench-agent: unknown agent {self.settings.agent!r}; "
+                                    f"known agents: {', '.join(sorted(AGENTS))}")
+
+    @classmethod
+    def of(cls, config: pytest.Config) -> GaobenchSession:
+        return config.stash[SESSION_KEY]
+
+    def is_benchmark_file(self, path: Path) -> bool:
+        return any(path.match(pattern) for pattern in self.config.getini("gaobench_patterns"))
+
+    def make_agent(self) -> Agent:
+        return build_agent(self.settings.agent, model=self.settings.model)
+
+    def new_sandbox(self, item: BenchmarkItem) -> Sandbox:
+        assert item.spec is not None
+        return self.sandbox_manager.create(item.spec.name)
+
+    def finish_sandbox(self, item: BenchmarkItem, sandbox: Sandbox) -> None:
+        result = item.gaobench_result
+        self.sandbox_manager.cleanup(sandbox, succeeded=result is not None and result.passed)
+
+    def run_item(self, item: BenchmarkItem, *, sandbox: Sandbox, boilerplate: BoilerplateManager,
+                 metrics: MetricsCollector, agent: Agent) -> None:
+        assert item.spec is not None
+        runner = BenchmarkRunner(item.spec, self.sandbox_manager, boilerplate, metrics, agent,
+                                 sandbox=sandbox, redactor=self.redactor,
+                                 listeners=[lambda result: self._result_ready(item, result)])
+        result = runner.run()
+        if not result.passed:
+            raise BenchmarkFailed(result, sandbox.run_dir / "result.json")
+
+    def report_invalid(self, item: BenchmarkItem) -> None:
+        assert item.spec_error is not None
+        result = record_invalid_benchmark(item.path, item.spec_error, self.sandbox_manager,
+                                          item.name)
+        self._result_ready(item, result)
+        raise item.spec_error
+
+    def _result_ready(self, item: BenchmarkItem, result: BenchmarkResult) -> None:
+        item.gaobench_result = result
+        item.user_properties.extend(junit_properties(result))
+        item.ihook.gaobench_result_ready(result=result, item=item)
+
+    # -- hooks: this object is registered as a plugin; with xdist, the controller sees
+    # -- the workers' serialised reports here, so the summary covers every worker.
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        properties = dict(report.user_properties)
+        if "status" in properties:
+            self.rows.append(SummaryRow.from_properties(report.nodeid, properties))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        reporter = terminalreporter
+        if not self.rows:
+            return
+        reporter.write_sep("=", "gaobench summary")
+        for line in render_summary(self.rows):
+            reporter.write_line(line)
+        reporter.write_line(f"runs: {self.settings.dir / 'runs'}")

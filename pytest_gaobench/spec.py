@@ -1,0 +1,330 @@
+"""Benchmark YAML -> typed, validated spec (the GAO-Dev schema).
+
+Every problem is reported before anything starts, as ``file:line: field: message``,
+with the nearest known key suggested for typos, so a user can fix a file without
+reading the plugin's source.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+TAG_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Budget(_Strict):
+    """Limits that stop an API agent cleanly; exceeding one fails with failure_kind agent."""
+
+    max_cost_usd: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, gt=0)
+    max_turns: int | None = Field(default=None, gt=0)
+
+
+class WorkflowPhase(_Strict):
+    phase_name: str = Field(pattern=NAME_PATTERN)
+    agent: str = "developer"
+    """A role: selects the role prompt, not the driver."""
+    prompt: str = ""
+    timeout_seconds: float | None = Field(default=None, gt=0)
+    continue_on_failure: bool = False
+    expected_artifacts: list[str] = Field(default_factory=list)
+    """Globs, relative to the sandbox, that must match at least one file after the phase."""
+
+
+class CommandCriterion(_Strict):
+    name: str = Field(min_length=1)
+    run: str = Field(min_length=1)
+    timeout_seconds: float = Field(default=300, gt=0)
+
+
+class SuccessCriteria(_Strict):
+    tests_must_pass: bool = False
+    test_command: str | None = None
+    """Replaces ``python -m pytest`` for ``tests_must_pass``; exit code 0 = pass."""
+    test_timeout_seconds: float = Field(default=600, gt=0)
+    min_test_coverage: float | None = Field(default=None, ge=0, le=100)
+    """Percent of the project's (non-test) lines covered by its tests, measured at grading."""
+    max_errors: int | None = Field(default=None, ge=0)
+    max_manual_interventions: int | None = Field(default=None, ge=0)
+    required_features: list[str] = Field(default_factory=list)
+    """Globs, relative to the sandbox, that must each match at least one file."""
+    commands: list[CommandCriterion] = Field(default_factory=list)
+
+
+class BenchmarkConfig(_Strict):
+    """One benchmark file, validated. Paths in it are relative to the file's folder."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    version: str = "1.0"
+    tags: list[typing.Annotated[str, Field(pattern=TAG_PATTERN)]] = Field(default_factory=list)
+    project_name: str | None = None
+    boilerplate_path: str | None = None
+    boilerplate_url: str | None = None
+    boilerplate_ref: str | None = None
+    timeout_seconds: float = Field(default=1800, gt=0)
+    budget: Budget = Field(default_factory=Budget)
+    model: str | None = None
+    initial_prompt: str = ""
+    workflow_phases: list[WorkflowPhase] = Field(min_length=1)
+    success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
+    oracle: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _source_path: Path | None = PrivateAttr(default=None)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: object) -> object:
+        # `version: 1.0` is a float in YAML; users mean the text.
+        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> BenchmarkConfig:
+        """Load and validate a benchmark file; raises SpecError naming file, line and field."""
+        return load_spec(Path(path))
+
+    @property
+    def source_path(self) -> Path:
+        if self._source_path is None:
+            raise ValueError(f"benchmark {self.name!r} was not loaded from a file")
+        return self._source_path
+
+    @property
+    def base_dir(self) -> Path:
+        return self.source_path.parent
+
+    @property
+    def boilerplate_dir(self) -> Path | None:
+        return self.base_dir / self.boilerplate_path if self.boilerplate_path else None
+
+    @property
+    def oracle_dir(self) -> Path | None:
+        return self.base_dir / self.oracle if self.oracle else None
+
+    @property
+    def project(self) -> str:
+        return self.project_name or self.name
+
+    def phase_timeout(self, phase: WorkflowPhase) -> float:
+        return phase.timeout_seconds if phase.timeout_seconds is not None else self.timeout_seconds
+
+
+@dataclass(frozen=True)
+class SpecIssue:
+    file: Path
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class SpecError(ValueError):
+    """A benchmark file that cannot run; carries every issue found, each with file and line."""
+
+    def __init__(self, issues: list[SpecIssue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))
+
+    @property
+    def file(self) -> Path:
+        return self.issues[0].file
+
+    @property
+    def line(self) -> int | None:
+        return self.issues[0].line
+
+
+Loc = tuple[int | str, ...]
+
+
+def load_spec(path: Path) -> BenchmarkConfig:
+    model = BenchmarkConfig
+    def fail(message: str, line: int | None = None, field: str = "") -> SpecError:
+        return SpecError([SpecIssue(path, line, field, message)])
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror}") from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise fail(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
+    if data is None:
+        raise fail("the file is empty; a benchmark is a mapping with at least "
+                   "'name' and 'workflow_phases'")
+    if not isinstance(data, dict):
+        raise fail(f"a benchmark must be a mapping of keys, not a {type(data).__name__}",
+                   _line(root, ()))
+    issues = _duplicate_keys(path, root)
+    if not issues:
+        try:
+            config = model.model_validate(data)
+        except ValidationError as exc:
+            issues = [_issue_from_error(path, root, model, err) for err in exc.errors()]
+        else:
+            config._source_path = path.resolve()
+            issues = [SpecIssue(path, _line(root, loc), _dotted(loc), message)
+                      for loc, message in _semantic_issues(config)]
+    if issues:
+        raise SpecError(sorted(issues, key=lambda issue: issue.line or 0))
+    return config
+
+
+def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
+    """Rules that span fields or touch the file system, checked after the types are right."""
+    found: list[tuple[Loc, str]] = []
+    if bool(config.boilerplate_path) == bool(config.boilerplate_url):
+        which = "both are" if config.boilerplate_path else "neither is"
+        found.append(((), f"give exactly one of boilerplate_path or boilerplate_url ({which} set)"))
+    if config.boilerplate_ref and not config.boilerplate_url:
+        found.append((("boilerplate_ref",), "boilerplate_ref needs boilerplate_url"))
+    for key in ("boilerplate_path", "oracle"):
+        value = getattr(config, key)
+        if value:
+            problem = _folder_problem(config.base_dir, value)
+            if problem:
+                found.append(((key,), problem))
+    seen: dict[str, int] = {}
+    for index, phase in enumerate(config.workflow_phases):
+        if phase.phase_name in seen:
+            found.append((("workflow_phases", index, "phase_name"),
+                          f"duplicate phase name {phase.phase_name!r} "
+                          f"(also phase {seen[phase.phase_name] + 1})"))
+        seen.setdefault(phase.phase_name, index)
+        for n, pattern in enumerate(phase.expected_artifacts):
+            problem = _glob_problem(pattern)
+            if problem:
+                found.append((("workflow_phases", index, "expected_artifacts", n), problem))
+    for n, pattern in enumerate(config.success_criteria.required_features):
+        problem = _glob_problem(pattern)
+        if problem:
+            found.append((("success_criteria", "required_features", n), problem))
+    return found
+
+
+def _folder_problem(base: Path, relative: str) -> str | None:
+    target = (base / relative).resolve()
+    if not target.is_relative_to(base.resolve()):
+        return f"{relative!r} points outside the benchmark's folder {base}"
+    if not target.exists():
+        return f"{relative!r} does not exist (looked for {target})"
+    if not target.is_dir():
+        return f"{relative!r} is not a folder"
+    return None
+
+
+def _glob_problem(pattern: str) -> str | None:
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        return f"{pattern!r} must be a path inside the sandbox (no absolute paths, no '..')"
+    return None
+
+
+def _issue_from_error(path: Path, root: yaml.Node, model: type[BaseModel],
+                      err: Any) -> SpecIssue:
+    loc: Loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        known = list(_model_at(model, loc[:-1]).model_fields)
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
+        return SpecIssue(path, _line(root, loc, key_line=True), _dotted(loc[:-1]),
+                         f"unknown key {key!r}{hint}")
+    if err["type"] == "missing":
+        return SpecIssue(path, _line(root, loc[:-1]), _dotted(loc), "required key is missing")
+    return SpecIssue(path, _line(root, loc), _dotted(loc),
+                     f"{err['msg']} (got {err['input']!r})")
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel]:
+    """The model class that validates the mapping at ``loc`` (list indices skipped)."""
+    current = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        if field is None:
+            break
+        nested = _nested_model(field.annotation)
+        if nested is None:
+            break
+        current = nested
+    return current
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (list, typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _nested_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _line(node: yaml.Node | None, loc: Loc, key_line: bool = False) -> int | None:
+    """1-based line of the YAML node at ``loc``; the nearest existing parent otherwise."""
+    if node is None:
+        return None
+    for depth, part in enumerate(loc):
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    last = depth == len(loc) - 1
+                    child = key_node if (key_line and last) else value_node
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if 0 <= part < len(node.value):
+                child = node.value[part]
+        if child is None:
+            break
+        node = child
+    return int(node.start_mark.line) + 1
+
+
+def _duplicate_keys(path: Path, node: yaml.Node | None) -> list[SpecIssue]:
+    """PyYAML keeps the last of two equal keys silently; a benchmark should not."""
+    issues: list[SpecIssue] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            if key_node.value in seen:
+                issues.append(SpecIssue(path, key_node.start_mark.line + 1, str(key_node.value),
+                                        "duplicate key"))
+            seen.add(key_node.value)
+            issues.extend(_duplicate_keys(path, value_node))
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            issues.extend(_duplicate_keys(path, item))
+    return issues
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
