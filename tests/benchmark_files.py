@@ -1,0 +1,89 @@
+"""Benchmark projects written in tmp dirs for the plugin's own tests, and readers of results."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PASSING_TEST = """\
+from calc import add
+
+
+def test_add():
+    assert add(2, 3) == 5
+"""
+SOLUTION = "def add(a, b):\n    return a + b\n"
+
+
+@dataclass
+class BenchmarkWriter:
+    """Writes benchmark YAML files with a tiny boilerplate and oracle into ``root``."""
+
+    root: Path
+
+    def write(self, name: str = "calc", *, file_name: str | None = None,
+              oracle_files: dict[str, str] | None = None, oracle_script: str | None = None,
+              phases: list[dict[str, Any]] | None = None,
+              phase_oracles: dict[str, dict[str, str]] | None = None,
+              phase_scripts: dict[str, str] | None = None, **overrides: Any) -> Path:
+        """A benchmark that passes with the oracle unless the arguments say otherwise."""
+        folder = self.root
+        boilerplate = folder / "boilerplates" / name
+        boilerplate.mkdir(parents=True, exist_ok=True)
+        (boilerplate / "calc.py").write_text("def add(a, b):\n    raise NotImplementedError\n")
+        (boilerplate / "tests").mkdir(exist_ok=True)
+        (boilerplate / "tests" / "test_calc.py").write_text(PASSING_TEST)
+        oracle = folder / "oracles" / name
+        oracle.mkdir(parents=True, exist_ok=True)
+        if phase_oracles is not None:
+            for phase_name, files in phase_oracles.items():
+                for relative, text in files.items():
+                    target = oracle / phase_name / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(text)
+        else:
+            files = {"calc.py": SOLUTION} if oracle_files is None else oracle_files
+            for relative, text in files.items():
+                target = oracle / "files" / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+            if oracle_script is not None:
+                (oracle / "solve.sh").write_text(textwrap.dedent(oracle_script))
+        for phase_name, script in (phase_scripts or {}).items():
+            (oracle / f"{phase_name}.sh").write_text(textwrap.dedent(script))
+        spec: dict[str, Any] = {
+            "name": name,
+            "description": f"{name} test benchmark",
+            "boilerplate_path": f"boilerplates/{name}",
+            "timeout_seconds": 120,
+            "workflow_phases": phases or [{"phase_name": "implementation",
+                                           "prompt": "implement add"}],
+            "success_criteria": {"tests_must_pass": True},
+            "oracle": f"oracles/{name}",
+        }
+        spec.update(overrides)
+        path = folder / (file_name or f"bench_{name.replace('-', '_')}.yaml")
+        path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        return path
+
+    def write_raw(self, file_name: str, text: str) -> Path:
+        path = self.root / file_name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+
+def run_results(root: Path) -> list[dict[str, Any]]:
+    """Every result.json under ``root/.gaobench``, oldest first."""
+    paths = sorted((root / ".gaobench" / "runs").glob("*/result.json"))
+    return [json.loads(p.read_text()) for p in paths]
+
+
+def result_named(root: Path, name: str) -> dict[str, Any]:
+    matches = [r for r in run_results(root) if r["benchmark"]["name"] == name]
+    assert len(matches) == 1, f"expected one result for {name}, found {len(matches)}"
+    return matches[0]

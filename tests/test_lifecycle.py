@@ -1,0 +1,225 @@
+"""End to end: real pytest sessions over benchmark files, graded for real."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from benchmark_files import SOLUTION, BenchmarkWriter, result_named, run_results
+
+
+def status_history(root: Path, run_id: str) -> list[str]:
+    data = json.loads((root / ".gaobench" / "runs" / run_id / "status.json").read_text())
+    assert data["run_id"] == run_id
+    return [change["status"] for change in data["history"]]
+
+
+def test_passing_benchmark_completes_and_removes_its_sandbox(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc")
+    outcome = pytester.runpytest()
+    outcome.assert_outcomes(passed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["status"] == "completed"
+    assert result["failure_kind"] is None
+    assert result["schema_version"] == 1
+    assert [p["status"] for p in result["phases"]] == ["completed"]
+    assert result["criteria"][0]["name"] == "tests_must_pass"
+    assert "1 passed, 0 failed" in result["criteria"][0]["detail"]
+    assert result["metrics"]["quality"]["tests_passed"] == 1
+    assert status_history(pytester.path, result["run_id"]) == ["pending", "running", "completed"]
+    run_dir = pytester.path / ".gaobench" / "runs" / result["run_id"]
+    assert not (run_dir / "workspace").exists()
+    events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    assert events[0]["event"] == "run_started"
+    assert events[-1]["event"] == "run_finished" and events[-1]["status"] == "completed"
+    outcome.stdout.fnmatch_lines(["*gaobench summary*", "calc*COMPLETED*"])
+
+
+def test_unmet_criteria_fail_and_keep_the_sandbox(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc", oracle_files={"notes.txt": "did nothing useful\n"})
+    outcome = pytester.runpytest()
+    outcome.assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["status"] == "failed"
+    assert result["failure_kind"] == "criteria"
+    assert "tests_must_pass" in result["reason"]
+    workspace = Path(result["workspace"])
+    assert workspace.is_dir() and (workspace / "notes.txt").is_file()
+    outcome.stdout.fnmatch_lines(["*criterion tests_must_pass: FAIL*0 passed, 1 failed*",
+                                  f"*sandbox kept at {workspace}*"])
+    assert status_history(pytester.path, result["run_id"]) == ["pending", "running", "failed"]
+
+
+PHASES = [{"phase_name": "design", "prompt": "plan"},
+          {"phase_name": "build", "prompt": "build", "expected_artifacts": ["calc.py"]}]
+
+
+def test_phase_failure_stops_the_run_and_skips_later_phases(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc", phases=PHASES, phase_oracles={"build": {"calc.py": SOLUTION}},
+                phase_scripts={"design": "echo 'cannot design this' >&2\nexit 3\n"})
+    outcome = pytester.runpytest()
+    outcome.assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["failure_kind"] == "agent"
+    assert [(p["name"], p["status"]) for p in result["phases"]] == [
+        ("design", "failed"), ("build", "skipped")]
+    assert "exited with 3" in result["phases"][0]["error"]
+    assert "cannot design this" in result["phases"][0]["error"]
+    assert result["errors"][0]["stage"] == "phase:design"
+    assert result["criteria"] == []  # a stopped run is not graded
+
+
+def test_continue_on_failure_runs_the_next_phase(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    phases = [dict(PHASES[0], continue_on_failure=True), PHASES[1]]
+    bench.write("calc", phases=phases, phase_oracles={"build": {"calc.py": SOLUTION}},
+                phase_scripts={"design": "exit 3\n"})
+    pytester.runpytest().assert_outcomes(passed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["status"] == "completed"
+    assert [p["status"] for p in result["phases"]] == ["failed", "completed"]
+    assert "continue_on_failure" in result["warnings"][0]
+    assert result["metrics"]["workflow"] == {"phases_completed": 1, "phases_failed": 1,
+                                             "artifacts_produced": 1}
+
+
+def test_max_errors_counts_a_failed_phase_that_was_continued(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    phases = [dict(PHASES[0], continue_on_failure=True), PHASES[1]]
+    bench.write("calc", phases=phases, phase_oracles={"build": {"calc.py": SOLUTION}},
+                phase_scripts={"design": "exit 3\n"},
+                success_criteria={"tests_must_pass": True, "max_errors": 0})
+    pytester.runpytest().assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["failure_kind"] == "criteria"
+    assert "max_errors (1 error(s), at most 0 allowed)" in result["reason"]
+
+
+def test_missing_expected_artifact_fails_the_phase(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    phases = [{"phase_name": "build", "expected_artifacts": ["calc.py", "docs/*.md"]}]
+    bench.write("calc", phases=phases)
+    pytester.runpytest().assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["failure_kind"] == "agent"
+    assert result["phases"][0]["missing_artifacts"] == ["docs/*.md"]
+
+
+def test_phase_timeout_ends_as_timeout(pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc", oracle_script="sleep 60\n",
+                phases=[{"phase_name": "build", "timeout_seconds": 1}])
+    outcome = pytester.runpytest()
+    outcome.assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["status"] == "timeout"
+    assert result["phases"][0]["status"] == "timeout"
+    assert result["duration_seconds"] < 30  # the 60 s sleep was killed, not waited for
+    outcome.stdout.fnmatch_lines(["*TIMEOUT: calc*", "*phase 'build' timed out after 1.0s*"])
+    assert status_history(pytester.path, result["run_id"])[-1] == "timeout"
+
+
+def test_benchmark_timeout_caps_the_phase(pytester: pytest.Pytester,
+                                          bench: BenchmarkWriter) -> None:
+    bench.write("calc", oracle_script="sleep 60\n", timeout_seconds=1)
+    pytester.runpytest().assert_outcomes(failed=1)
+    assert result_named(pytester.path, "calc")["status"] == "timeout"
+
+
+def test_no_tests_or_all_skipped_is_not_a_pass(pytester: pytest.Pytester,
+                                               bench: BenchmarkWriter) -> None:
+    skipped = "import pytest\n\n\n@pytest.mark.skip\ndef test_later():\n    pass\n"
+    bench.write("skips", oracle_files={"calc.py": SOLUTION, "tests/test_calc.py": skipped})
+    bench.write("empty", oracle_files={"calc.py": SOLUTION, "tests/test_calc.py": "x = 1\n"})
+    pytester.runpytest().assert_outcomes(failed=2)
+    assert "all 1 tests were skipped" in result_named(pytester.path, "skips")["reason"]
+    assert "no tests were collected" in result_named(pytester.path, "empty")["reason"]
+
+
+def test_required_features_and_commands_are_checked(pytester: pytest.Pytester,
+                                                    bench: BenchmarkWriter) -> None:
+    bench.write("calc", success_criteria={
+        "required_features": ["calc.py", "docs/README.md"],
+        "commands": [{"name": "imports", "run": "python -c 'import calc'"},
+                     {"name": "lint", "run": "echo 'E501 line too long'; exit 1"}]})
+    pytester.runpytest().assert_outcomes(failed=1)
+    criteria = {c["name"]: c for c in result_named(pytester.path, "calc")["criteria"]}
+    assert criteria["required_feature:calc.py"]["passed"]
+    assert not criteria["required_feature:docs/README.md"]["passed"]
+    assert criteria["command:imports"]["passed"]
+    assert not criteria["command:lint"]["passed"]
+    assert "E501 line too long" in criteria["command:lint"]["detail"]
+
+
+def test_boilerplate_and_oracle_folders_are_not_collected(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc")  # its boilerplate has tests/test_calc.py, failing by design
+    outcome = pytester.runpytest("--collect-only", "-q")
+    outcome.stdout.fnmatch_lines(["bench_calc.yaml::calc"])
+    assert "test_calc.py" not in outcome.stdout.str()
+
+
+def test_runs_are_not_collected_from_the_results_folder(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc", oracle_files={})  # fails: the kept workspace holds a failing test
+    pytester.runpytest().assert_outcomes(failed=1)
+    second = pytester.runpytest()
+    second.assert_outcomes(failed=1)  # the same benchmark, not the kept workspace's tests
+    assert len(run_results(pytester.path)) == 2
+
+
+def test_keyword_and_marker_selection(pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("todo-app", tags=["smoke", "python"])
+    bench.write("calc", tags=["slow"])
+    pytester.runpytest("-k", "todo").assert_outcomes(passed=1)
+    assert [r["benchmark"]["name"] for r in run_results(pytester.path)] == ["todo-app"]
+    outcome = pytester.runpytest("-m", "slow", "--strict-markers")
+    outcome.assert_outcomes(passed=1)
+    assert "calc" in outcome.stdout.str() and "PytestUnknownMarkWarning" not in outcome.stdout.str()
+    pytester.runpytest("-m", "gaobench and not smoke and not slow").assert_outcomes()
+
+
+def test_junit_has_one_testcase_per_benchmark_with_properties(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("good", success_criteria={"tests_must_pass": True, "min_test_coverage": 50})
+    bench.write("bad", oracle_files={})
+    pytester.runpytest("--junitxml=report.xml").assert_outcomes(passed=1, failed=1)
+    import xml.etree.ElementTree as ET
+
+    cases = {c.get("name"): c for c in ET.parse(pytester.path / "report.xml").iter("testcase")}
+    assert set(cases) == {"good", "bad"}
+    good = {p.get("name"): p.get("value") for p in cases["good"].iter("property")}
+    assert good["status"] == "completed"
+    assert good["run_id"] == result_named(pytester.path, "good")["run_id"]
+    assert float(good["duration_seconds"]) > 0
+    assert "phase.implementation.seconds" in good
+    assert float(good["coverage_percent"]) == 100.0
+    assert "tokens_input" not in good and "cost_usd" not in good  # not measured: absent
+    assert "failure_kind" not in good
+    bad = {p.get("name"): p.get("value") for p in cases["bad"].iter("property")}
+    assert bad["status"] == "failed" and bad["failure_kind"] == "criteria"
+    assert cases["bad"].find("failure") is not None
+
+
+def test_the_api_works_without_pytest(tmp_path: Path, bench: BenchmarkWriter) -> None:
+    from pytest_gaobench import (
+        BenchmarkConfig,
+        BenchmarkRunner,
+        BenchmarkStatus,
+        BoilerplateManager,
+        MetricsCollector,
+        OracleAgent,
+        SandboxManager,
+    )
+
+    config = BenchmarkConfig.from_yaml(bench.write("calc"))
+    result = BenchmarkRunner(config, SandboxManager(tmp_path / "runs"), BoilerplateManager(),
+                             MetricsCollector(), OracleAgent()).run()
+    assert result.status is BenchmarkStatus.COMPLETED, result.summary()
+    assert "calc" in result.summary() and "COMPLETED" in result.summary()
+    run_dir = tmp_path / "runs" / "runs" / result.run_id
+    assert json.loads((run_dir / "result.json").read_text())["status"] == "completed"
+    assert not (run_dir / "workspace").exists()

@@ -1,0 +1,168 @@
+"""Unit tests of the spec: the schema, defaults and every validation message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_gaobench.spec import BenchmarkConfig, SpecError
+
+BASE = """\
+name: calc
+boilerplate_path: start
+workflow_phases:
+  - phase_name: build
+"""
+
+
+def load(tmp_path: Path, text: str) -> BenchmarkConfig:
+    (tmp_path / "start").mkdir(exist_ok=True)
+    path = tmp_path / "bench.yaml"
+    path.write_text(text)
+    return BenchmarkConfig.from_yaml(path)
+
+
+def issues(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        load(tmp_path, text)
+    return [str(issue).split(":", 1)[1] for issue in caught.value.issues]
+
+
+def test_minimal_file_gets_defaults(tmp_path: Path) -> None:
+    config = load(tmp_path, BASE)
+    assert config.name == "calc" and config.project == "calc"
+    assert config.timeout_seconds == 1800
+    assert config.workflow_phases[0].agent == "developer"
+    assert config.workflow_phases[0].continue_on_failure is False
+    assert config.phase_timeout(config.workflow_phases[0]) == 1800
+    assert config.boilerplate_dir == (tmp_path / "start").resolve()
+    assert config.success_criteria.tests_must_pass is False
+
+
+def test_the_full_gao_dev_schema_loads(tmp_path: Path) -> None:
+    (tmp_path / "oracle").mkdir()
+    config = load(tmp_path, """\
+name: todo-cli
+description: Build a todo CLI
+version: 1.0
+tags: [smoke, python]
+project_name: todo
+boilerplate_path: start
+timeout_seconds: 900
+budget: {max_cost_usd: 2.0, max_tokens: 400000, max_turns: 60}
+model: claude-sonnet-4-5
+initial_prompt: Build it.
+workflow_phases:
+  - phase_name: implementation
+    agent: developer
+    prompt: Implement.
+    timeout_seconds: 600
+    continue_on_failure: true
+    expected_artifacts: ["todo/*.py"]
+success_criteria:
+  tests_must_pass: true
+  min_test_coverage: 80
+  max_errors: 0
+  max_manual_interventions: 0
+  required_features: ["todo/cli.py"]
+  commands:
+    - {name: build, run: "python -m compileall -q todo"}
+oracle: oracle
+metadata: {owner: team-a}
+""")
+    assert config.version == "1.0"  # a YAML float taken as the text the user meant
+    assert config.budget.max_turns == 60
+    assert config.phase_timeout(config.workflow_phases[0]) == 600
+    assert config.success_criteria.commands[0].name == "build"
+    assert config.metadata == {"owner": "team-a"}
+    assert config.oracle_dir == (tmp_path / "oracle").resolve()
+
+
+def test_unknown_keys_suggest_the_nearest_known_key(tmp_path: Path) -> None:
+    found = issues(tmp_path, BASE + "    promt: hi\nsucess_criteria: {}\nzzz: 1\n")
+    assert found[0] == "5: workflow_phases[0]: unknown key 'promt' (did you mean 'prompt'?)"
+    assert found[1] == "6: unknown key 'sucess_criteria' (did you mean 'success_criteria'?)"
+    assert found[2].startswith("7: unknown key 'zzz' (known keys: name, description")
+
+
+def test_wrong_types_are_not_coerced(tmp_path: Path) -> None:
+    found = issues(tmp_path, BASE + "success_criteria:\n  tests_must_pass: 'yes'\n"
+                                    "timeout_seconds: '30'\n")
+    assert any(f.startswith("6: success_criteria.tests_must_pass: Input should be a valid "
+                            "boolean") for f in found)
+    assert any(f.startswith("7: timeout_seconds: Input should be a valid number") for f in found)
+
+
+def test_negative_and_zero_timeouts_are_rejected(tmp_path: Path) -> None:
+    found = issues(tmp_path, BASE.replace("- phase_name: build",
+                                          "- phase_name: build\n    timeout_seconds: 0")
+                   + "timeout_seconds: -1\n")
+    assert "5: workflow_phases[0].timeout_seconds: Input should be greater than 0 (got 0)" in found
+    assert "6: timeout_seconds: Input should be greater than 0 (got -1)" in found
+
+
+def test_missing_required_keys(tmp_path: Path) -> None:
+    found = issues(tmp_path, "description: nothing else\n")
+    assert "1: name: required key is missing" in found
+    assert "1: workflow_phases: required key is missing" in found
+
+
+def test_empty_phase_list_is_rejected(tmp_path: Path) -> None:
+    found = issues(tmp_path, "name: x\nboilerplate_path: start\nworkflow_phases: []\n")
+    assert found[0].startswith("3: workflow_phases: List should have at least 1 item")
+
+
+def test_bad_names_and_tags(tmp_path: Path) -> None:
+    found = issues(tmp_path, BASE.replace("name: calc", "name: 'has space'") + "tags: [ok, 'not ok']\n")
+    assert found[0].startswith("1: name: String should match pattern")
+    assert found[1].startswith("5: tags[1]: String should match pattern")
+
+
+def test_boilerplate_source_rules(tmp_path: Path) -> None:
+    both = issues(tmp_path, BASE + "boilerplate_url: https://example.invalid/r.git\n")
+    assert both == ["1: give exactly one of boilerplate_path or boilerplate_url (both are set)"]
+    neither = issues(tmp_path, "name: x\nworkflow_phases:\n  - phase_name: a\n")
+    assert neither == ["1: give exactly one of boilerplate_path or boilerplate_url "
+                       "(neither is set)"]
+    ref_alone = issues(tmp_path, BASE + "boilerplate_ref: v1\n")
+    assert ref_alone == ["5: boilerplate_ref: boilerplate_ref needs boilerplate_url"]
+
+
+def test_paths_may_not_leave_the_benchmark_folder(tmp_path: Path) -> None:
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (tmp_path / "outside").mkdir()
+    (inner / "link").symlink_to(tmp_path / "outside")
+    (inner / "bench.yaml").write_text(
+        "name: x\nboilerplate_path: link\noracle: ../outside\nworkflow_phases:\n"
+        "  - phase_name: a\n    expected_artifacts: [/etc/passwd, ../x]\n"
+        "success_criteria:\n  required_features: [ok.py, ../../x.py]\n")
+    with pytest.raises(SpecError) as caught:
+        BenchmarkConfig.from_yaml(inner / "bench.yaml")
+    text = str(caught.value)
+    assert "bench.yaml:2: boilerplate_path: 'link' points outside the benchmark's folder" in text
+    assert "bench.yaml:3: oracle: '../outside' points outside" in text
+    assert "bench.yaml:6: workflow_phases[0].expected_artifacts[0]: '/etc/passwd' must be" in text
+    assert "workflow_phases[0].expected_artifacts[1]: '../x' must be a path inside" in text
+    assert "bench.yaml:8: success_criteria.required_features[1]: '../../x.py' must be" in text
+
+
+def test_duplicate_phase_names_and_duplicate_keys(tmp_path: Path) -> None:
+    dupes = issues(tmp_path, BASE + "  - phase_name: build\n")
+    assert dupes == ["5: workflow_phases[1].phase_name: duplicate phase name 'build' "
+                     "(also phase 1)"]
+    keys = issues(tmp_path, BASE + "name: again\n")
+    assert keys == ["5: name: duplicate key"]
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
+    found = issues(tmp_path, "name: x\ndescription: a\n\tversion: 2\n")
+    assert found[0].startswith("3: invalid YAML: found character '\\t'")
+
+
+def test_error_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as caught:
+        load(tmp_path, "name: x\n")
+    assert caught.value.file == tmp_path / "bench.yaml"
+    assert str(caught.value).startswith(f"{tmp_path / 'bench.yaml'}:1: ")
