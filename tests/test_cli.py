@@ -1,0 +1,54 @@
+"""gao-dev sandbox run: the same runs through the CLI, with documented exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from benchmark_files import BenchmarkWriter, run_results
+
+
+def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_completed_run_exits_0(pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    path = bench.write("calc")
+    done = gao_dev(pytester.path, "sandbox", "run", str(path), "--sandbox-root", "out")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "calc" in done.stdout and "COMPLETED" in done.stdout
+    assert len(list((pytester.path / "out" / "runs").glob("*/result.json"))) == 1
+
+
+def test_failed_benchmark_exits_1(pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    path = bench.write("calc", oracle_files={})
+    done = gao_dev(pytester.path, "sandbox", "run", str(path))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert [r["status"] for r in run_results(pytester.path)] == ["failed"]
+
+
+def test_invalid_benchmark_file_exits_6(pytester: pytest.Pytester,
+                                        bench: BenchmarkWriter) -> None:
+    good = bench.write("calc")
+    bad = bench.write_raw("bench_bad.yaml", "name: bad\nworkflow_phases: []\n")
+    done = gao_dev(pytester.path, "sandbox", "run", str(good), str(bad))
+    assert done.returncode == 6, done.stdout + done.stderr
+    assert "workflow_phases: List should have at least 1 item" in done.stdout
+    statuses = sorted(r["status"] for r in run_results(pytester.path))
+    assert statuses == ["completed", "failed"]  # the good one still ran
+
+
+def test_keyword_selecting_nothing_exits_5(pytester: pytest.Pytester,
+                                           bench: BenchmarkWriter) -> None:
+    bench.write("calc")
+    done = gao_dev(pytester.path, "sandbox", "run", ".", "-k", "nothing-matches")
+    assert done.returncode == 5
+
+
+def test_unknown_agent_exits_4(pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    done = gao_dev(pytester.path, "sandbox", "run", str(bench.write("calc")), "--agent", "nope")
+    assert done.returncode == 4
+    assert "unknown agent 'nope'" in done.stderr
