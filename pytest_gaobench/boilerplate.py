@@ -11,6 +11,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .spec import BenchmarkConfig
 
@@ -84,7 +85,7 @@ def resolve_url(url: str, base_dir: Path) -> str:
     return str((base_dir / url).resolve())
 
 
-def _import_git():  # type: ignore[no-untyped-def]
+def _import_git() -> Any:
     if shutil.which("git") is None:
         raise BoilerplateError("git is not installed, and this benchmark clones its "
                                "boilerplate: install git (e.g. `apt-get install git`)")

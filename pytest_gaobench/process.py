@@ -7,6 +7,7 @@ keeps a pipe open cannot hang the harness, and megabytes of output cost no memor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -48,7 +49,7 @@ def run_command(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[
     with tempfile.TemporaryDirectory(prefix="gaobench-out-") as out_dir:
         out_path, err_path = Path(out_dir, "stdout"), Path(out_dir, "stderr")
         with out_path.open("wb") as out, err_path.open("wb") as err:
-            process = subprocess.Popen(  # noqa: S603 - argv is built by the harness
+            process = subprocess.Popen(
                 list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
                 stdout=out, stderr=err, start_new_session=True)
             timed_out = False
@@ -78,14 +79,10 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
     except (ProcessLookupError, PermissionError):
         pass  # the whole group is already gone
     else:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=KILL_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
     if process.poll() is None:
         process.kill()
         process.wait()

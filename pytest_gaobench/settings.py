@@ -44,14 +44,13 @@ class GaobenchSettings:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> GaobenchSettings:
-        values = {s.name: _resolve(config, s) for s in SETTINGS}
-        raw_dir = values["gaobench_dir"]
+        raw_dir = text_setting(config, "gaobench_dir")
         directory = Path(raw_dir) if raw_dir else config.rootpath / ".gaobench"
         if not directory.is_absolute():
             directory = config.invocation_params.dir / directory
-        return cls(agent=str(values["gaobench_agent"]), dir=directory,
-                   keep=_as_bool(config, SETTINGS[2], values["gaobench_keep"]),
-                   model=values["gaobench_model"] or None)
+        return cls(agent=text_setting(config, "gaobench_agent") or "oracle", dir=directory,
+                   keep=flag_setting(config, "gaobench_keep"),
+                   model=text_setting(config, "gaobench_model"))
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -67,18 +66,31 @@ def add_options(parser: pytest.Parser) -> None:
                   type="args", default=list(DEFAULT_PATTERNS))
 
 
-def _resolve(config: pytest.Config, setting: Setting) -> str | bool | None:
+def _setting(name: str) -> Setting:
+    return next(s for s in SETTINGS if s.name == name)
+
+
+def _resolve(config: pytest.Config, setting: Setting) -> object:
     value = config.getoption(setting.name)
     if value is not None:
-        return value  # type: ignore[no-any-return]
+        return value
     ini = config.getini(setting.name)
     return ini if ini not in ("", None) else setting.default
 
 
-def _as_bool(config: pytest.Config, setting: Setting, value: str | bool | None) -> bool:
+def text_setting(config: pytest.Config, name: str) -> str | None:
+    """A text setting from the command line, else the ini file, else its default."""
+    value = _resolve(config, _setting(name))
+    return None if value in (None, "") else str(value)
+
+
+def flag_setting(config: pytest.Config, name: str) -> bool:
+    """An on/off setting; in an ini file it is written true/false, yes/no, 1/0 or on/off."""
+    setting = _setting(name)
+    value = _resolve(config, setting)
     if isinstance(value, bool) or value is None:
         return bool(value)
-    text = value.strip().lower()
+    text = str(value).strip().lower()
     if text in ("1", "true", "yes", "on"):
         return True
     if text in ("0", "false", "no", "off", ""):

@@ -90,7 +90,8 @@ class BenchmarkConfig(_Strict):
     @classmethod
     def _version_as_text(cls, value: object) -> object:
         # `version: 1.0` is a float in YAML; users mean the text.
-        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        return str(value) if is_number else value
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> BenchmarkConfig:
@@ -132,7 +133,8 @@ class SpecIssue:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}: {field}{self.message}"
 
 
 class SpecError(ValueError):
@@ -242,7 +244,7 @@ def _glob_problem(pattern: str) -> str | None:
     return None
 
 
-def _issue_from_error(path: Path, root: yaml.Node, model: type[BaseModel],
+def _issue_from_error(path: Path, root: yaml.Node | None, model: type[BaseModel],
                       err: Any) -> SpecIssue:
     loc: Loc = tuple(err["loc"])
     if err["type"] == "extra_forbidden":
@@ -297,9 +299,9 @@ def _line(node: yaml.Node | None, loc: Loc, key_line: bool = False) -> int | Non
                     last = depth == len(loc) - 1
                     child = key_node if (key_line and last) else value_node
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                child = node.value[part]
+        elif (isinstance(node, yaml.SequenceNode) and isinstance(part, int)
+              and 0 <= part < len(node.value)):
+            child = node.value[part]
         if child is None:
             break
         node = child

@@ -67,7 +67,7 @@ class StatusHistory:
     """
 
     def __init__(self, on_change: Callable[[StatusHistory], None] | None = None) -> None:
-        self.changes: list[StatusChange] = [StatusChange(status=BenchmarkStatus.PENDING, at=utcnow())]
+        self.changes = [StatusChange(status=BenchmarkStatus.PENDING, at=utcnow())]
         self._on_change = on_change
 
     @property

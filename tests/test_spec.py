@@ -114,7 +114,8 @@ def test_empty_phase_list_is_rejected(tmp_path: Path) -> None:
 
 
 def test_bad_names_and_tags(tmp_path: Path) -> None:
-    found = issues(tmp_path, BASE.replace("name: calc", "name: 'has space'") + "tags: [ok, 'not ok']\n")
+    text = BASE.replace("name: calc", "name: 'has space'") + "tags: [ok, 'not ok']\n"
+    found = issues(tmp_path, text)
     assert found[0].startswith("1: name: String should match pattern")
     assert found[1].startswith("5: tags[1]: String should match pattern")
 
