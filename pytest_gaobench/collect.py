@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from .result import BenchmarkResult
+from .settings import GaobenchSettings
 from .spec import NAME_PATTERN, BenchmarkConfig, SpecError, load_spec
 from .status import BenchmarkStatus
 
@@ -41,6 +42,10 @@ class BenchmarkFile(pytest.File):
             return
         item = BenchmarkItem.from_parent(self, name=spec.name, callobj=run_benchmark,
                                          spec=spec, spec_error=None)
+        if self.config.pluginmanager.hasplugin("timeout"):
+            # A backstop only: the runner's own deadlines end the run well before this.
+            grace = GaobenchSettings.of(self.config).timeout_grace
+            item.add_marker(pytest.mark.timeout(backstop_seconds(spec, grace), method="signal"))
         for tag in spec.tags:
             self.config.addinivalue_line("markers", f"{tag}: benchmark tag")
             item.add_marker(tag)
@@ -74,6 +79,15 @@ class BenchmarkItem(pytest.Function):
         if isinstance(excinfo.value, SpecError):
             return f"invalid benchmark file (failure_kind: config)\n{excinfo.value}"
         return str(super().repr_failure(excinfo))
+
+
+def backstop_seconds(spec: BenchmarkConfig, grace: float) -> float:
+    """The benchmark's timeout, plus the longest grading can take, plus a grace."""
+    criteria = spec.success_criteria
+    grading = sum(c.timeout_seconds for c in criteria.commands)
+    if criteria.tests_must_pass or criteria.min_test_coverage is not None:
+        grading += criteria.test_timeout_seconds
+    return spec.timeout_seconds + grading + grace
 
 
 def _fallback_name(path: Path) -> str:

@@ -132,6 +132,11 @@ class BenchmarkResult(BaseModel):
         write_atomically(path, self.to_json())
 
 
+def worth_inspecting(status: BenchmarkStatus, kind: FailureKind | None) -> bool:
+    """Whether a run's workspace is kept: failures are, but not interrupted runs or successes."""
+    return status is not BenchmarkStatus.COMPLETED and kind is not FailureKind.INTERRUPTED
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from .agents.base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
 from .boilerplate import BoilerplateError, BoilerplateManager
 from .criteria import grade, matching_files
+from .interrupts import interruption
 from .logging import RunLog
 from .metrics import MetricsCollector
 from .redaction import Redactor
@@ -25,6 +26,7 @@ from .result import (
     ErrorRecord,
     PhaseResult,
     PhaseStatus,
+    worth_inspecting,
     write_status,
 )
 from .sandbox import Sandbox, SandboxError, SandboxManager
@@ -57,6 +59,7 @@ class BenchmarkRunner:
         self._given_sandbox = sandbox
         self.redactor = redactor or Redactor()
         self.listeners = list(listeners)
+        self._stage = "validate"
 
     def run(self) -> BenchmarkResult:
         sandbox = self._given_sandbox or self.sandbox_manager.create(self.config.name)
@@ -82,10 +85,10 @@ class BenchmarkRunner:
         except _Stop as stop:
             final = stop
         except Exception as exc:  # a harness or driver bug: recorded, never the agent's
-            final = self._record(result, log, "runner", FailureKind.INFRA, exc)
+            final = self._record(result, log, self._stage, FailureKind.INFRA, exc)
         except BaseException as exc:  # Ctrl-C, SIGTERM, pytest's Exit: record, then re-raise
-            final = _Stop(BenchmarkStatus.FAILED, FailureKind.INTERRUPTED,
-                          f"interrupted ({type(exc).__name__})")
+            final = _Stop(*interruption(exc))
+            self._record(result, log, self._stage, final.kind or FailureKind.AGENT, exc)
             raise
         finally:
             self._finish(sandbox, result, history, log, started, final)
@@ -94,10 +97,12 @@ class BenchmarkRunner:
     # -- stages -----------------------------------------------------------------------
 
     def _set_up(self, sandbox: Sandbox, result: BenchmarkResult, log: RunLog) -> None:
+        self._stage = "sandbox"
         try:
             self.sandbox_manager.init_workspace(sandbox)
         except SandboxError as exc:
             raise self._record(result, log, "sandbox", FailureKind.INFRA, exc) from exc
+        self._stage = "boilerplate"
         try:
             info = self.boilerplate_manager.prepare(self.config, sandbox.workspace)
         except BoilerplateError as exc:
@@ -144,7 +149,7 @@ class BenchmarkRunner:
                            usage=self.metrics.phase(name), run_usage=usage_before, log=log,
                            deadline=deadline)
         log.events.info("phase_started", phase=name, role=phase.agent)
-        stage = f"phase:{name}"
+        stage = self._stage = f"phase:{name}"
         outcome: _Stop | None = None
         try:
             self.agent.run_phase(ctx)
@@ -178,6 +183,9 @@ class BenchmarkRunner:
             outcome = _HardStop(BenchmarkStatus.FAILED, FailureKind.INFRA,
                                 f"the {self.agent.name} agent crashed in phase {name!r}: "
                                 f"{type(exc).__name__}: {exc}")
+        except BaseException:
+            record.status, record.error = PhaseStatus.FAILED, "interrupted"
+            raise
         finally:
             record.end_time = utcnow()
             record.duration_seconds = time.monotonic() - phase_started
@@ -198,6 +206,7 @@ class BenchmarkRunner:
         return outcome
 
     def _grade(self, sandbox: Sandbox, result: BenchmarkResult, log: RunLog) -> _Stop:
+        self._stage = "grading"
         log.events.info("grading_started")
         interventions = self.metrics.total().manual_interventions or 0
         grading = grade(self.config, sandbox, sandbox.run_dir / "grading",
@@ -222,13 +231,11 @@ class BenchmarkRunner:
         result.reason = self.redactor.text(final.reason) or None
         result.failure_kind = final.kind
         self._fill_metrics(result, sandbox)
-        owns_sandbox = self._given_sandbox is None
-        if owns_sandbox:
-            kept = self.sandbox_manager.cleanup(sandbox, succeeded=final.status
-                                                is BenchmarkStatus.COMPLETED)
-        else:
-            kept = self.sandbox_manager.would_keep(sandbox, succeeded=final.status
-                                                   is BenchmarkStatus.COMPLETED)
+        failed = worth_inspecting(final.status, final.kind)
+        if self._given_sandbox is None:
+            kept = self.sandbox_manager.cleanup(sandbox, failed=failed)
+        else:  # the caller (the gaobench_sandbox fixture) cleans up what it made
+            kept = self.sandbox_manager.would_keep(sandbox, failed=failed)
         result.workspace = str(kept) if kept else None
         history.transition(final.status)
         result.status = history.current

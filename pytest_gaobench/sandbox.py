@@ -100,15 +100,15 @@ class SandboxManager:
             raise SandboxError(f"cannot create workspace {sandbox.workspace}: "
                                f"{exc.strerror}") from exc
 
-    def would_keep(self, sandbox: Sandbox, *, succeeded: bool) -> Path | None:
-        """The workspace ``cleanup`` will keep: kept after failure, or always with ``keep``."""
-        if not sandbox.workspace.exists() or (succeeded and not self.keep):
+    def would_keep(self, sandbox: Sandbox, *, failed: bool) -> Path | None:
+        """The workspace ``cleanup`` will keep: kept after a failure, or always with ``keep``."""
+        if not sandbox.workspace.exists() or not (failed or self.keep):
             return None
         return sandbox.workspace
 
-    def cleanup(self, sandbox: Sandbox, *, succeeded: bool) -> Path | None:
-        """Remove the workspace after success (unless keeping); return it when it is kept."""
-        kept = self.would_keep(sandbox, succeeded=succeeded)
+    def cleanup(self, sandbox: Sandbox, *, failed: bool) -> Path | None:
+        """Remove the workspace unless a failure is worth inspecting (or keeping is on)."""
+        kept = self.would_keep(sandbox, failed=failed)
         if kept is None and sandbox.workspace.exists():
             shutil.rmtree(sandbox.workspace, ignore_errors=True)
         return kept

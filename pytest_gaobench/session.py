@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from .agents import AGENTS, Agent, build_agent
+from .agents import AGENTS, Agent
 from .boilerplate import BoilerplateManager
 from .collect import BenchmarkFailed, BenchmarkItem
 from .ignore import BenchmarkFolders
+from .interrupts import SigtermHandler
 from .metrics import MetricsCollector
 from .redaction import Redactor
 from .report import SummaryRow, junit_properties, render_summary
-from .result import BenchmarkResult
+from .result import BenchmarkResult, worth_inspecting
 from .runner import BenchmarkRunner, record_invalid_benchmark
 from .sandbox import Sandbox, SandboxManager
 from .settings import GaobenchSettings
@@ -28,14 +29,17 @@ SESSION_KEY = pytest.StashKey["GaobenchSession"]()
 class GaobenchSession:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.settings = GaobenchSettings.from_config(config)
+        self.settings = GaobenchSettings.of(config)
         self.redactor = Redactor()
         self.sandbox_manager = SandboxManager(self.settings.dir, keep=self.settings.keep)
         self.rows: list[SummaryRow] = []
+        self.sigterm = SigtermHandler()
         self.folders = BenchmarkFolders(config.rootpath, self.is_benchmark_file)
-        if self.settings.agent not in AGENTS:
+        self.agents = dict(AGENTS)
+        config.hook.pytest_gaobench_add_agents(agents=self.agents)
+        if self.settings.agent not in self.agents:
             raise pytest.UsageError(f"--gaobench-agent: unknown agent {self.settings.agent!r}; "
-                                    f"known agents: {', '.join(sorted(AGENTS))}")
+                                    f"known agents: {', '.join(sorted(self.agents))}")
 
     @classmethod
     def of(cls, config: pytest.Config) -> GaobenchSession:
@@ -45,7 +49,7 @@ class GaobenchSession:
         return any(path.match(pattern) for pattern in self.config.getini("gaobench_patterns"))
 
     def make_agent(self) -> Agent:
-        return build_agent(self.settings.agent, model=self.settings.model)
+        return self.agents[self.settings.agent](model=self.settings.model)
 
     def new_sandbox(self, item: BenchmarkItem) -> Sandbox:
         assert item.spec is not None
@@ -53,7 +57,8 @@ class GaobenchSession:
 
     def finish_sandbox(self, item: BenchmarkItem, sandbox: Sandbox) -> None:
         result = item.gaobench_result
-        self.sandbox_manager.cleanup(sandbox, succeeded=result is not None and result.passed)
+        failed = result is None or worth_inspecting(result.status, result.failure_kind)
+        self.sandbox_manager.cleanup(sandbox, failed=failed)
 
     def run_item(self, item: BenchmarkItem, *, sandbox: Sandbox, boilerplate: BoilerplateManager,
                  metrics: MetricsCollector, agent: Agent) -> None:
@@ -75,7 +80,7 @@ class GaobenchSession:
     def _result_ready(self, item: BenchmarkItem, result: BenchmarkResult) -> None:
         item.gaobench_result = result
         item.user_properties.extend(junit_properties(result))
-        item.ihook.gaobench_result_ready(result=result, item=item)
+        item.ihook.pytest_gaobench_result_ready(result=result, item=item)
 
     # -- hooks: this object is registered as a plugin; with xdist, the controller sees
     # -- the workers' serialised reports here, so the summary covers every worker.
@@ -86,6 +91,12 @@ class GaobenchSession:
         properties = dict(report.user_properties)
         if "status" in properties:
             self.rows.append(SummaryRow.from_properties(report.nodeid, properties))
+
+    def pytest_sessionstart(self) -> None:
+        self.sigterm.install()
+
+    def pytest_sessionfinish(self) -> None:
+        self.sigterm.restore()
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:

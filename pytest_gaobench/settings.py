@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 DEFAULT_PATTERNS = ("bench_*.yaml", "bench_*.yml")
+_KEY = pytest.StashKey["GaobenchSettings"]()
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ SETTINGS = (
             "<rootdir>/.gaobench)"),
     Setting("gaobench_keep", "keep every sandbox workspace, not only failed ones", flag=True),
     Setting("gaobench_model", "model for API agents, overriding the benchmark's `model`"),
+    Setting("gaobench_timeout_grace", "seconds the pytest-timeout backstop allows past a "
+            "benchmark's own timeout and grading time", "60"),
 )
 
 
@@ -41,6 +44,14 @@ class GaobenchSettings:
     dir: Path
     keep: bool
     model: str | None
+    timeout_grace: float
+
+    @classmethod
+    def of(cls, config: pytest.Config) -> GaobenchSettings:
+        """The session's settings, resolved once."""
+        if _KEY not in config.stash:
+            config.stash[_KEY] = cls.from_config(config)
+        return config.stash[_KEY]
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> GaobenchSettings:
@@ -50,7 +61,8 @@ class GaobenchSettings:
             directory = config.invocation_params.dir / directory
         return cls(agent=text_setting(config, "gaobench_agent") or "oracle", dir=directory,
                    keep=flag_setting(config, "gaobench_keep"),
-                   model=text_setting(config, "gaobench_model"))
+                   model=text_setting(config, "gaobench_model"),
+                   timeout_grace=number_setting(config, "gaobench_timeout_grace"))
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -82,6 +94,19 @@ def text_setting(config: pytest.Config, name: str) -> str | None:
     """A text setting from the command line, else the ini file, else its default."""
     value = _resolve(config, _setting(name))
     return None if value in (None, "") else str(value)
+
+
+def number_setting(config: pytest.Config, name: str) -> float:
+    """A non-negative number of seconds."""
+    text = text_setting(config, name) or "0"
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise pytest.UsageError(f"{_setting(name).option} / ini {name}: expected a number of "
+                                f"seconds, got {text!r}")
+    return value
 
 
 def flag_setting(config: pytest.Config, name: str) -> bool:

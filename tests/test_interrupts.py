@@ -1,0 +1,83 @@
+"""Ctrl-C, SIGTERM and the pytest-timeout backstop: the run is saved, the sandbox removed,
+and pytest still writes its JUnit file."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from benchmark_files import BenchmarkWriter, result_named
+
+
+def wait_for(path: Path, timeout: float = 60) -> None:
+    """Poll for a file the benchmark writes when it is mid-phase (not a timing sleep)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} never appeared")
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(("sig", "reason"), [(signal.SIGINT, "interrupted (Ctrl-C)"),
+                                             (signal.SIGTERM, "terminated (SIGTERM)")])
+def test_signal_mid_phase_saves_the_run_and_removes_the_sandbox(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, sig: signal.Signals,
+        reason: str) -> None:
+    marker = pytester.path / "phase-started"
+    bench.write("first")  # finishes before the signal
+    bench.write("slow", oracle_script=f"touch {marker}\nsleep 120\n",
+                file_name="bench_z_slow.yaml")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=junit.xml"],
+        cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wait_for(marker)
+    process.send_signal(sig)
+    output = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == pytest.ExitCode.INTERRUPTED, output
+
+    slow = result_named(pytester.path, "slow")
+    assert slow["status"] == "failed"
+    assert slow["failure_kind"] == "interrupted"
+    assert slow["reason"] == reason
+    assert slow["phases"][0]["status"] == "failed" and slow["phases"][0]["error"] == "interrupted"
+    run_dir = pytester.path / ".gaobench" / "runs" / slow["run_id"]
+    history = json.loads((run_dir / "status.json").read_text())["history"]
+    assert [h["status"] for h in history] == ["pending", "running", "failed"]
+    assert not (run_dir / "workspace").exists()
+    assert result_named(pytester.path, "first")["status"] == "completed"
+    junit = (pytester.path / "junit.xml").read_text()
+    assert 'name="first"' in junit  # what finished is reported
+    assert "sleep 120" not in subprocess.run(["ps", "-eo", "args"], capture_output=True,
+                                              text=True).stdout
+
+
+def test_pytest_timeout_backstop_ends_as_timeout(pytester: pytest.Pytester,
+                                                 bench: BenchmarkWriter) -> None:
+    """An agent that ignores its deadline is stopped by the pytest-timeout backstop."""
+    pytester.makeconftest(textwrap.dedent("""
+        import time
+
+        class StuckAgent:
+            name = "stuck"
+
+            def run_phase(self, ctx):
+                time.sleep(60)  # ignores ctx.deadline on purpose
+
+        def pytest_gaobench_add_agents(agents):
+            agents["stuck"] = lambda **options: StuckAgent()
+    """))
+    bench.write("calc", timeout_seconds=1, success_criteria={})
+    started = time.monotonic()
+    outcome = pytester.runpytest_subprocess("--gaobench-agent", "stuck",
+                                            "--gaobench-timeout-grace", "1")
+    assert time.monotonic() - started < 40
+    outcome.assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["status"] == "timeout"
+    assert result["reason"].startswith("pytest-timeout backstop: Timeout")
