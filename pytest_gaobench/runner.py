@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .agents.base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
 from .boilerplate import BoilerplateError, BoilerplateManager
+from .checkpoint import restore_checkpoint, save_checkpoint
 from .criteria import grade, matching_files
 from .interrupts import interruption
 from .logging import RunLog
@@ -29,6 +30,7 @@ from .result import (
     worth_inspecting,
     write_status,
 )
+from .resume import ResumePoint
 from .sandbox import Sandbox, SandboxError, SandboxManager
 from .spec import BenchmarkConfig, SpecError, WorkflowPhase
 from .status import BenchmarkStatus, FailureKind, StatusHistory, utcnow
@@ -49,8 +51,10 @@ class BenchmarkRunner:
                  boilerplate_manager: BoilerplateManager, metrics_collector: MetricsCollector,
                  agent: Agent, *, sandbox: Sandbox | None = None,
                  redactor: Redactor | None = None,
-                 listeners: Sequence[ResultListener] = ()) -> None:
-        """``sandbox``: a run directory made by the caller, who then also cleans it up."""
+                 listeners: Sequence[ResultListener] = (),
+                 resume: ResumePoint | None = None) -> None:
+        """``sandbox``: a run directory made by the caller, who then also cleans it up.
+        ``resume``: start from an earlier run's checkpoint instead of the boilerplate."""
         self.config = config
         self.sandbox_manager = sandbox_manager
         self.boilerplate_manager = boilerplate_manager
@@ -59,6 +63,7 @@ class BenchmarkRunner:
         self._given_sandbox = sandbox
         self.redactor = redactor or Redactor()
         self.listeners = list(listeners)
+        self.resume = resume
         self._stage = "validate"
 
     def run(self) -> BenchmarkResult:
@@ -103,6 +108,9 @@ class BenchmarkRunner:
         except SandboxError as exc:
             raise self._record(result, log, "sandbox", FailureKind.INFRA, exc) from exc
         self._stage = "boilerplate"
+        if self.resume is not None:
+            self._restore(sandbox, result, log, self.resume)
+            return
         try:
             info = self.boilerplate_manager.prepare(self.config, sandbox.workspace)
         except BoilerplateError as exc:
@@ -112,29 +120,60 @@ class BenchmarkRunner:
         result.metadata["boilerplate"] = {"kind": info.kind, "source": info.source,
                                           "commit": info.commit}
 
+    def _restore(self, sandbox: Sandbox, result: BenchmarkResult, log: RunLog,
+                 resume: ResumePoint) -> None:
+        restore_checkpoint(resume.archive, sandbox.workspace)
+        previous = resume.previous
+        result.metadata["resumed_from"] = previous.run_id
+        result.metadata["boilerplate"] = previous.metadata.get("boilerplate")
+        inherited = resume.checkpoint.model_copy(update={"archive": str(resume.archive)})
+        result.metadata["checkpoints"] = [inherited.model_dump()]
+        log.events.info("resumed", from_run=previous.run_id, after_phase=resume.checkpoint.phase)
+
     def _run_phases(self, sandbox: Sandbox, result: BenchmarkResult, log: RunLog,
                     started: float) -> _Stop | None:
         run_deadline = started + self.config.timeout_seconds
         phases = self.config.workflow_phases
+        done_before = self.resume.completed_phases if self.resume else 0
         for index, phase in enumerate(phases):
+            if index < done_before:
+                self._carry_over(index, phase, result)
+                continue
             outcome = self._run_phase(index, phase, sandbox, result, log, run_deadline)
             if outcome is None:
+                if index < len(phases) - 1:
+                    self._checkpoint(sandbox, result, index, phase)
                 continue
             if outcome.status is BenchmarkStatus.FAILED and outcome.kind is FailureKind.AGENT \
                     and phase.continue_on_failure and not isinstance(outcome, _HardStop):
                 result.warnings.append(f"phase {phase.phase_name!r} failed and the run went "
                                        f"on (continue_on_failure): {outcome.reason}")
+                self._checkpoint(sandbox, result, index, phase)
                 continue
             if outcome.status is BenchmarkStatus.TIMEOUT and phase.continue_on_failure \
                     and time.monotonic() < run_deadline:
                 result.warnings.append(f"phase {phase.phase_name!r} timed out and the run "
                                        f"went on (continue_on_failure)")
+                self._checkpoint(sandbox, result, index, phase)
                 continue
-            for skipped in phases[index + 1:]:
-                result.phases.append(PhaseResult(name=skipped.phase_name, role=skipped.agent,
-                                                 status=PhaseStatus.SKIPPED))
             return outcome
         return None
+
+    def _carry_over(self, index: int, phase: WorkflowPhase, result: BenchmarkResult) -> None:
+        """A phase finished by the run being resumed: its result and its spend count here."""
+        assert self.resume is not None
+        earlier = next((p for p in self.resume.previous.phases if p.name == phase.phase_name),
+                       None)
+        if earlier is None:
+            earlier = PhaseResult(name=phase.phase_name, role=phase.agent,
+                                  status=PhaseStatus.COMPLETED)
+        result.phases.append(earlier.model_copy(deep=True))
+        self.metrics.phases[phase.phase_name] = earlier.usage.model_copy()
+
+    def _checkpoint(self, sandbox: Sandbox, result: BenchmarkResult, index: int,
+                    phase: WorkflowPhase) -> None:
+        checkpoint = save_checkpoint(sandbox.run_dir, sandbox.workspace, index, phase.phase_name)
+        result.metadata.setdefault("checkpoints", []).append(checkpoint.model_dump())
 
     def _run_phase(self, index: int, phase: WorkflowPhase, sandbox: Sandbox,
                    result: BenchmarkResult, log: RunLog, run_deadline: float) -> _Stop | None:
@@ -230,6 +269,9 @@ class BenchmarkRunner:
         result.duration_seconds = time.monotonic() - started
         result.reason = self.redactor.text(final.reason) or None
         result.failure_kind = final.kind
+        reached = {p.name for p in result.phases}
+        result.phases += [PhaseResult(name=p.phase_name, role=p.agent, status=PhaseStatus.SKIPPED)
+                          for p in self.config.workflow_phases if p.phase_name not in reached]
         self._fill_metrics(result, sandbox)
         failed = worth_inspecting(final.status, final.kind)
         if self._given_sandbox is None:

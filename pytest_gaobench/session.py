@@ -19,6 +19,7 @@ from .metrics import MetricsCollector
 from .redaction import Redactor
 from .report import SummaryRow, junit_properties, render_summary
 from .result import BenchmarkResult, worth_inspecting
+from .resume import find_resume_point
 from .runner import BenchmarkRunner, record_invalid_benchmark
 from .sandbox import Sandbox, SandboxManager
 from .settings import GaobenchSettings
@@ -63,8 +64,12 @@ class GaobenchSession:
     def run_item(self, item: BenchmarkItem, *, sandbox: Sandbox, boilerplate: BoilerplateManager,
                  metrics: MetricsCollector, agent: Agent) -> None:
         assert item.spec is not None
+        resume = None
+        if self.settings.resume:
+            resume = find_resume_point(self.sandbox_manager.runs_dir, item.spec.name,
+                                       self.settings.resume)
         runner = BenchmarkRunner(item.spec, self.sandbox_manager, boilerplate, metrics, agent,
-                                 sandbox=sandbox, redactor=self.redactor,
+                                 sandbox=sandbox, redactor=self.redactor, resume=resume,
                                  listeners=[lambda result: self._result_ready(item, result)])
         result = runner.run()
         if not result.passed:

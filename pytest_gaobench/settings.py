@@ -21,6 +21,8 @@ class Setting:
     help: str
     default: str | None = None
     flag: bool = False
+    const: str | None = None
+    """For an option whose value may be left out: the value it then takes."""
 
     @property
     def option(self) -> str:
@@ -35,6 +37,8 @@ SETTINGS = (
     Setting("gaobench_model", "model for API agents, overriding the benchmark's `model`"),
     Setting("gaobench_timeout_grace", "seconds the pytest-timeout backstop allows past a "
             "benchmark's own timeout and grading time", "60"),
+    Setting("gaobench_resume", "continue interrupted or infra-failed runs from their last "
+            "completed phase: the latest one of each benchmark, or RUN_ID", const="latest"),
 )
 
 
@@ -45,6 +49,8 @@ class GaobenchSettings:
     keep: bool
     model: str | None
     timeout_grace: float
+    resume: str | None
+    """'latest', a run id, or None (start every run afresh)."""
 
     @classmethod
     def of(cls, config: pytest.Config) -> GaobenchSettings:
@@ -62,7 +68,8 @@ class GaobenchSettings:
         return cls(agent=text_setting(config, "gaobench_agent") or "oracle", dir=directory,
                    keep=flag_setting(config, "gaobench_keep"),
                    model=text_setting(config, "gaobench_model"),
-                   timeout_grace=number_setting(config, "gaobench_timeout_grace"))
+                   timeout_grace=number_setting(config, "gaobench_timeout_grace"),
+                   resume=text_setting(config, "gaobench_resume"))
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -71,6 +78,9 @@ def add_options(parser: pytest.Parser) -> None:
         if setting.flag:
             group.addoption(setting.option, action="store_true", default=None,
                             dest=setting.name, help=setting.help)
+        elif setting.const is not None:
+            group.addoption(setting.option, dest=setting.name, default=None, nargs="?",
+                            const=setting.const, metavar="RUN_ID", help=setting.help)
         else:
             group.addoption(setting.option, dest=setting.name, default=None, help=setting.help)
         parser.addini(setting.name, setting.help, default=setting.default)

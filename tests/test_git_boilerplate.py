@@ -77,7 +77,7 @@ def test_a_ref_that_does_not_exist_is_an_infra_failure(
     assert result["failure_kind"] == "infra"
     assert result["errors"][0]["stage"] == "boilerplate"
     assert "git could not check out ref 'v9'" in result["reason"]
-    assert result["phases"] == []  # the agent never started
+    assert [p["status"] for p in result["phases"]] == ["skipped"]  # the agent never started
 
 
 def test_a_repository_that_does_not_exist_is_an_infra_failure(
