@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from .spec import BenchmarkConfig
 
 IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", ".gaobench")
+DEFAULT_MAX_BYTES = 512 * 2**20
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^[^/]+@[^/]+:")
 
 
@@ -40,18 +42,21 @@ class BoilerplateManager:
         return self.clone(resolve_url(config.boilerplate_url, config.base_dir), workspace,
                           config.boilerplate_ref)
 
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+
     def copy_local(self, source: Path, workspace: Path) -> BoilerplateInfo:
         if not source.is_dir():
             raise BoilerplateError(f"boilerplate folder {source} does not exist")
-        escaping = _links_leaving(source)
-        if escaping:
-            raise BoilerplateError(f"boilerplate {source} has a symlink pointing outside it: "
-                                   f"{escaping}")
+        survey_boilerplate(source, self.max_bytes)
         try:
             shutil.copytree(source, workspace, symlinks=True, ignore=IGNORED,
                             dirs_exist_ok=True)
         except (OSError, shutil.Error) as exc:
-            raise BoilerplateError(f"cannot copy boilerplate {source}: {exc}") from exc
+            # Free what was copied: on a full disk the result files still need the room.
+            shutil.rmtree(workspace, ignore_errors=True)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise BoilerplateError(f"cannot copy boilerplate {source}: {reason}") from exc
         return BoilerplateInfo(source=str(source), kind="local")
 
     def clone(self, url: str, workspace: Path, ref: str | None) -> BoilerplateInfo:
@@ -95,11 +100,25 @@ def _import_git() -> Any:
     return git
 
 
-def _links_leaving(root: Path) -> Path | None:
+def survey_boilerplate(root: Path, max_bytes: int) -> int:
+    """Refuse what cannot be copied safely: links leaving the folder, pipes and devices
+    (reading a FIFO would block forever), and more data than ``max_bytes``."""
     top = root.resolve()
+    total = 0
     for folder, dirs, files in os.walk(root):
         for name in dirs + files:
             path = Path(folder, name)
-            if path.is_symlink() and not path.resolve().is_relative_to(top):
-                return path
-    return None
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                if not path.resolve().is_relative_to(top):
+                    raise BoilerplateError(f"boilerplate {root} has a symlink pointing outside "
+                                           f"it: {path} -> {os.readlink(path)}")
+            elif stat.S_ISREG(info.st_mode):
+                total += info.st_size
+            elif not stat.S_ISDIR(info.st_mode):
+                raise BoilerplateError(f"boilerplate {root} holds {path}, which is not a "
+                                       "regular file, folder or link (a pipe, socket or device)")
+    if total > max_bytes:
+        raise BoilerplateError(f"boilerplate {root} holds {total / 2**20:.0f} MiB, more than "
+                               f"the {max_bytes / 2**20:.0f} MiB limit")
+    return total

@@ -36,9 +36,7 @@ class BenchmarkFile(pytest.File):
         try:
             spec = load_spec(self.path)
         except SpecError as error:
-            yield BenchmarkItem.from_parent(self, name=_fallback_name(self.path),
-                                            callobj=run_invalid_benchmark, spec=None,
-                                            spec_error=error)
+            yield BenchmarkItem.invalid(self, _fallback_name(self.path), error)
             return
         item = BenchmarkItem.from_parent(self, name=spec.name, callobj=run_benchmark,
                                          spec=spec, spec_error=None)
@@ -62,6 +60,13 @@ class BenchmarkItem(pytest.Function):
         self.spec_error = spec_error
         self.gaobench_result: BenchmarkResult | None = None
         self.add_marker("gaobench")
+
+    @classmethod
+    def invalid(cls, parent: object, name: str, error: SpecError) -> BenchmarkItem:
+        """An item that fails with ``error`` (failure_kind config) instead of running."""
+        assert isinstance(parent, pytest.Collector)
+        return cls.from_parent(parent, name=name, callobj=run_invalid_benchmark, spec=None,
+                               spec_error=error)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         line = self.spec_error.line if self.spec_error else None

@@ -35,10 +35,12 @@ class CommandResult:
     def ok(self) -> bool:
         return self.exit_code == 0 and not self.timed_out
 
-    def tail(self, lines: int = 15) -> str:
-        """The end of the output, where the reason for a failure usually is."""
+    def tail(self, lines: int = 15, max_chars: int = 2000) -> str:
+        """The end of the output, where the reason for a failure usually is; bounded even
+        when the output is one enormous line."""
         text = (self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr).strip()
-        return "\n".join(text.splitlines()[-lines:])
+        end = "\n".join(text.splitlines()[-lines:])
+        return end if len(end) <= max_chars else "[...]" + end[-max_chars:]
 
 
 def run_command(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[str, str],

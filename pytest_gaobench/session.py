@@ -23,6 +23,7 @@ from .resume import find_resume_point
 from .runner import BenchmarkRunner, record_invalid_benchmark
 from .sandbox import Sandbox, SandboxManager
 from .settings import GaobenchSettings
+from .spec import SpecError, SpecIssue, line_of
 
 SESSION_KEY = pytest.StashKey["GaobenchSession"]()
 
@@ -96,6 +97,19 @@ class GaobenchSession:
         properties = dict(report.user_properties)
         if "status" in properties:
             self.rows.append(SummaryRow.from_properties(report.nodeid, properties))
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Two files may not share a benchmark name: results and comparisons go by name."""
+        first_file: dict[str, Path] = {}
+        for index, item in enumerate(items):
+            if not isinstance(item, BenchmarkItem) or item.spec is None:
+                continue
+            owner = first_file.setdefault(item.spec.name, item.path)
+            if owner != item.path:
+                error = SpecError([SpecIssue(item.path, line_of(item.path, "name"), "name",
+                                             f"benchmark name {item.spec.name!r} is already "
+                                             f"used by {owner}")])
+                items[index] = BenchmarkItem.invalid(item.parent, item.name, error)
 
     def pytest_sessionstart(self) -> None:
         self.sigterm.install()

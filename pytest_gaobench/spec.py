@@ -195,6 +195,11 @@ def load_spec(path: Path) -> BenchmarkConfig:
     return config
 
 
+def line_of(path: Path, *loc: int | str) -> int | None:
+    """The line of the value at ``loc`` in a YAML file that has already loaded once."""
+    return _line(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader), loc)
+
+
 def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
     """Rules that span fields or touch the file system, checked after the types are right."""
     found: list[tuple[Loc, str]] = []
