@@ -1,0 +1,93 @@
+"""Unit tests of the result record: serialisation, summary, atomic writes, redaction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from pytest_gaobench.logging import RunLog
+from pytest_gaobench.metrics import MetricsCollector, Usage
+from pytest_gaobench.redaction import REDACTED, Redactor
+from pytest_gaobench.result import (
+    SCHEMA_VERSION,
+    BenchmarkInfo,
+    BenchmarkResult,
+    CriterionResult,
+    PhaseResult,
+    PhaseStatus,
+    write_atomically,
+)
+from pytest_gaobench.status import BenchmarkStatus, FailureKind
+
+
+def sample() -> BenchmarkResult:
+    usage = Usage()
+    usage.record_api_call(tokens_input=100, tokens_output=20, tokens_cache_read=5,
+                          cost_usd=0.5)
+    return BenchmarkResult(
+        run_id="r1", benchmark=BenchmarkInfo(name="calc", version="2"),
+        status=BenchmarkStatus.FAILED, failure_kind=FailureKind.CRITERIA,
+        reason="success criteria not met", duration_seconds=1.5,
+        phases=[PhaseResult(name="build", role="developer", status=PhaseStatus.COMPLETED,
+                            duration_seconds=1.25, usage=usage)],
+        criteria=[CriterionResult(name="tests_must_pass", passed=False, detail="1 failed")])
+
+
+def test_json_round_trip_keeps_every_field() -> None:
+    result = sample()
+    data = json.loads(result.to_json())
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["status"] == "failed" and data["failure_kind"] == "criteria"
+    assert {"run_id", "benchmark", "start_time", "end_time", "duration_seconds", "phases",
+            "metrics", "errors", "warnings", "metadata"} <= set(data)
+    assert BenchmarkResult.from_json(result.to_json()) == result
+
+
+def test_yaml_form_has_the_same_content() -> None:
+    result = sample()
+    assert yaml.safe_load(result.to_yaml()) == json.loads(result.to_json())
+
+
+def test_summary_reads_well() -> None:
+    lines = sample().summary().splitlines()
+    assert lines[0] == "calc [r1]: FAILED"
+    assert lines[1] == "  reason: criteria: success criteria not met"
+    assert "  phase build: completed 1.25s" in lines
+    assert "  criterion tests_must_pass: FAIL - 1 failed" in lines
+
+
+def test_usage_sums_and_unknown_cost_stays_unknown() -> None:
+    collector = MetricsCollector()
+    collector.phase("a").record_api_call(tokens_input=10, tokens_output=1, cost_usd=0.25)
+    collector.phase("a").record_tool_call(error=True)
+    collector.phase("b").record_api_call(tokens_input=5, tokens_output=2, cost_usd=None)
+    total = collector.total()
+    assert (total.api_calls, total.tokens_input, total.tokens_output) == (2, 15, 3)
+    assert (total.tool_calls, total.tool_errors) == (1, 1)
+    assert total.cost_usd is None and total.cost_unknown  # never a smaller, wrong number
+    assert collector.phases["a"].cost_usd == 0.25
+    assert Usage.summed([Usage()]).tokens_input is None  # nothing measured stays absent
+
+
+def test_atomic_write_leaves_no_temporary_files(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "result.json"
+    write_atomically(target, "one")
+    write_atomically(target, "two")
+    assert target.read_text() == "two"
+    assert [p.name for p in target.parent.iterdir()] == ["result.json"]
+
+
+def test_run_log_redacts_secrets_in_events_and_transcript(tmp_path: Path) -> None:
+    secret = "hunter2-very-secret-value"
+    log = RunLog(tmp_path, Redactor([secret]), run_id="r1")
+    log.events.info("tool", command=f"echo {secret}", nested={"k": [secret]})
+    log.transcript("message", text=f"the key is {secret}", shaped="sk-ant-api03-abcdefghijkl")
+    log.close()
+    events = (tmp_path / "events.jsonl").read_text()
+    transcript = (tmp_path / "transcript.jsonl").read_text()
+    assert secret not in events and secret not in transcript
+    assert "sk-ant-api03" not in transcript
+    assert events.count(REDACTED) == 2 and transcript.count(REDACTED) == 2
+    assert json.loads(events)["run_id"] == "r1"
