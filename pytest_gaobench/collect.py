@@ -19,7 +19,6 @@ import yaml
 from .result import BenchmarkResult
 from .settings import GaobenchSettings
 from .spec import NAME_PATTERN, BenchmarkConfig, SpecError, load_spec
-from .status import BenchmarkStatus
 
 
 class BenchmarkFailed(Exception):
@@ -75,9 +74,8 @@ class BenchmarkItem(pytest.Function):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:  # type: ignore[override]
         if isinstance(excinfo.value, BenchmarkFailed):
             failure = excinfo.value
-            text = failure.result.summary()
-            if failure.result.status is BenchmarkStatus.TIMEOUT:
-                text = "TIMEOUT: " + text
+            # The first line is what pytest's short summary shows: make it the verdict.
+            text = failure.result.headline() + "\n" + failure.result.summary()
             if failure.result_path:
                 text += f"\n  result: {failure.result_path}"
             return text

@@ -95,6 +95,12 @@ class BenchmarkResult(BaseModel):
     def passed(self) -> bool:
         return self.status is BenchmarkStatus.COMPLETED
 
+    def headline(self) -> str:
+        """One line: 'FAILED (criteria): why', 'TIMEOUT: why' or 'COMPLETED'."""
+        kind = f" ({self.failure_kind.value})" if self.failure_kind else ""
+        reason = f": {self.reason}" if self.reason else ""
+        return f"{self.status.value.upper()}{kind}{reason}"
+
     def summary(self) -> str:
         lines = [f"{self.benchmark.name} [{self.run_id}]: {self.status.value.upper()}"]
         if self.reason:

@@ -50,6 +50,13 @@ def test_yaml_form_has_the_same_content() -> None:
     assert yaml.safe_load(result.to_yaml()) == json.loads(result.to_json())
 
 
+def test_headline_is_the_verdict() -> None:
+    assert sample().headline() == "FAILED (criteria): success criteria not met"
+    done = sample().model_copy(update={"status": BenchmarkStatus.COMPLETED,
+                                       "failure_kind": None, "reason": None})
+    assert done.headline() == "COMPLETED"
+
+
 def test_summary_reads_well() -> None:
     lines = sample().summary().splitlines()
     assert lines[0] == "calc [r1]: FAILED"
