@@ -201,27 +201,14 @@ class BenchmarkRunner:
             self._record(result, log, stage, FailureKind.AGENT, exc)
             outcome = _Stop(BenchmarkStatus.TIMEOUT, None,
                             f"phase {name!r} timed out after {limit:.1f}s")
-        except BudgetExceeded as exc:
-            record.status, record.error = PhaseStatus.FAILED, str(exc)
-            self._record(result, log, stage, FailureKind.AGENT, exc)
-            outcome = _HardStop(BenchmarkStatus.FAILED, FailureKind.AGENT,
-                                f"budget exceeded in phase {name!r}: {exc}")
-        except AgentError as exc:
-            record.status, record.error = PhaseStatus.FAILED, str(exc)
-            self._record(result, log, stage, FailureKind.AGENT, exc)
-            outcome = _Stop(BenchmarkStatus.FAILED, FailureKind.AGENT,
-                            f"phase {name!r} failed: {exc}")
-        except InfraError as exc:
-            record.status, record.error = PhaseStatus.FAILED, str(exc)
-            self._record(result, log, stage, FailureKind.INFRA, exc)
-            outcome = _HardStop(BenchmarkStatus.FAILED, FailureKind.INFRA,
-                                f"infrastructure failure in phase {name!r}: {exc}")
         except Exception as exc:
-            record.status, record.error = PhaseStatus.FAILED, f"{type(exc).__name__}: {exc}"
-            self._record(result, log, stage, FailureKind.INFRA, exc)
-            outcome = _HardStop(BenchmarkStatus.FAILED, FailureKind.INFRA,
-                                f"the {self.agent.name} agent crashed in phase {name!r}: "
-                                f"{type(exc).__name__}: {exc}")
+            stop, kind, template = _phase_failure(exc)
+            expected = isinstance(exc, AgentError | InfraError)
+            record.status = PhaseStatus.FAILED
+            record.error = str(exc) if expected else f"{type(exc).__name__}: {exc}"
+            self._record(result, log, stage, kind, exc)
+            outcome = stop(BenchmarkStatus.FAILED, kind,
+                           template.format(phase=name, error=record.error, agent=self.agent.name))
         except BaseException:
             record.status, record.error = PhaseStatus.FAILED, "interrupted"
             raise
@@ -322,6 +309,23 @@ class BenchmarkRunner:
 
 class _HardStop(_Stop):
     """A stop that continue_on_failure does not override (budgets, infra failures)."""
+
+
+# How a phase's exception ends it: the stop (a hard stop ignores continue_on_failure),
+# whose failure it is, and the reason. The first matching class wins.
+_PHASE_FAILURES: tuple[tuple[type[Exception], type[_Stop], FailureKind, str], ...] = (
+    (BudgetExceeded, _HardStop, FailureKind.AGENT, "budget exceeded in phase {phase!r}: {error}"),
+    (AgentError, _Stop, FailureKind.AGENT, "phase {phase!r} failed: {error}"),
+    (InfraError, _HardStop, FailureKind.INFRA, "infrastructure failure in phase {phase!r}: "
+                                               "{error}"),
+    (Exception, _HardStop, FailureKind.INFRA, "the {agent} agent crashed in phase {phase!r}: "
+                                              "{error}"),
+)
+
+
+def _phase_failure(exc: Exception) -> tuple[type[_Stop], FailureKind, str]:
+    return next((stop, kind, template) for cls, stop, kind, template in _PHASE_FAILURES
+                if isinstance(exc, cls))
 
 
 def benchmark_info(config: BenchmarkConfig) -> BenchmarkInfo:

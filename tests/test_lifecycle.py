@@ -225,3 +225,43 @@ def test_the_api_works_without_pytest(tmp_path: Path, bench: BenchmarkWriter) ->
     run_dir = tmp_path / "runs" / "runs" / result.run_id
     assert json.loads((run_dir / "result.json").read_text())["status"] == "completed"
     assert not (run_dir / "workspace").exists()
+
+
+CUSTOM_AGENTS = """
+from pytest_gaobench.agents import InfraError
+
+
+class Crashy:
+    name = "crashy"
+
+    def run_phase(self, ctx):
+        raise ValueError("bug in the driver")
+
+
+class Outage:
+    name = "outage"
+
+    def run_phase(self, ctx):
+        raise InfraError("API unreachable after 5 retries")
+
+
+def pytest_gaobench_add_agents(agents):
+    agents["crashy"] = lambda **options: Crashy()
+    agents["outage"] = lambda **options: Outage()
+"""
+
+
+@pytest.mark.parametrize(("agent", "reason"), [
+    ("crashy", "the crashy agent crashed in phase 'design': ValueError: bug in the driver"),
+    ("outage", "infrastructure failure in phase 'design': API unreachable after 5 retries"),
+])
+def test_driver_crashes_and_outages_are_infra_and_ignore_continue_on_failure(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, agent: str, reason: str) -> None:
+    pytester.makeconftest(CUSTOM_AGENTS)
+    bench.write("calc", phases=[dict(PHASES[0], continue_on_failure=True), PHASES[1]])
+    pytester.runpytest("--gaobench-agent", agent).assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["failure_kind"] == "infra"
+    assert result["reason"] == reason
+    assert [p["status"] for p in result["phases"]] == ["failed", "skipped"]
+    assert result["agent"] == agent
