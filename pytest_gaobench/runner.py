@@ -186,7 +186,7 @@ class BenchmarkRunner:
         usage_before = self.metrics.total()
         ctx = PhaseContext(config=self.config, phase=phase, phase_index=index, sandbox=sandbox,
                            usage=self.metrics.phase(name), run_usage=usage_before, log=log,
-                           deadline=deadline)
+                           deadline=deadline, warnings=result.warnings)
         log.events.info("phase_started", phase=name, role=phase.agent)
         stage = self._stage = f"phase:{name}"
         outcome: _Stop | None = None

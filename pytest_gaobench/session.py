@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from .agents import AGENTS, Agent
+from .agents import AGENTS, API_AGENTS, Agent
 from .boilerplate import BoilerplateManager
 from .collect import BenchmarkFailed, BenchmarkItem
+from .credentials import ApiKey, CredentialError, resolve_api_key
 from .ignore import BenchmarkFolders
 from .interrupts import SigtermHandler
+from .key_check import EXIT_BAD_KEY, validate_api_key
 from .metrics import MetricsCollector
 from .redaction import Redactor
 from .report import SummaryRow, junit_properties, render_summary
@@ -28,6 +30,10 @@ from .spec import SpecError, SpecIssue, line_of
 SESSION_KEY = pytest.StashKey["GaobenchSession"]()
 
 
+class GaobenchWarning(pytest.PytestWarning):
+    """Something about the set-up that deserves attention but does not stop the session."""
+
+
 class GaobenchSession:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
@@ -36,6 +42,7 @@ class GaobenchSession:
         self.sandbox_manager = SandboxManager(self.settings.dir, keep=self.settings.keep)
         self.rows: list[SummaryRow] = []
         self.sigterm = SigtermHandler()
+        self.api_key: ApiKey | None = None
         self.folders = BenchmarkFolders(config.rootpath, self.is_benchmark_file)
         self.agents = dict(AGENTS)
         config.hook.pytest_gaobench_add_agents(agents=self.agents)
@@ -51,7 +58,26 @@ class GaobenchSession:
         return any(path.match(pattern) for pattern in self.config.getini("gaobench_patterns"))
 
     def make_agent(self) -> Agent:
-        return self.agents[self.settings.agent](model=self.settings.model)
+        return self.agents[self.settings.agent](settings=self.settings, api_key=self.api_key,
+                                                model=self.settings.model)
+
+    def _prepare_api_key(self) -> None:
+        """Resolve (and, once per session, validate) the key before any benchmark starts."""
+        try:
+            self.api_key = resolve_api_key(explicit=self.settings.api_key,
+                                           key_file=self.settings.api_key_file)
+        except CredentialError as exc:
+            pytest.exit(f"gaobench: {exc}", returncode=EXIT_BAD_KEY)
+        self.redactor.add(self.api_key.value)
+        for warning in self.api_key.warnings:
+            self.config.issue_config_time_warning(GaobenchWarning(warning), stacklevel=2)
+        is_worker = hasattr(self.config, "workerinput")  # xdist: the controller checked
+        if not is_worker and not self.config.option.collectonly:
+            try:
+                validate_api_key(self.api_key)
+            except CredentialError as exc:
+                pytest.exit(f"gaobench: {self.redactor.text(str(exc))}",
+                            returncode=EXIT_BAD_KEY)
 
     def new_sandbox(self, item: BenchmarkItem) -> Sandbox:
         assert item.spec is not None
@@ -112,6 +138,8 @@ class GaobenchSession:
                 items[index] = BenchmarkItem.invalid(item.parent, item.name, error)
 
     def pytest_sessionstart(self) -> None:
+        if self.settings.agent in API_AGENTS and self.settings.provider == "anthropic":
+            self._prepare_api_key()
         self.sigterm.install()
 
     def pytest_sessionfinish(self) -> None:

@@ -6,10 +6,12 @@ the ini file, else the default; a bad value is reported with where it came from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from .spec import Budget
 
 DEFAULT_PATTERNS = ("bench_*.yaml", "bench_*.yml")
 _KEY = pytest.StashKey["GaobenchSettings"]()
@@ -23,6 +25,8 @@ class Setting:
     flag: bool = False
     const: str | None = None
     """For an option whose value may be left out: the value it then takes."""
+    ini: bool = True
+    """False for secrets: they are never read from an ini file."""
 
     @property
     def option(self) -> str:
@@ -39,7 +43,24 @@ SETTINGS = (
             "benchmark's own timeout and grading time", "60"),
     Setting("gaobench_resume", "continue interrupted or infra-failed runs from their last "
             "completed phase: the latest one of each benchmark, or RUN_ID", const="latest"),
+    Setting("gaobench_api_key", "Anthropic API key (prefer --gaobench-api-key-file or "
+            "ANTHROPIC_API_KEY: a command line can be seen by other users)", ini=False),
+    Setting("gaobench_api_key_file", "file holding the Anthropic API key"),
+    Setting("gaobench_provider", "API provider of the anthropic agent: anthropic, bedrock "
+            "or vertex", "anthropic"),
+    Setting("gaobench_max_cost_usd", "budget per run in USD (the stricter of this and the "
+            "benchmark's applies)"),
+    Setting("gaobench_max_tokens", "budget of tokens per run"),
+    Setting("gaobench_max_turns", "budget of model turns per run"),
+    Setting("gaobench_max_retries", "retries of a failing API call before the run is an "
+            "infra failure", "6"),
+    Setting("gaobench_retry_base", "seconds before the first retry; doubled each time, "
+            "unless the API says retry-after", "1"),
+    Setting("gaobench_record", "record each anthropic run as a replay cassette in this folder"),
+    Setting("gaobench_cassettes", "folder of cassettes for the replay agent (default: "
+            "cassettes/ beside each benchmark file)"),
 )
+PROVIDERS = ("anthropic", "bedrock", "vertex")
 
 
 @dataclass(frozen=True)
@@ -51,6 +72,14 @@ class GaobenchSettings:
     timeout_grace: float
     resume: str | None
     """'latest', a run id, or None (start every run afresh)."""
+    api_key: str | None = field(repr=False)
+    api_key_file: str | None
+    provider: str
+    budget: Budget
+    max_retries: int
+    retry_base: float
+    record_dir: Path | None
+    cassette_dir: Path | None
 
     @classmethod
     def of(cls, config: pytest.Config) -> GaobenchSettings:
@@ -69,7 +98,18 @@ class GaobenchSettings:
                    keep=flag_setting(config, "gaobench_keep"),
                    model=text_setting(config, "gaobench_model"),
                    timeout_grace=number_setting(config, "gaobench_timeout_grace"),
-                   resume=text_setting(config, "gaobench_resume"))
+                   resume=text_setting(config, "gaobench_resume"),
+                   api_key=text_setting(config, "gaobench_api_key"),
+                   api_key_file=text_setting(config, "gaobench_api_key_file"),
+                   provider=choice_setting(config, "gaobench_provider", PROVIDERS),
+                   budget=Budget(
+                       max_cost_usd=optional_number(config, "gaobench_max_cost_usd"),
+                       max_tokens=_whole(optional_number(config, "gaobench_max_tokens")),
+                       max_turns=_whole(optional_number(config, "gaobench_max_turns"))),
+                   max_retries=int(number_setting(config, "gaobench_max_retries")),
+                   retry_base=number_setting(config, "gaobench_retry_base"),
+                   record_dir=path_setting(config, "gaobench_record"),
+                   cassette_dir=path_setting(config, "gaobench_cassettes"))
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -83,7 +123,8 @@ def add_options(parser: pytest.Parser) -> None:
                             const=setting.const, metavar="RUN_ID", help=setting.help)
         else:
             group.addoption(setting.option, dest=setting.name, default=None, help=setting.help)
-        parser.addini(setting.name, setting.help, default=setting.default)
+        if setting.ini:
+            parser.addini(setting.name, setting.help, default=setting.default)
     parser.addini("gaobench_patterns", "glob patterns of benchmark files",
                   type="args", default=list(DEFAULT_PATTERNS))
 
@@ -94,8 +135,8 @@ def _setting(name: str) -> Setting:
 
 def _resolve(config: pytest.Config, setting: Setting) -> object:
     value = config.getoption(setting.name)
-    if value is not None:
-        return value
+    if value is not None or not setting.ini:
+        return value if value is not None else setting.default
     ini = config.getini(setting.name)
     return ini if ini not in ("", None) else setting.default
 
@@ -107,16 +148,43 @@ def text_setting(config: pytest.Config, name: str) -> str | None:
 
 
 def number_setting(config: pytest.Config, name: str) -> float:
-    """A non-negative number of seconds."""
-    text = text_setting(config, name) or "0"
+    """A non-negative number (seconds, dollars, counts)."""
+    value = optional_number(config, name)
+    return 0.0 if value is None else value
+
+
+def optional_number(config: pytest.Config, name: str) -> float | None:
+    text = text_setting(config, name)
+    if text is None:
+        return None
     try:
         value = float(text)
     except ValueError:
         value = -1.0
     if value < 0:
-        raise pytest.UsageError(f"{_setting(name).option} / ini {name}: expected a number of "
-                                f"seconds, got {text!r}")
+        raise pytest.UsageError(f"{_setting(name).option} / ini {name}: expected a "
+                                f"non-negative number, got {text!r}")
     return value
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def choice_setting(config: pytest.Config, name: str, choices: tuple[str, ...]) -> str:
+    value = text_setting(config, name) or choices[0]
+    if value not in choices:
+        raise pytest.UsageError(f"{_setting(name).option} / ini {name}: expected one of "
+                                f"{', '.join(choices)}, got {value!r}")
+    return value
+
+
+def path_setting(config: pytest.Config, name: str) -> Path | None:
+    text = text_setting(config, name)
+    if text is None:
+        return None
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else config.invocation_params.dir / path
 
 
 def flag_setting(config: pytest.Config, name: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from benchmark_files import BenchmarkWriter
+from fake_anthropic import fake_anthropic  # noqa: F401  (registers the fixture)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ something outside it (an API outage) does; the runner turns each into a status.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from ..logging import RunLog
@@ -47,6 +47,13 @@ class PhaseContext:
     log: RunLog
     deadline: float
     """time.monotonic() value after which the phase has timed out."""
+    warnings: list[str] = field(default_factory=list)
+    """The run's warnings; ``warn`` adds to them once."""
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+            self.log.events.warning("warning", message=message)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()

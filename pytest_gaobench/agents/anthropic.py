@@ -1,0 +1,262 @@
+"""The anthropic agent (standalone mode): the Messages API tool-use loop.
+
+Each phase is one conversation: the role's system prompt, the benchmark's
+``initial_prompt`` and the phase's prompt, and the sandbox tools. The stable prefix
+(system prompt and tools) and the growing history carry cache breakpoints. Transient
+API failures are retried with backoff, honouring ``retry-after``, and counted; an
+outage that outlasts the retries is an ``InfraError``, never the agent's failure.
+The SDK is imported lazily, so the plugin loads without it being configured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..credentials import ApiKey
+from ..pricing import PriceTable
+from ..spec import Budget
+from ..tools import TOOL_SPECS, Toolbox
+from .base import AgentError, BudgetExceeded, InfraError, PhaseContext
+from .prompts import role_prompt
+
+DEFAULT_MODEL = "claude-sonnet-4-5"
+RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+MAX_REPROMPTS = 2
+CONTINUE = "Continue."
+NOT_ANSWERED = ("No one can answer questions in this run. Make a reasonable assumption, say "
+                "which, and finish the phase.")
+
+
+@dataclass(frozen=True)
+class AnthropicSettings:
+    api_key: ApiKey | None
+    model: str | None = None
+    """Overrides the benchmark's `model`."""
+    provider: str = "anthropic"
+    base_url: str | None = None
+    max_retries: int = 6
+    retry_base_seconds: float = 1.0
+    retry_max_seconds: float = 60.0
+    max_response_tokens: int = 8192
+    command_timeout: float = 120.0
+    budget: Budget = field(default_factory=Budget)
+    """Command-line budgets; the stricter of these and the benchmark's applies."""
+    record_dir: Path | None = None
+    """Write a replay cassette per benchmark here."""
+
+
+class AnthropicAgent:
+    name = "anthropic"
+
+    def __init__(self, settings: AnthropicSettings, prices: PriceTable | None = None) -> None:
+        self.settings = settings
+        self.prices = prices or PriceTable.shipped()
+        self._client: Any = None
+
+    def run_phase(self, ctx: PhaseContext) -> None:
+        model = self.settings.model or ctx.config.model or DEFAULT_MODEL
+        price = self.prices.lookup(model)
+        if price is None:
+            ctx.warn(f"no price known for model {model!r}: its cost is reported as null")
+        budget = stricter(ctx.config.budget, self.settings.budget)
+        toolbox = Toolbox(ctx.sandbox, command_timeout=self.settings.command_timeout)
+        system = [{"type": "text", "text": role_prompt(ctx.phase.agent),
+                   "cache_control": {"type": "ephemeral"}}]
+        tools = [dict(spec) for spec in TOOL_SPECS]
+        tools[-1]["cache_control"] = {"type": "ephemeral"}
+        messages: list[dict[str, Any]] = [{"role": "user", "content": [
+            {"type": "text", "text": first_message(ctx)}]}]
+        reprompts = 0
+        while True:
+            ctx.check_deadline()
+            check_turn_budget(ctx, budget)
+            _mark_cache_breakpoint(messages)
+            request = {"model": model, "max_tokens": self.settings.max_response_tokens,
+                       "system": system, "tools": tools, "messages": messages}
+            ctx.log.transcript("request", phase=ctx.phase.phase_name, model=model,
+                               message=messages[-1])
+            response = self._create(ctx, request)
+            reply = response.model_dump(mode="json", exclude_none=True)
+            self._account(ctx, reply, price)
+            ctx.log.transcript("response", phase=ctx.phase.phase_name, content=reply["content"],
+                               stop_reason=reply.get("stop_reason"), usage=reply.get("usage"))
+            self._record(ctx, reply)
+            check_usage_budget(ctx, budget)
+            messages.append({"role": "assistant", "content": reply["content"]})
+            calls = [block for block in reply["content"] if block.get("type") == "tool_use"]
+            if calls:
+                messages.append({"role": "user", "content": run_tools(ctx, toolbox, calls)})
+            elif reply.get("stop_reason") == "max_tokens":
+                messages.append({"role": "user", "content": [{"type": "text", "text": CONTINUE}]})
+            elif reply.get("stop_reason") == "refusal":
+                raise AgentError("the model refused to continue")
+            elif asks_a_question(reply) and reprompts < MAX_REPROMPTS:
+                reprompts += 1
+                ctx.usage.record_intervention()
+                messages.append({"role": "user",
+                                 "content": [{"type": "text", "text": NOT_ANSWERED}]})
+            else:
+                return
+
+    # -- the API ------------------------------------------------------------------------
+
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client(self.settings)
+        return self._client
+
+    def _create(self, ctx: PhaseContext, request: dict[str, Any]) -> Any:
+        import anthropic
+
+        attempt = 0
+        while True:
+            try:
+                return self.client().messages.create(**request)
+            except anthropic.APIStatusError as exc:
+                if exc.status_code in (401, 403):
+                    raise InfraError(f"the API rejected the key ({exc.status_code} "
+                                     f"{exc.type})") from None
+                if exc.status_code == 404:
+                    raise InfraError(f"the API does not know model {request['model']!r} "
+                                     f"(404 {exc.type})") from None
+                if exc.status_code not in RETRYABLE_STATUS:
+                    raise AgentError(f"the API refused the request ({exc.status_code} "
+                                     f"{exc.type}: {exc.api_message})") from None
+                reason = f"{exc.status_code} {exc.type}"
+                wait = retry_after(exc.response.headers)
+            except anthropic.APIConnectionError as exc:
+                reason, wait = type(exc).__name__, None
+            if attempt >= self.settings.max_retries:
+                raise InfraError(f"the Anthropic API was unavailable: {attempt + 1} attempts "
+                                 f"failed, the last with {reason}")
+            delay = min(self.settings.retry_base_seconds * 2 ** attempt if wait is None
+                        else wait, self.settings.retry_max_seconds)
+            if delay >= ctx.remaining():
+                raise InfraError(f"the Anthropic API was unavailable ({reason}) and a retry "
+                                 f"would pass the phase deadline")
+            attempt += 1
+            ctx.usage.record_retry()
+            ctx.log.events.warning("api_retry", attempt=attempt, delay=delay, reason=reason)
+            time.sleep(delay)
+
+    def _account(self, ctx: PhaseContext, reply: dict[str, Any], price: Any) -> None:
+        usage = reply.get("usage") or {}
+        tokens = {"tokens_input": int(usage.get("input_tokens") or 0),
+                  "tokens_output": int(usage.get("output_tokens") or 0),
+                  "tokens_cache_read": int(usage.get("cache_read_input_tokens") or 0),
+                  "tokens_cache_write": int(usage.get("cache_creation_input_tokens") or 0)}
+        cost = price.cost(**tokens) if price is not None else None
+        ctx.usage.record_api_call(**tokens, cost_usd=cost)
+        ctx.usage.record_turn()
+
+    def _record(self, ctx: PhaseContext, reply: dict[str, Any]) -> None:
+        if self.settings.record_dir is None:
+            return
+        self.settings.record_dir.mkdir(parents=True, exist_ok=True)
+        path = self.settings.record_dir / f"{ctx.config.name}.jsonl"
+        line = json.dumps({"phase": ctx.phase.phase_name, "content": reply["content"],
+                           "stop_reason": reply.get("stop_reason")})
+        with path.open("a", encoding="utf-8") as cassette:
+            cassette.write(ctx.log.redactor.text(line) + "\n")
+
+
+def make_client(settings: AnthropicSettings) -> Any:
+    """The SDK client for the provider; retries are ours (counted), so the SDK's are off."""
+    import anthropic
+
+    if settings.provider == "bedrock":
+        return anthropic.AnthropicBedrock(max_retries=0)
+    if settings.provider == "vertex":
+        return anthropic.AnthropicVertex(max_retries=0)
+    assert settings.api_key is not None
+    return anthropic.Anthropic(api_key=settings.api_key.value, max_retries=0,
+                               base_url=settings.base_url or os.environ.get("ANTHROPIC_BASE_URL"))
+
+
+def first_message(ctx: PhaseContext) -> str:
+    phase = ctx.phase
+    parts = [ctx.config.initial_prompt.strip(),
+             f"Current phase: {phase.phase_name} (your role: {phase.agent}).",
+             phase.prompt.strip()]
+    if phase.expected_artifacts:
+        parts.append("This phase must leave these files: " + ", ".join(phase.expected_artifacts))
+    return "\n\n".join(part for part in parts if part)
+
+
+def run_tools(ctx: PhaseContext, toolbox: Toolbox, calls: list[dict[str, Any]]
+              ) -> list[dict[str, Any]]:
+    results = []
+    for call in calls:
+        ctx.log.transcript("tool_call", phase=ctx.phase.phase_name, name=call.get("name"),
+                           input=call.get("input"))
+        outcome = toolbox.call(str(call.get("name")), call.get("input"),
+                               time_left=ctx.remaining())
+        ctx.usage.record_tool_call(error=outcome.is_error)
+        if outcome.intervention:
+            ctx.usage.record_intervention()
+        ctx.log.transcript("tool_result", phase=ctx.phase.phase_name, name=call.get("name"),
+                           is_error=outcome.is_error, output=outcome.text)
+        results.append({"type": "tool_result", "tool_use_id": call.get("id"),
+                        "content": outcome.text, "is_error": outcome.is_error})
+    return results
+
+
+def asks_a_question(reply: dict[str, Any]) -> bool:
+    texts = [b.get("text", "") for b in reply["content"] if b.get("type") == "text"]
+    return bool(texts) and texts[-1].rstrip().endswith("?")
+
+
+def retry_after(headers: Any) -> float | None:
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None
+
+
+def stricter(first: Budget, second: Budget) -> Budget:
+    def least(a: float | None, b: float | None) -> float | None:
+        return b if a is None else a if b is None else min(a, b)
+
+    return Budget(max_cost_usd=least(first.max_cost_usd, second.max_cost_usd),
+                  max_tokens=_int(least(first.max_tokens, second.max_tokens)),
+                  max_turns=_int(least(first.max_turns, second.max_turns)))
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def check_turn_budget(ctx: PhaseContext, budget: Budget) -> None:
+    turns = (ctx.run_usage.turns or 0) + (ctx.usage.turns or 0)
+    if budget.max_turns is not None and turns >= budget.max_turns:
+        raise BudgetExceeded(f"max_turns: {turns} turns used, the budget is {budget.max_turns}")
+
+
+def check_usage_budget(ctx: PhaseContext, budget: Budget) -> None:
+    tokens = (ctx.run_usage.tokens_total or 0) + (ctx.usage.tokens_total or 0)
+    if budget.max_tokens is not None and tokens > budget.max_tokens:
+        raise BudgetExceeded(f"max_tokens: {tokens} tokens used, the budget is "
+                             f"{budget.max_tokens}")
+    if budget.max_cost_usd is not None:
+        costs = [ctx.run_usage.cost_usd, ctx.usage.cost_usd]
+        spent = sum(c or 0.0 for c in costs)
+        if spent > budget.max_cost_usd:
+            raise BudgetExceeded(f"max_cost_usd: ${spent:.4f} spent, the budget is "
+                                 f"${budget.max_cost_usd:g}")
+
+
+def _mark_cache_breakpoint(messages: list[dict[str, Any]]) -> None:
+    """One moving breakpoint on the newest message, so each turn reuses the last one's cache."""
+    for entry in messages:
+        for block in entry["content"]:
+            if isinstance(block, dict):
+                block.pop("cache_control", None)
+    last = messages[-1]["content"][-1]
+    if isinstance(last, dict):
+        last["cache_control"] = {"type": "ephemeral"}
