@@ -11,6 +11,7 @@
 4   usage error (bad option, unknown agent)
 5   no benchmark found or selected
 6   a benchmark file is invalid (failure_kind: config)
+7   the API key is missing, unreadable or rejected (standalone)
 ==  ==========================================================
 """
 
@@ -44,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     run = sandbox_commands.add_parser("run", help="run benchmark files (a pytest session)")
     add_run_arguments(run)
+    standalone = sandbox_commands.add_parser(
+        "run-standalone", help="run benchmark files with the Anthropic API agent "
+                               "(the same as run --standalone)")
+    add_run_arguments(standalone)
     return parser
 
 
@@ -51,6 +56,16 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("configs", nargs="+", metavar="CONFIG",
                      help="benchmark YAML files or folders of them")
     run.add_argument("--agent", help="agent driver (default: oracle)")
+    run.add_argument("--standalone", action="store_true",
+                     help="drive the agent through the Anthropic API (--agent anthropic)")
+    run.add_argument("--api-key", help="Anthropic API key (a file or ANTHROPIC_API_KEY is "
+                                       "safer: a command line can be seen by other users)")
+    run.add_argument("--api-key-file", help="file holding the Anthropic API key")
+    run.add_argument("--provider", choices=("anthropic", "bedrock", "vertex"))
+    run.add_argument("--max-cost-usd", help="budget per run in USD")
+    run.add_argument("--max-tokens", help="budget of tokens per run")
+    run.add_argument("--max-turns", help="budget of model turns per run")
+    run.add_argument("--record", metavar="DIR", help="record replay cassettes here")
     run.add_argument("--model", help="model for API agents, overriding the benchmark's")
     run.add_argument("--sandbox-root", help="where runs are kept (default: .gaobench)")
     run.add_argument("--keep", action="store_true", help="keep every sandbox workspace")
@@ -64,13 +79,23 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
 def pytest_args(options: argparse.Namespace) -> list[str]:
     """The pytest command line equivalent to these gao-dev options."""
     args = [*options.configs, "-p", "no:cacheprovider", "-rN"]
-    pairs = (("--gaobench-agent", options.agent), ("--gaobench-model", options.model),
+    agent = "anthropic" if options.standalone else options.agent
+    pairs = (("--gaobench-agent", agent), ("--gaobench-model", options.model),
+             ("--gaobench-api-key", options.api_key),
+             ("--gaobench-api-key-file", options.api_key_file),
+             ("--gaobench-provider", options.provider),
+             ("--gaobench-max-cost-usd", options.max_cost_usd),
+             ("--gaobench-max-tokens", options.max_tokens),
+             ("--gaobench-max-turns", options.max_turns),
+             ("--gaobench-record", options.record),
              ("--gaobench-dir", options.sandbox_root), ("-k", options.keyword),
              ("-m", options.markexpr), ("-n", options.workers),
              ("--junitxml", options.junitxml))
     for flag, value in pairs:
         if value:
-            args += [flag, str(value)]
+            # One `--flag=value` word: pytest takes a separate word that names an existing
+            # path (a key file, say) as a test path, and moves its rootdir accordingly.
+            args.append(f"{flag}={value}" if flag.startswith("--") else f"{flag}{value}")
     if options.keep:
         args.append("--gaobench-keep")
     if options.quiet:
@@ -88,7 +113,9 @@ def run_benchmarks(args: list[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
-    if options.command == "sandbox" and options.sandbox_command == "run":
+    if options.command == "sandbox":
+        if options.sandbox_command == "run-standalone":
+            options.standalone = True
         return run_benchmarks(pytest_args(options))
     return 4  # pragma: no cover - argparse requires a known command
 
