@@ -29,7 +29,7 @@ class Reply:
 def message(*content: dict[str, Any], stop_reason: str = "end_turn", input_tokens: int = 100,
             output_tokens: int = 20, cache_read: int = 0, cache_write: int = 0) -> Reply:
     return Reply(body={
-        "id": "msg_test", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+        "id": "msg_test", "type": "message", "role": "assistant", "model": "claude-sonnet-5-5",
         "content": list(content), "stop_reason": stop_reason, "stop_sequence": None,
         "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens,
                   "cache_read_input_tokens": cache_read,
@@ -122,11 +122,11 @@ class FakeAnthropic:
                 if key not in fake.valid_keys:
                     self._send(error(401, "authentication_error", "invalid x-api-key"))
                     return
-                self._send(Reply(body={"data": [{"type": "model", "id": "claude-sonnet-4-5",
+                self._send(Reply(body={"data": [{"type": "model", "id": "claude-sonnet-5-5",
                                                  "display_name": "Sonnet",
                                                  "created_at": "2025-09-29T00:00:00Z"}],
-                                       "has_more": False, "first_id": "claude-sonnet-4-5",
-                                       "last_id": "claude-sonnet-4-5"}))
+                                       "has_more": False, "first_id": "claude-sonnet-5-5",
+                                       "last_id": "claude-sonnet-5-5"}))
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))

@@ -44,7 +44,7 @@ def tool_results(api: FakeAnthropic) -> list[dict[str, Any]]:
 
 def test_scripted_tool_calls_solve_a_benchmark_graded_for_real(
         pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic) -> None:
-    bench.write("calc", model="claude-sonnet-4-5",
+    bench.write("calc", model="claude-sonnet-5-5",
                 initial_prompt="Implement add in calc.py.")
     api.script(*SOLVE)
     run(pytester, "--junitxml=report.xml").assert_outcomes(passed=1)
@@ -55,11 +55,11 @@ def test_scripted_tool_calls_solve_a_benchmark_graded_for_real(
         3, 3, 2, 0)
     assert (usage["tokens_input"], usage["tokens_output"], usage["tokens_cache_read"],
             usage["tokens_cache_write"]) == (3500, 90, 1100, 500)
-    expected_cost = (3500 * 3.0 + 90 * 15.0 + 1100 * 0.3 + 500 * 3.75) / 1_000_000
+    expected_cost = (3500 * 2.0 + 90 * 10.0 + 1100 * 0.2 + 500 * 2.5) / 1_000_000
     assert usage["cost_usd"] == pytest.approx(expected_cost)
     assert "1 passed" in tool_results(api)[1]["content"]  # the agent really ran the tests
     first = api.requests[0]["body"]
-    assert first["model"] == "claude-sonnet-4-5"
+    assert first["model"] == "claude-sonnet-5-5"
     assert first["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert "You are the developer" in first["system"][0]["text"]
     assert first["tools"][-1]["cache_control"] == {"type": "ephemeral"}
@@ -151,12 +151,13 @@ def test_bad_tool_calls_are_errors_returned_to_the_model(
 @pytest.mark.parametrize(("option", "value", "reason"), [
     ("--gaobench-max-turns", "1", "max_turns: 1 turns used, the budget is 1"),
     ("--gaobench-max-tokens", "1000", "max_tokens: 1550 tokens used, the budget is 1000"),
-    ("--gaobench-max-cost-usd", "0.001", "max_cost_usd: $0.0056 spent, the budget is $0.001"),
+    ("--gaobench-max-cost-usd", "0.001",
+     f"max_cost_usd: ${(1000 * 2 + 50 * 10 + 500 * 2.5) / 1e6:.4f} spent, the budget is $0.001"),
 ])
 def test_each_budget_stops_the_agent(pytester: pytest.Pytester, bench: BenchmarkWriter,
                                      api: FakeAnthropic, option: str, value: str,
                                      reason: str) -> None:
-    bench.write("calc", model="claude-sonnet-4-5")
+    bench.write("calc", model="claude-sonnet-5-5")
     api.script(*SOLVE)
     run(pytester, option, value).assert_outcomes(failed=1)
     result = result_named(pytester.path, "calc")

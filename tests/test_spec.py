@@ -51,7 +51,7 @@ project_name: todo
 boilerplate_path: start
 timeout_seconds: 900
 budget: {max_cost_usd: 2.0, max_tokens: 400000, max_turns: 60}
-model: claude-sonnet-4-5
+model: claude-sonnet-5-5
 initial_prompt: Build it.
 workflow_phases:
   - phase_name: implementation

@@ -24,7 +24,7 @@ from ..tools import TOOL_SPECS, Toolbox
 from .base import AgentError, BudgetExceeded, InfraError, PhaseContext
 from .prompts import role_prompt
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-5-5"
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_REPROMPTS = 2
 CONTINUE = "Continue."
