@@ -114,11 +114,11 @@ def _run_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
         pytest_args += ["-c", str(empty_ini)]
     argv = [sys.executable, "-m", "coverage", "run", f"--data-file={data_file}", "--source=.",
             f"--omit={TEST_OMIT}", *pytest_args]
-    outcome = sandbox.run(argv, timeout=timeout)
+    outcome = sandbox.run(argv, timeout=timeout, writable=[grading_dir])
     quality = _junit_counts(junit)
     if data_file.exists():
         sandbox.run([sys.executable, "-m", "coverage", "json", f"--data-file={data_file}",
-                     "-o", str(report), "-q"], timeout=120)
+                     "-o", str(report), "-q"], timeout=120, writable=[grading_dir])
         quality.coverage_percent = _coverage_percent(report)
 
     ran = (quality.tests_total or 0) - (quality.tests_skipped or 0)

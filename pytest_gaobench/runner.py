@@ -103,6 +103,8 @@ class BenchmarkRunner:
 
     def _set_up(self, sandbox: Sandbox, result: BenchmarkResult, log: RunLog) -> None:
         self._stage = "sandbox"
+        result.metadata["isolation"] = sandbox.isolation.name
+        sandbox.network = self.config.allow_network
         try:
             self.sandbox_manager.init_workspace(sandbox)
         except SandboxError as exc:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .isolation import Isolation
 from .process import DEFAULT_OUTPUT_LIMIT, CommandResult, run_command
 
 # Only these variables of the harness's environment reach sandbox commands.
@@ -54,13 +55,22 @@ class Sandbox:
     run_dir: Path
     workspace: Path
     env_extra: dict[str, str] = field(default_factory=dict)
+    isolation: Isolation = field(default_factory=Isolation)
+    network: bool = False
+    """Whether commands may use the network (only meaningful under isolation)."""
 
     def run(self, argv: Sequence[str], *, timeout: float, cwd: Path | None = None,
-            output_limit: int = DEFAULT_OUTPUT_LIMIT) -> CommandResult:
-        """Run a command inside the workspace with the sandbox's environment."""
-        return run_command(argv, cwd=cwd or self.workspace, timeout=timeout,
+            output_limit: int = DEFAULT_OUTPUT_LIMIT,
+            writable: Sequence[Path] = (), readable: Sequence[Path] = ()) -> CommandResult:
+        """Run a command inside the workspace with the sandbox's environment and isolation.
+        ``writable``/``readable``: harness paths the command may also write or read."""
+        where = cwd or self.workspace
+        wrapped = self.isolation.wrap(argv, workspace=self.workspace, cwd=where,
+                                      network=self.network, writable=writable,
+                                      readable=readable)
+        return run_command(wrapped, cwd=where, timeout=timeout,
                            env=sandbox_env(self.workspace, self.env_extra),
-                           output_limit=output_limit)
+                           output_limit=output_limit, display=" ".join(argv))
 
     def run_shell(self, script: str, *, timeout: float,
                   output_limit: int = DEFAULT_OUTPUT_LIMIT) -> CommandResult:
@@ -76,9 +86,11 @@ class Sandbox:
 class SandboxManager:
     """Creates run directories under ``root`` and removes workspaces when they are done."""
 
-    def __init__(self, root: Path, *, keep: bool = False) -> None:
+    def __init__(self, root: Path, *, keep: bool = False,
+                 isolation: Isolation | None = None) -> None:
         self.root = root
         self.keep = keep
+        self.isolation = isolation or Isolation()
 
     @property
     def runs_dir(self) -> Path:
@@ -91,7 +103,8 @@ class SandboxManager:
             run_dir.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
             raise SandboxError(f"cannot create run directory {run_dir}: {exc.strerror}") from exc
-        return Sandbox(run_id=run_id, run_dir=run_dir, workspace=run_dir / "workspace")
+        return Sandbox(run_id=run_id, run_dir=run_dir, workspace=run_dir / "workspace",
+                       isolation=self.isolation)
 
     def init_workspace(self, sandbox: Sandbox) -> None:
         try:

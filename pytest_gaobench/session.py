@@ -16,6 +16,7 @@ from .collect import BenchmarkFailed, BenchmarkItem
 from .credentials import ApiKey, CredentialError, resolve_api_key
 from .ignore import BenchmarkFolders
 from .interrupts import SigtermHandler
+from .isolation import IsolationUnavailable, choose_isolation
 from .key_check import EXIT_BAD_KEY, validate_api_key
 from .metrics import MetricsCollector
 from .redaction import Redactor
@@ -39,7 +40,14 @@ class GaobenchSession:
         self.config = config
         self.settings = GaobenchSettings.of(config)
         self.redactor = Redactor()
-        self.sandbox_manager = SandboxManager(self.settings.dir, keep=self.settings.keep)
+        try:
+            isolation, warning = choose_isolation(self.settings.isolation, self.settings.dir)
+        except IsolationUnavailable as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if warning and not hasattr(config, "workerinput"):
+            config.issue_config_time_warning(GaobenchWarning(warning), stacklevel=2)
+        self.sandbox_manager = SandboxManager(self.settings.dir, keep=self.settings.keep,
+                                              isolation=isolation)
         self.rows: list[SummaryRow] = []
         self.sigterm = SigtermHandler()
         self.api_key: ApiKey | None = None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from .isolation import IsolationMode
 from .spec import Budget
 
 DEFAULT_PATTERNS = ("bench_*.yaml", "bench_*.yml")
@@ -57,6 +58,8 @@ SETTINGS = (
     Setting("gaobench_retry_base", "seconds before the first retry; doubled each time, "
             "unless the API says retry-after", "1"),
     Setting("gaobench_record", "record each anthropic run as a replay cassette in this folder"),
+    Setting("gaobench_isolation", "run sandbox commands under bubblewrap: auto (when it "
+            "works here, else warn), required, or none", "auto"),
     Setting("gaobench_cassettes", "folder of cassettes for the replay agent (default: "
             "cassettes/ beside each benchmark file)"),
 )
@@ -80,6 +83,7 @@ class GaobenchSettings:
     retry_base: float
     record_dir: Path | None
     cassette_dir: Path | None
+    isolation: IsolationMode
 
     @classmethod
     def of(cls, config: pytest.Config) -> GaobenchSettings:
@@ -109,7 +113,9 @@ class GaobenchSettings:
                    max_retries=int(number_setting(config, "gaobench_max_retries")),
                    retry_base=number_setting(config, "gaobench_retry_base"),
                    record_dir=path_setting(config, "gaobench_record"),
-                   cassette_dir=path_setting(config, "gaobench_cassettes"))
+                   cassette_dir=path_setting(config, "gaobench_cassettes"),
+                   isolation=IsolationMode(choice_setting(
+                       config, "gaobench_isolation", tuple(IsolationMode))))
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -48,11 +48,15 @@ def test_huge_boilerplate_is_refused_before_copying(pytester: pytest.Pytester,
     assert "holds 600 MiB, more than the 512 MiB limit" in result["reason"]
 
 
+@pytest.mark.parametrize("isolation", ["auto", "none"])
 def test_oracle_forking_a_process_that_never_ends_leaves_nothing(
-        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
-    marker = f"gaobench-orphan-{uuid.uuid4().hex}"
-    bench.write("calc", oracle_script=f"sh -c 'exec -a {marker} sleep 1000' &\necho forked\n")
-    pytester.runpytest().assert_outcomes(passed=1)
+        pytester: pytest.Pytester, bench: BenchmarkWriter, isolation: str) -> None:
+    marker = f"sleep 1000.{uuid.uuid4().int % 10**12}"  # a unique command line to look for
+    bench.write("calc", oracle_script=f"{marker} &\nkill -0 $! && echo child-running\n")
+    pytester.runpytest(f"--gaobench-isolation={isolation}").assert_outcomes(passed=1)
+    result = result_named(pytester.path, "calc")
+    transcript = (pytester.path / ".gaobench" / "runs" / result["run_id"] / "transcript.jsonl")
+    assert "child-running" in transcript.read_text()  # the fork really happened
     alive = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
     assert alive == "", "the forked process outlived its command"
 

@@ -9,18 +9,19 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 from benchmark_files import BenchmarkWriter, result_named
 
 
-def wait_for(path: Path, timeout: float = 60) -> None:
+def wait_for(root: Path, pattern: str, timeout: float = 60) -> None:
     """Poll for a file the benchmark writes when it is mid-phase (not a timing sleep)."""
     deadline = time.monotonic() + timeout
-    while not path.exists():
+    while not list(root.glob(pattern)):
         if time.monotonic() > deadline:
-            raise AssertionError(f"{path} never appeared")
+            raise AssertionError(f"{pattern} never appeared under {root}")
         time.sleep(0.05)
 
 
@@ -29,14 +30,14 @@ def wait_for(path: Path, timeout: float = 60) -> None:
 def test_signal_mid_phase_saves_the_run_and_removes_the_sandbox(
         pytester: pytest.Pytester, bench: BenchmarkWriter, sig: signal.Signals,
         reason: str) -> None:
-    marker = pytester.path / "phase-started"
+    sleeper = f"sleep 120.{uuid.uuid4().int % 10**12}"  # unique: other tests may be sleeping
     bench.write("first")  # finishes before the signal
-    bench.write("slow", oracle_script=f"touch {marker}\nsleep 120\n",
+    bench.write("slow", oracle_script=f"touch phase-started\n{sleeper}\n",
                 file_name="bench_z_slow.yaml")
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=junit.xml"],
         cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    wait_for(marker)
+    wait_for(pytester.path, ".gaobench/runs/*-slow-*/workspace/phase-started")
     process.send_signal(sig)
     output = process.communicate(timeout=60)[0].decode()
     assert process.returncode == pytest.ExitCode.INTERRUPTED, output
@@ -53,8 +54,8 @@ def test_signal_mid_phase_saves_the_run_and_removes_the_sandbox(
     assert result_named(pytester.path, "first")["status"] == "completed"
     junit = (pytester.path / "junit.xml").read_text()
     assert 'name="first"' in junit  # what finished is reported
-    assert "sleep 120" not in subprocess.run(["ps", "-eo", "args"], capture_output=True,
-                                              text=True).stdout
+    assert sleeper not in subprocess.run(["ps", "-eo", "args"], capture_output=True,
+                                          text=True).stdout
 
 
 def test_pytest_timeout_backstop_ends_as_timeout(pytester: pytest.Pytester,

@@ -33,7 +33,8 @@ class OracleAgent:
                                             for p in files.rglob("*") if p.is_file()))
         if script is not None:
             ctx.check_deadline()
-            result = ctx.sandbox.run(["/bin/sh", str(script)], timeout=ctx.remaining())
+            result = ctx.sandbox.run(["/bin/sh", str(script)], timeout=ctx.remaining(),
+                                     readable=[script])
             ctx.log.transcript("oracle_script", phase=ctx.phase.phase_name, script=script.name,
                                exit_code=result.exit_code, timed_out=result.timed_out,
                                output=result.tail(50))
