@@ -23,6 +23,8 @@ from collections.abc import Sequence
 
 import pytest
 
+from . import results_cli
+
 EXIT_CONFIG_ERROR = 6
 
 
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "run-standalone", help="run benchmark files with the Anthropic API agent "
                                "(the same as run --standalone)")
     add_run_arguments(standalone)
+    results_cli.add_commands(commands)
     return parser
 
 
@@ -113,6 +116,8 @@ def run_benchmarks(args: list[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
+    if options.command in ("results", "schema"):
+        return results_cli.run(options)
     if options.command == "sandbox":
         if options.sandbox_command == "run-standalone":
             options.standalone = True

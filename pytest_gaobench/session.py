@@ -6,6 +6,7 @@ shared between items except read-only settings, so xdist workers each have their
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from .runner import BenchmarkRunner, record_invalid_benchmark
 from .sandbox import Sandbox, SandboxManager
 from .settings import GaobenchSettings
 from .spec import SpecError, SpecIssue, line_of
+from .store import ResultStore, StoreError, database_url
 
 SESSION_KEY = pytest.StashKey["GaobenchSession"]()
 
@@ -51,6 +53,7 @@ class GaobenchSession:
         self.rows: list[SummaryRow] = []
         self.sigterm = SigtermHandler()
         self.api_key: ApiKey | None = None
+        self.store: ResultStore | None = None
         self.folders = BenchmarkFolders(config.rootpath, self.is_benchmark_file)
         self.agents = dict(AGENTS)
         config.hook.pytest_gaobench_add_agents(agents=self.agents)
@@ -110,6 +113,19 @@ class GaobenchSession:
         if not result.passed:
             raise BenchmarkFailed(result, sandbox.run_dir / "result.json")
 
+    def _store_result(self, result: BenchmarkResult) -> None:
+        """Add the run to the database; a database problem costs a warning, not the run."""
+        if self.settings.db == "none":
+            return
+        try:
+            if self.store is None:
+                self.store = ResultStore(database_url(self.settings.db, self.settings.dir))
+            self.store.save(result)
+        except StoreError as exc:
+            warnings.warn(GaobenchWarning(f"result {result.run_id} was not stored in the "
+                                          f"database ({exc}); its result.json is on disk"),
+                          stacklevel=2)
+
     def report_invalid(self, item: BenchmarkItem) -> None:
         assert item.spec_error is not None
         result = record_invalid_benchmark(item.path, item.spec_error, self.sandbox_manager,
@@ -120,6 +136,7 @@ class GaobenchSession:
     def _result_ready(self, item: BenchmarkItem, result: BenchmarkResult) -> None:
         item.gaobench_result = result
         item.user_properties.extend(junit_properties(result))
+        self._store_result(result)
         item.ihook.pytest_gaobench_result_ready(result=result, item=item)
 
     # -- hooks: this object is registered as a plugin; with xdist, the controller sees
@@ -152,6 +169,8 @@ class GaobenchSession:
 
     def pytest_sessionfinish(self) -> None:
         self.sigterm.restore()
+        if self.store is not None:
+            self.store.close()
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:

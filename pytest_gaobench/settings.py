@@ -58,6 +58,8 @@ SETTINGS = (
     Setting("gaobench_retry_base", "seconds before the first retry; doubled each time, "
             "unless the API says retry-after", "1"),
     Setting("gaobench_record", "record each anthropic run as a replay cassette in this folder"),
+    Setting("gaobench_db", "results database: an SQLAlchemy URL or an SQLite file (default: "
+            "<gaobench dir>/results.db); 'none' keeps results in files only"),
     Setting("gaobench_isolation", "run sandbox commands under bubblewrap: auto (when it "
             "works here, else warn), required, or none", "auto"),
     Setting("gaobench_cassettes", "folder of cassettes for the replay agent (default: "
@@ -84,6 +86,7 @@ class GaobenchSettings:
     record_dir: Path | None
     cassette_dir: Path | None
     isolation: IsolationMode
+    db: str | None
 
     @classmethod
     def of(cls, config: pytest.Config) -> GaobenchSettings:
@@ -115,7 +118,8 @@ class GaobenchSettings:
                    record_dir=path_setting(config, "gaobench_record"),
                    cassette_dir=path_setting(config, "gaobench_cassettes"),
                    isolation=IsolationMode(choice_setting(
-                       config, "gaobench_isolation", tuple(IsolationMode))))
+                       config, "gaobench_isolation", tuple(IsolationMode))),
+                   db=text_setting(config, "gaobench_db"))
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from benchmark_files import BenchmarkWriter, run_results
+
+
+def stored_run_ids(root: Path) -> set[str]:
+    with sqlite3.connect(root / ".gaobench" / "results.db") as db:
+        return {row[0] for row in db.execute("select run_id from gaobench_runs")}
 
 
 def test_two_processes_at_once_get_distinct_run_ids(pytester: pytest.Pytester,
@@ -21,6 +28,7 @@ def test_two_processes_at_once_get_distinct_run_ids(pytester: pytest.Pytester,
     assert len(results) == 2
     assert len({r["run_id"] for r in results}) == 2
     assert all(r["status"] == "completed" for r in results)
+    assert stored_run_ids(pytester.path) == {r["run_id"] for r in results}
 
 
 def test_xdist_workers_each_run_their_own_benchmarks(pytester: pytest.Pytester,
@@ -32,5 +40,6 @@ def test_xdist_workers_each_run_their_own_benchmarks(pytester: pytest.Pytester,
     results = run_results(pytester.path)
     assert sorted(r["benchmark"]["name"] for r in results) == ["one", "three", "two"]
     assert len({r["run_id"] for r in results}) == 3
+    assert stored_run_ids(pytester.path) == {r["run_id"] for r in results}  # no row lost
     # The controller's summary covers what every worker ran.
     outcome.stdout.fnmatch_lines(["*gaobench summary*", "*3 completed*"])

@@ -1,0 +1,157 @@
+"""The results database: one row per finished or interrupted run, for lists and comparisons.
+
+SQLite at ``.gaobench/results.db`` by default (WAL, so ``pytest -n`` workers can write
+at once), or any SQLAlchemy URL (``--gaobench-db``). The row holds the headline
+metrics as columns, for queries, and the whole result.json, so nothing is lost. The
+schema carries a version in ``gaobench_meta``; ``migrate`` brings older databases up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .result import BenchmarkResult
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+runs = sa.Table(
+    "gaobench_runs", metadata,
+    sa.Column("run_id", sa.String(200), primary_key=True),
+    sa.Column("benchmark", sa.String(200), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("failure_kind", sa.String(20)),
+    sa.Column("agent", sa.String(100)),
+    sa.Column("start_time", sa.String(40), index=True),
+    sa.Column("duration_seconds", sa.Float),
+    sa.Column("api_calls", sa.Integer),
+    sa.Column("tokens_input", sa.Integer),
+    sa.Column("tokens_output", sa.Integer),
+    sa.Column("tokens_cache_read", sa.Integer),
+    sa.Column("tokens_cache_write", sa.Integer),
+    sa.Column("cost_usd", sa.Float),
+    sa.Column("turns", sa.Integer),
+    sa.Column("tool_calls", sa.Integer),
+    sa.Column("tool_errors", sa.Integer),
+    sa.Column("manual_interventions", sa.Integer),
+    sa.Column("coverage_percent", sa.Float),
+    sa.Column("result_json", sa.Text, nullable=False),
+)
+meta = sa.Table("gaobench_meta", metadata,
+                sa.Column("key", sa.String(50), primary_key=True),
+                sa.Column("value", sa.String(200), nullable=False))
+
+METRIC_COLUMNS = ("duration_seconds", "api_calls", "tokens_input", "tokens_output",
+                  "tokens_cache_read", "tokens_cache_write", "cost_usd", "turns", "tool_calls",
+                  "tool_errors", "manual_interventions", "coverage_percent")
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or written (the run's result.json is still on disk)."""
+
+
+def database_url(target: str | None, gaobench_dir: Path) -> str:
+    """An SQLAlchemy URL from a URL, a file path, or nothing (the default SQLite file)."""
+    if not target:
+        return f"sqlite:///{gaobench_dir / 'results.db'}"
+    if "://" in target:
+        return target
+    return f"sqlite:///{Path(target).expanduser().resolve()}"
+
+
+class ResultStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = sa.create_engine(url, future=True)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise StoreError(f"cannot use database {_safe(url)}: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            database = self.engine.url.database
+            if database:
+                try:
+                    Path(database).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot create the folder of {database}: "
+                                     f"{exc.strerror}") from None
+        self.migrate()
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"database {_safe(self.url)}: {exc.__class__.__name__}: "
+                             f"{str(exc).splitlines()[0]}") from None
+
+    def migrate(self) -> None:
+        """Create the tables, or bring an older schema to SCHEMA_VERSION."""
+        with self._connection() as connection:
+            metadata.create_all(connection, checkfirst=True)
+            found = connection.execute(sa.select(meta.c.value).where(
+                meta.c.key == "schema_version")).scalar()
+            if found is None:
+                connection.execute(meta.insert().values(key="schema_version",
+                                                        value=str(SCHEMA_VERSION)))
+            elif int(found) > SCHEMA_VERSION:
+                raise StoreError(f"database {_safe(self.url)} has schema {found}, newer than "
+                                 f"this pytest-gaobench understands ({SCHEMA_VERSION})")
+
+    def save(self, result: BenchmarkResult) -> None:
+        row = _row(result)
+        with self._connection() as connection:
+            connection.execute(runs.delete().where(runs.c.run_id == result.run_id))
+            connection.execute(runs.insert().values(**row))
+
+    def list(self, benchmark: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        query = sa.select(*[c for c in runs.c if c.name != "result_json"]).order_by(
+            runs.c.start_time.desc(), runs.c.run_id.desc()).limit(limit)
+        if benchmark:
+            query = query.where(runs.c.benchmark == benchmark)
+        with self._connection() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def get(self, run_id: str) -> BenchmarkResult | None:
+        with self._connection() as connection:
+            text = connection.execute(sa.select(runs.c.result_json).where(
+                runs.c.run_id == run_id)).scalar()
+        return None if text is None else BenchmarkResult.from_json(text)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _row(result: BenchmarkResult) -> dict[str, Any]:
+    flat = result.metrics.flat()
+    return {"run_id": result.run_id, "benchmark": result.benchmark.name,
+            "status": result.status.value,
+            "failure_kind": result.failure_kind.value if result.failure_kind else None,
+            "agent": result.agent,
+            "start_time": result.start_time.isoformat() if result.start_time else None,
+            **{name: flat.get(name) for name in METRIC_COLUMNS},
+            "duration_seconds": result.duration_seconds,
+            "result_json": json.dumps(json.loads(result.to_json()))}
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(unparsable URL)"

@@ -1,0 +1,106 @@
+"""The results database and the results commands: list, show, compare, schema."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from benchmark_files import BenchmarkWriter, result_named
+
+from pytest_gaobench.compare import compare
+from pytest_gaobench.result import BenchmarkInfo, BenchmarkResult
+from pytest_gaobench.status import BenchmarkStatus
+from pytest_gaobench.store import ResultStore
+
+
+def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_each_run_is_a_row_and_the_commands_read_them(pytester: pytest.Pytester,
+                                                      bench: BenchmarkWriter) -> None:
+    bench.write("good")
+    bench.write("bad", oracle_files={})
+    pytester.runpytest().assert_outcomes(passed=1, failed=1)
+    good, bad = result_named(pytester.path, "good"), result_named(pytester.path, "bad")
+
+    listed = json.loads(gao_dev(pytester.path, "results", "list", "--json").stdout)
+    assert {(r["run_id"], r["status"], r["failure_kind"]) for r in listed} == {
+        (good["run_id"], "completed", None), (bad["run_id"], "failed", "criteria")}
+    assert all(r["duration_seconds"] > 0 for r in listed)
+
+    shown = gao_dev(pytester.path, "results", "show", good["run_id"], "--json")
+    assert json.loads(shown.stdout) == good
+    people = gao_dev(pytester.path, "results", "show", bad["run_id"]).stdout
+    assert people.startswith(f"bad [{bad['run_id']}]: FAILED")
+
+    verdict = gao_dev(pytester.path, "results", "compare", good["run_id"], bad["run_id"])
+    assert verdict.returncode == 1  # completed -> failed is a regression
+    assert "status" in verdict.stdout and "regressed (threshold 10%)" in verdict.stdout
+    missing = gao_dev(pytester.path, "results", "show", "no-such-run")
+    assert missing.returncode == 2 and "no run no-such-run" in missing.stdout
+
+
+def test_a_broken_database_costs_a_warning_not_the_run(pytester: pytest.Pytester,
+                                                       bench: BenchmarkWriter) -> None:
+    bench.write("calc")
+    (pytester.path / "not-a-dir").write_text("a file where a folder should be\n")
+    outcome = pytester.runpytest("--gaobench-db", "sqlite:///not-a-dir/results.db")
+    outcome.assert_outcomes(passed=1, warnings=1)
+    outcome.stdout.fnmatch_lines(["*was not stored in the database*result.json is on disk*"])
+    assert result_named(pytester.path, "calc")["status"] == "completed"
+
+
+def sample(run_id: str, status: BenchmarkStatus, tokens: int, coverage: float,
+           seconds: float) -> BenchmarkResult:
+    result = BenchmarkResult(run_id=run_id, benchmark=BenchmarkInfo(name="calc"), status=status)
+    result.metrics.duration_seconds = seconds
+    result.metrics.usage.record_api_call(tokens_input=tokens, tokens_output=0, cost_usd=None)
+    result.metrics.quality.coverage_percent = coverage
+    return result
+
+
+def test_compare_deltas_and_threshold() -> None:
+    a = sample("a", BenchmarkStatus.COMPLETED, 1000, 90.0, 10.0)
+    within = sample("b", BenchmarkStatus.COMPLETED, 1080, 85.0, 9.0)
+    comparison = compare(a, within, threshold_percent=10)
+    rows = {m.metric: m for m in comparison.metrics}
+    assert rows["tokens_input"].delta == 80 and rows["tokens_input"].delta_percent == 8.0
+    assert rows["coverage_percent"].delta == -5.0
+    assert not comparison.regressed  # +8% tokens, -5.6% coverage: inside 10%
+    worse = compare(a, sample("c", BenchmarkStatus.COMPLETED, 1200, 90.0, 10.0), 10)
+    assert worse.regressed and [m.metric for m in worse.metrics if m.regressed] == [
+        "tokens_input"]
+    assert "REGRESSED" in "\n".join(worse.table())
+    less_coverage = compare(a, sample("d", BenchmarkStatus.COMPLETED, 1000, 70.0, 10.0), 10)
+    assert [m.metric for m in less_coverage.metrics if m.regressed] == ["coverage_percent"]
+
+
+def test_store_round_trip_and_schema_version(tmp_path: Path) -> None:
+    store = ResultStore(f"sqlite:///{tmp_path / 'r.db'}")
+    result = sample("r1", BenchmarkStatus.FAILED, 5, 1.0, 2.0)
+    store.save(result)
+    store.save(result)  # saving again replaces the row
+    assert [row["run_id"] for row in store.list()] == ["r1"]
+    assert store.get("r1") == result
+    store.close()
+    reopened = ResultStore(f"sqlite:///{tmp_path / 'r.db'}")
+    assert reopened.list()[0]["tokens_input"] == 5
+    reopened.close()
+
+
+def test_result_json_validates_against_the_published_schema(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc")
+    pytester.runpytest().assert_outcomes(passed=1)
+    schema = json.loads(gao_dev(pytester.path, "schema", "result").stdout)
+    jsonschema.validate(result_named(pytester.path, "calc"), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"run_id": 3}, schema)
+    spec_schema = json.loads(gao_dev(pytester.path, "schema", "spec").stdout)
+    assert "workflow_phases" in spec_schema["required"]
