@@ -68,6 +68,7 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--max-cost-usd", help="budget per run in USD")
     run.add_argument("--max-tokens", help="budget of tokens per run")
     run.add_argument("--max-turns", help="budget of model turns per run")
+    run.add_argument("--max-wall-seconds", help="wall-time budget per run (ends as TIMEOUT)")
     run.add_argument("--record", metavar="DIR", help="record replay cassettes here")
     run.add_argument("--model", help="model for API agents, overriding the benchmark's")
     run.add_argument("--sandbox-root", help="where runs are kept (default: .gaobench)")
@@ -90,6 +91,7 @@ def pytest_args(options: argparse.Namespace) -> list[str]:
              ("--gaobench-max-cost-usd", options.max_cost_usd),
              ("--gaobench-max-tokens", options.max_tokens),
              ("--gaobench-max-turns", options.max_turns),
+             ("--gaobench-max-wall-seconds", options.max_wall_seconds),
              ("--gaobench-record", options.record),
              ("--gaobench-dir", options.sandbox_root), ("-k", options.keyword),
              ("-m", options.markexpr), ("-n", options.workers),

@@ -102,11 +102,15 @@ class GaobenchSession:
     def run_item(self, item: BenchmarkItem, *, sandbox: Sandbox, boilerplate: BoilerplateManager,
                  metrics: MetricsCollector, agent: Agent) -> None:
         assert item.spec is not None
+        spec = item.spec
+        wall = self.settings.max_wall_seconds
+        if wall and wall < spec.timeout_seconds:
+            spec = spec.model_copy(update={"timeout_seconds": wall})
         resume = None
         if self.settings.resume:
             resume = find_resume_point(self.sandbox_manager.runs_dir, item.spec.name,
                                        self.settings.resume)
-        runner = BenchmarkRunner(item.spec, self.sandbox_manager, boilerplate, metrics, agent,
+        runner = BenchmarkRunner(spec, self.sandbox_manager, boilerplate, metrics, agent,
                                  sandbox=sandbox, redactor=self.redactor, resume=resume,
                                  listeners=[lambda result: self._result_ready(item, result)])
         result = runner.run()

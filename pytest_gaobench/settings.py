@@ -53,6 +53,8 @@ SETTINGS = (
             "benchmark's applies)"),
     Setting("gaobench_max_tokens", "budget of tokens per run"),
     Setting("gaobench_max_turns", "budget of model turns per run"),
+    Setting("gaobench_max_wall_seconds", "wall-time budget per run: caps each benchmark's "
+            "timeout_seconds (a run past it ends as TIMEOUT)"),
     Setting("gaobench_max_retries", "retries of a failing API call before the run is an "
             "infra failure", "6"),
     Setting("gaobench_retry_base", "seconds before the first retry; doubled each time, "
@@ -87,6 +89,7 @@ class GaobenchSettings:
     cassette_dir: Path | None
     isolation: IsolationMode
     db: str | None
+    max_wall_seconds: float | None
 
     @classmethod
     def of(cls, config: pytest.Config) -> GaobenchSettings:
@@ -119,7 +122,8 @@ class GaobenchSettings:
                    cassette_dir=path_setting(config, "gaobench_cassettes"),
                    isolation=IsolationMode(choice_setting(
                        config, "gaobench_isolation", tuple(IsolationMode))),
-                   db=text_setting(config, "gaobench_db"))
+                   db=text_setting(config, "gaobench_db"),
+                   max_wall_seconds=optional_number(config, "gaobench_max_wall_seconds"))
 
 
 def add_options(parser: pytest.Parser) -> None:

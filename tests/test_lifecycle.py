@@ -131,6 +131,15 @@ def test_benchmark_timeout_caps_the_phase(pytester: pytest.Pytester,
     assert result_named(pytester.path, "calc")["status"] == "timeout"
 
 
+def test_wall_time_budget_caps_the_benchmark_timeout(pytester: pytest.Pytester,
+                                                     bench: BenchmarkWriter) -> None:
+    bench.write("calc", oracle_script="sleep 60\n", timeout_seconds=600)
+    pytester.runpytest("--gaobench-max-wall-seconds", "1").assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["status"] == "timeout" and result["duration_seconds"] < 30
+    assert result["config"]["timeout_seconds"] == 1
+
+
 def test_no_tests_or_all_skipped_is_not_a_pass(pytester: pytest.Pytester,
                                                bench: BenchmarkWriter) -> None:
     skipped = "import pytest\n\n\n@pytest.mark.skip\ndef test_later():\n    pass\n"
