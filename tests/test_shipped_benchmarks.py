@@ -32,3 +32,19 @@ def test_shipped_cassette_replays_todo_cli(tmp_path: Path) -> None:
     assert (result["status"], result["agent"]) == ("completed", "replay")
     usage = result["metrics"]["usage"]  # type: ignore[index]
     assert usage["tool_calls"] == recorded_calls and usage["tool_errors"] == 0
+
+
+def test_every_shipped_benchmark_passes_with_the_oracle(tmp_path: Path) -> None:
+    done = run_pytest(tmp_path, "benchmarks/")
+    assert done.returncode == 0, done.stdout + done.stderr
+    by_name = {r["benchmark"]["name"]: r for r in results(tmp_path)}  # type: ignore[index]
+    assert {name: r["status"] for name, r in by_name.items()} == {
+        "todo-cli": "completed", "calc-git": "completed", "kvstore-phases": "completed"}
+    phases = by_name["kvstore-phases"]["phases"]
+    assert [(p["name"], p["status"]) for p in phases] == [  # type: ignore[index,union-attr]
+        ("planning", "completed"), ("implementation", "completed"), ("testing", "completed")]
+    bundle = ROOT / "benchmarks" / "boilerplates" / "calc.bundle"
+    heads = subprocess.run(["git", "bundle", "list-heads", str(bundle)], capture_output=True,
+                           text=True, check=True).stdout
+    v1 = next(line.split()[0] for line in heads.splitlines() if line.endswith("refs/tags/v1.0"))
+    assert by_name["calc-git"]["metadata"]["boilerplate"]["commit"] == v1  # type: ignore[index]

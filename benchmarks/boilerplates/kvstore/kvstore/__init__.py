@@ -1,0 +1,1 @@
+"""An in-memory key-value store with expiring keys."""

@@ -1,0 +1,2 @@
+# The tester runs the suite it wrote before handing over.
+python -m pytest -q
