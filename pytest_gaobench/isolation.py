@@ -10,8 +10,10 @@ so and runs commands unisolated, unless isolation is ``required``.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -47,6 +49,9 @@ class Isolation:
             return list(argv)
         command = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                    "--tmpfs", "/tmp"]
+        for path in interpreter_paths():  # a venv under /tmp must stay usable inside
+            if path.is_relative_to("/tmp"):
+                command += ["--ro-bind", str(path), str(path)]
         if self.hidden is not None:
             command += ["--tmpfs", str(self.hidden)]
         for path in readable:  # e.g. an oracle script under the hidden /tmp
@@ -60,6 +65,16 @@ class Isolation:
         if not network:
             command.append("--unshare-net")
         return [*command, "--", *argv]
+
+
+@functools.cache
+def interpreter_paths() -> tuple[Path, ...]:
+    """Where this Python and its packages live (this one too, when installed editable):
+    sandbox commands run the same interpreter, and its pytest loads the same plugins."""
+    candidates = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).parent,
+                  Path(sys.executable).resolve().parent, Path(__file__).resolve().parent.parent,
+                  *(Path(p) for p in sys.path if p)}
+    return tuple(sorted(p.resolve() for p in candidates if p.is_dir()))
 
 
 def find_bwrap() -> tuple[str | None, str]:
