@@ -37,16 +37,22 @@ class BenchmarkFile(pytest.File):
         except SpecError as error:
             yield BenchmarkItem.invalid(self, _fallback_name(self.path), error)
             return
-        item = BenchmarkItem.from_parent(self, name=spec.name, callobj=run_benchmark,
-                                         spec=spec, spec_error=None)
-        if self.config.pluginmanager.hasplugin("timeout"):
-            # A backstop only: the runner's own deadlines end the run well before this.
-            grace = GaobenchSettings.of(self.config).timeout_grace
-            item.add_marker(pytest.mark.timeout(backstop_seconds(spec, grace), method="signal"))
+        settings = GaobenchSettings.of(self.config)
+        repeats = settings.repeat or spec.repeats
         for tag in spec.tags:
             self.config.addinivalue_line("markers", f"{tag}: benchmark tag")
-            item.add_marker(tag)
-        yield item
+        for attempt in range(1, repeats + 1):
+            name = f"{spec.name}[{attempt}]" if repeats > 1 else spec.name
+            item = BenchmarkItem.from_parent(self, name=name, callobj=run_benchmark, spec=spec,
+                                             spec_error=None)
+            item.attempt = attempt if repeats > 1 else None
+            if self.config.pluginmanager.hasplugin("timeout"):
+                # A backstop only: the runner's own deadlines end the run well before this.
+                backstop = backstop_seconds(spec, settings.timeout_grace)
+                item.add_marker(pytest.mark.timeout(backstop, method="signal"))
+            for tag in spec.tags:
+                item.add_marker(tag)
+            yield item
 
 
 class BenchmarkItem(pytest.Function):
@@ -58,6 +64,8 @@ class BenchmarkItem(pytest.Function):
         self.spec = spec
         self.spec_error = spec_error
         self.gaobench_result: BenchmarkResult | None = None
+        self.attempt: int | None = None
+        """Which repeat this is (1-based), when the benchmark runs more than once."""
         self.add_marker("gaobench")
 
     @classmethod

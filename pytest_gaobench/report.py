@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import re
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
 from .result import BenchmarkResult
 
-JUNIT_ORDER = ("status", "run_id", "failure_kind", "duration_seconds")
+_REPEAT = re.compile(r"\[\d+\]$")
 
 
 def junit_properties(result: BenchmarkResult) -> list[tuple[str, Any]]:
@@ -69,4 +72,39 @@ def render_summary(rows: list[SummaryRow]) -> list[str]:
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     lines.append(", ".join(f"{n} {status.lower()}" for status, n in sorted(counts.items())))
+    return lines + repeat_summary(rows)
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """The unbiased pass@k estimate from n runs of which c passed (Chen et al., 2021)."""
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def repeat_summary(rows: list[SummaryRow]) -> list[str]:
+    """For benchmarks run several times (name[1], name[2], ...): pass@k and mean ± spread."""
+    groups: dict[str, list[SummaryRow]] = {}
+    for row in rows:
+        groups.setdefault(_REPEAT.sub("", row.benchmark), []).append(row)
+    lines = []
+    for name, runs in groups.items():
+        if len(runs) < 2:
+            continue
+        n = len(runs)
+        c = sum(r.status == "COMPLETED" for r in runs)
+        parts = [f"{name}: {c}/{n} completed", f"pass@1 {pass_at_k(n, c, 1):.2f}",
+                 f"pass@{n} {pass_at_k(n, c, n):.2f}"]
+        for label, values, unit in (("time", [r.seconds for r in runs], "s"),
+                                    ("tokens", [r.tokens for r in runs], ""),
+                                    ("cost", [r.cost_usd for r in runs], "$")):
+            known = [float(v) for v in values if v is not None]
+            if len(known) >= 2:
+                mean, spread = statistics.mean(known), statistics.stdev(known)
+                parts.append(f"{label} {_with_unit(mean, unit)} ± {_with_unit(spread, unit)}")
+        lines.append(", ".join(parts))
     return lines
+
+
+def _with_unit(value: float, unit: str) -> str:
+    return f"${value:.4f}" if unit == "$" else f"{value:.1f}{unit}" if unit else f"{value:,.0f}"

@@ -52,7 +52,7 @@ class BenchmarkRunner:
                  agent: Agent, *, sandbox: Sandbox | None = None,
                  redactor: Redactor | None = None,
                  listeners: Sequence[ResultListener] = (),
-                 resume: ResumePoint | None = None) -> None:
+                 resume: ResumePoint | None = None, attempt: int | None = None) -> None:
         """``sandbox``: a run directory made by the caller, who then also cleans it up.
         ``resume``: start from an earlier run's checkpoint instead of the boilerplate."""
         self.config = config
@@ -64,6 +64,7 @@ class BenchmarkRunner:
         self.redactor = redactor or Redactor()
         self.listeners = list(listeners)
         self.resume = resume
+        self.attempt = attempt
         self._stage = "validate"
 
     def run(self) -> BenchmarkResult:
@@ -71,6 +72,8 @@ class BenchmarkRunner:
         result = BenchmarkResult(
             run_id=sandbox.run_id, benchmark=benchmark_info(self.config), agent=self.agent.name,
             config=self.redactor.value(self.config.model_dump(mode="json")))
+        if self.attempt is not None:
+            result.metadata["attempt"] = self.attempt
         history = StatusHistory(
             on_change=lambda h: write_status(sandbox.run_dir / "status.json", sandbox.run_id,
                                              h.changes))

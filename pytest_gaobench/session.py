@@ -112,7 +112,8 @@ class GaobenchSession:
                                        self.settings.resume)
         runner = BenchmarkRunner(spec, self.sandbox_manager, boilerplate, metrics, agent,
                                  sandbox=sandbox, redactor=self.redactor, resume=resume,
-                                 listeners=[lambda result: self._result_ready(item, result)])
+                                 listeners=[lambda result: self._result_ready(item, result)],
+                                 attempt=item.attempt)
         result = runner.run()
         if not result.passed:
             raise BenchmarkFailed(result, sandbox.run_dir / "result.json")

@@ -42,6 +42,7 @@ SETTINGS = (
     Setting("gaobench_model", "model for API agents, overriding the benchmark's `model`"),
     Setting("gaobench_timeout_grace", "seconds the pytest-timeout backstop allows past a "
             "benchmark's own timeout and grading time", "60"),
+    Setting("gaobench_repeat", "run every benchmark N times (overrides `repeats:`)"),
     Setting("gaobench_resume", "continue interrupted or infra-failed runs from their last "
             "completed phase: the latest one of each benchmark, or RUN_ID", const="latest"),
     Setting("gaobench_api_key", "Anthropic API key (prefer --gaobench-api-key-file or "
@@ -90,6 +91,7 @@ class GaobenchSettings:
     isolation: IsolationMode
     db: str | None
     max_wall_seconds: float | None
+    repeat: int | None
 
     @classmethod
     def of(cls, config: pytest.Config) -> GaobenchSettings:
@@ -123,7 +125,8 @@ class GaobenchSettings:
                    isolation=IsolationMode(choice_setting(
                        config, "gaobench_isolation", tuple(IsolationMode))),
                    db=text_setting(config, "gaobench_db"),
-                   max_wall_seconds=optional_number(config, "gaobench_max_wall_seconds"))
+                   max_wall_seconds=optional_number(config, "gaobench_max_wall_seconds"),
+                   repeat=_whole(optional_number(config, "gaobench_repeat")) or None)
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -82,6 +82,8 @@ class BenchmarkConfig(_Strict):
     workflow_phases: list[WorkflowPhase] = Field(min_length=1)
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     oracle: str | None = None
+    repeats: int = Field(default=1, ge=1)
+    """Run the benchmark this many times (items name[1], name[2], ...): pass@k."""
     allow_network: bool = False
     """Whether sandbox commands may reach the network (when they run under bubblewrap)."""
     metadata: dict[str, Any] = Field(default_factory=dict)
