@@ -64,12 +64,14 @@ def _cell(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
 
-def compare(a: BenchmarkResult, b: BenchmarkResult, threshold_percent: float = 10.0
-            ) -> Comparison:
+def compare(a: BenchmarkResult, b: BenchmarkResult, threshold_percent: float = 10.0,
+            ignore: tuple[str, ...] = ()) -> Comparison:
     """B against A: a metric regresses when it is worse by more than the threshold."""
     flat_a, flat_b = a.metrics.flat(), b.metrics.flat()
     deltas = []
     for metric in (*HIGHER_IS_WORSE, *LOWER_IS_WORSE):
+        if metric in ignore:
+            continue
         va, vb = _number(flat_a.get(metric)), _number(flat_b.get(metric))
         if va is None and vb is None:
             continue

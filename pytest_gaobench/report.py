@@ -26,6 +26,7 @@ def junit_properties(result: BenchmarkResult) -> list[tuple[str, Any]]:
 @dataclass(frozen=True)
 class SummaryRow:
     benchmark: str
+    run_id: str
     status: str
     seconds: float | None
     tokens: int | None
@@ -40,6 +41,7 @@ class SummaryRow:
         known = [int(t) for t in tokens if t is not None]
         return cls(
             benchmark=nodeid.split("::")[-1],
+            run_id=str(props["run_id"]),
             status=str(props["status"]).upper(),
             seconds=_float(props.get("duration_seconds")),
             tokens=sum(known) if known else None,

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from .agents import AGENTS, API_AGENTS, Agent
+from .baseline import check_baseline
 from .boilerplate import BoilerplateManager
 from .collect import BenchmarkFailed, BenchmarkItem
+from .compare import Comparison
 from .credentials import ApiKey, CredentialError, resolve_api_key
 from .ignore import BenchmarkFolders
 from .interrupts import SigtermHandler
@@ -28,6 +30,7 @@ from .runner import BenchmarkRunner, record_invalid_benchmark
 from .sandbox import Sandbox, SandboxManager
 from .settings import GaobenchSettings
 from .spec import SpecError, SpecIssue, line_of
+from .status import utcnow
 from .store import ResultStore, StoreError, database_url
 
 SESSION_KEY = pytest.StashKey["GaobenchSession"]()
@@ -54,6 +57,9 @@ class GaobenchSession:
         self.sigterm = SigtermHandler()
         self.api_key: ApiKey | None = None
         self.store: ResultStore | None = None
+        self.started_at = utcnow().isoformat()
+        self.comparisons: list[Comparison] = []
+        self.gate_notes: list[str] = []
         self.folders = BenchmarkFolders(config.rootpath, self.is_benchmark_file)
         self.agents = dict(AGENTS)
         config.hook.pytest_gaobench_add_agents(agents=self.agents)
@@ -131,6 +137,22 @@ class GaobenchSession:
                                           f"database ({exc}); its result.json is on disk"),
                           stacklevel=2)
 
+    def _gate(self, session: pytest.Session) -> None:
+        """The baseline regression gate; a regression makes the session fail."""
+        try:
+            if self.store is None:
+                self.store = ResultStore(database_url(self.settings.db, self.settings.dir))
+            assert self.settings.baseline is not None
+            self.comparisons, self.gate_notes = check_baseline(
+                self.store, self.settings.baseline, [row.run_id for row in self.rows],
+                self.started_at, self.settings.baseline_threshold)
+        except StoreError as exc:
+            self.gate_notes = [f"baseline gate could not read the database: {exc}"]
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            return
+        if any(c.regressed for c in self.comparisons):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
     def report_invalid(self, item: BenchmarkItem) -> None:
         assert item.spec_error is not None
         result = record_invalid_benchmark(item.path, item.spec_error, self.sandbox_manager,
@@ -168,12 +190,16 @@ class GaobenchSession:
                 items[index] = BenchmarkItem.invalid(item.parent, item.name, error)
 
     def pytest_sessionstart(self) -> None:
+        self.started_at = utcnow().isoformat()
         if self.settings.agent in API_AGENTS and self.settings.provider == "anthropic":
             self._prepare_api_key()
         self.sigterm.install()
 
-    def pytest_sessionfinish(self) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.sigterm.restore()
+        is_worker = hasattr(self.config, "workerinput")
+        if self.settings.baseline and not is_worker and self.rows:
+            self._gate(session)
         if self.store is not None:
             self.store.close()
 
@@ -185,4 +211,13 @@ class GaobenchSession:
         reporter.write_sep("=", "gaobench summary")
         for line in render_summary(self.rows):
             reporter.write_line(line)
+        if self.settings.baseline:
+            regressed = [c for c in self.comparisons if c.regressed]
+            reporter.write_sep("=", f"gaobench baseline {self.settings.baseline}: "
+                                    f"{len(regressed)} regressed of {len(self.comparisons)}")
+            for comparison in regressed:
+                for line in comparison.table():
+                    reporter.write_line(line)
+            for note in self.gate_notes:
+                reporter.write_line(note)
         reporter.write_line(f"runs: {self.settings.dir / 'runs'}")

@@ -42,6 +42,10 @@ SETTINGS = (
     Setting("gaobench_model", "model for API agents, overriding the benchmark's `model`"),
     Setting("gaobench_timeout_grace", "seconds the pytest-timeout backstop allows past a "
             "benchmark's own timeout and grading time", "60"),
+    Setting("gaobench_baseline", "fail the session when a run regressed against REF: "
+            "'latest' (each benchmark's newest earlier run) or a run id"),
+    Setting("gaobench_baseline_threshold", "percent by which a metric may get worse before "
+            "the baseline gate fails", "10"),
     Setting("gaobench_repeat", "run every benchmark N times (overrides `repeats:`)"),
     Setting("gaobench_resume", "continue interrupted or infra-failed runs from their last "
             "completed phase: the latest one of each benchmark, or RUN_ID", const="latest"),
@@ -92,6 +96,8 @@ class GaobenchSettings:
     db: str | None
     max_wall_seconds: float | None
     repeat: int | None
+    baseline: str | None
+    baseline_threshold: float
 
     @classmethod
     def of(cls, config: pytest.Config) -> GaobenchSettings:
@@ -126,7 +132,9 @@ class GaobenchSettings:
                        config, "gaobench_isolation", tuple(IsolationMode))),
                    db=text_setting(config, "gaobench_db"),
                    max_wall_seconds=optional_number(config, "gaobench_max_wall_seconds"),
-                   repeat=_whole(optional_number(config, "gaobench_repeat")) or None)
+                   repeat=_whole(optional_number(config, "gaobench_repeat")) or None,
+                   baseline=text_setting(config, "gaobench_baseline"),
+                   baseline_threshold=number_setting(config, "gaobench_baseline_threshold"))
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -126,6 +126,15 @@ class ResultStore:
                 runs.c.run_id == run_id)).scalar()
         return None if text is None else BenchmarkResult.from_json(text)
 
+    def latest_before(self, benchmark: str, before: str) -> BenchmarkResult | None:
+        """The newest run of ``benchmark`` that started before ``before`` (ISO time)."""
+        query = (sa.select(runs.c.result_json)
+                 .where(runs.c.benchmark == benchmark, runs.c.start_time < before)
+                 .order_by(runs.c.start_time.desc()).limit(1))
+        with self._connection() as connection:
+            text = connection.execute(query).scalar()
+        return None if text is None else BenchmarkResult.from_json(text)
+
     def close(self) -> None:
         self.engine.dispose()
 
