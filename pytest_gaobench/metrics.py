@@ -102,6 +102,11 @@ class WorkflowMetrics(BaseModel):
     phases_completed: int = 0
     phases_failed: int = 0
     artifacts_produced: int | None = None
+    """Files matching the phases' expected_artifacts at the end of the run."""
+    commits: int | None = None
+    """Commits made in the workspace during the run (git boilerplates or agents that init)."""
+    one_shot_success: bool | None = None
+    """Completed with every phase passing first time and no manual intervention."""
 
 
 class RunMetrics(BaseModel):
@@ -124,6 +129,9 @@ class RunMetrics(BaseModel):
             "phases_completed": self.workflow.phases_completed,
             "phases_failed": self.workflow.phases_failed,
             "artifacts_produced": self.workflow.artifacts_produced,
+            "commits": self.workflow.commits,
+            "one_shot_success": (None if self.workflow.one_shot_success is None
+                                 else int(self.workflow.one_shot_success)),
             **{f"custom.{name}": value for name, value in self.custom.items()},
         }
         return {name: value for name, value in values.items() if value is not None}

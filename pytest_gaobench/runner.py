@@ -9,6 +9,8 @@ as ``interrupted`` and then re-raised, never swallowed.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,6 +19,7 @@ from .agents.base import Agent, AgentError, BudgetExceeded, InfraError, PhaseCon
 from .boilerplate import BoilerplateError, BoilerplateManager
 from .checkpoint import restore_checkpoint, save_checkpoint
 from .criteria import grade, matching_files
+from .custom_metrics import measure_custom_metrics
 from .interrupts import interruption
 from .logging import RunLog
 from .metrics import MetricsCollector
@@ -244,6 +247,9 @@ class BenchmarkRunner:
                         errors=len(result.errors), manual_interventions=interventions)
         result.criteria = grading.criteria
         self.metrics.quality = grading.quality
+        custom, problems = measure_custom_metrics(self.config, sandbox)
+        self.metrics.custom.update(custom)
+        result.warnings.extend(problems)
         for criterion in grading.criteria:
             log.events.info("criterion", name=criterion.name, passed=criterion.passed,
                             detail=criterion.detail)
@@ -264,6 +270,10 @@ class BenchmarkRunner:
         reached = {p.name for p in result.phases}
         result.phases += [PhaseResult(name=p.phase_name, role=p.agent, status=PhaseStatus.SKIPPED)
                           for p in self.config.workflow_phases if p.phase_name not in reached]
+        result.metrics.workflow.one_shot_success = (
+            final.status is BenchmarkStatus.COMPLETED
+            and all(p.status is PhaseStatus.COMPLETED for p in result.phases)
+            and not self.metrics.total().manual_interventions)
         self._fill_metrics(result, sandbox)
         failed = worth_inspecting(final.status, final.kind)
         if self._given_sandbox is None:
@@ -300,6 +310,8 @@ class BenchmarkRunner:
         if patterns and sandbox.workspace.exists():
             found = {f for p in patterns for f in matching_files(sandbox.workspace, p)}
             metrics.workflow.artifacts_produced = len(found)
+        metrics.workflow.commits = count_new_commits(
+            sandbox.workspace, (result.metadata.get("boilerplate") or {}).get("commit"))
 
     def _record(self, result: BenchmarkResult, log: RunLog, stage: str, kind: FailureKind,
                 exc: BaseException) -> _Stop:
@@ -331,6 +343,16 @@ _PHASE_FAILURES: tuple[tuple[type[Exception], type[_Stop], FailureKind, str], ..
 def _phase_failure(exc: Exception) -> tuple[type[_Stop], FailureKind, str]:
     return next((stop, kind, template) for cls, stop, kind, template in _PHASE_FAILURES
                 if isinstance(exc, cls))
+
+
+def count_new_commits(workspace: Path, start: str | None) -> int | None:
+    """Commits on HEAD since the boilerplate's commit; None when the workspace is no repo."""
+    if not (workspace / ".git").exists() or shutil.which("git") is None:
+        return None
+    span = f"{start}..HEAD" if start else "HEAD"
+    done = subprocess.run(["git", "-C", str(workspace), "rev-list", "--count", span],
+                          capture_output=True, text=True, timeout=60, check=False)
+    return int(done.stdout) if done.returncode == 0 and done.stdout.strip().isdigit() else None
 
 
 def benchmark_info(config: BenchmarkConfig) -> BenchmarkInfo:

@@ -50,6 +50,14 @@ class CommandCriterion(_Strict):
     timeout_seconds: float = Field(default=300, gt=0)
 
 
+class MetricCommand(_Strict):
+    """A command that prints a JSON object of numbers: the benchmark's own metrics."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    run: str = Field(min_length=1)
+    timeout_seconds: float = Field(default=120, gt=0)
+
+
 class SuccessCriteria(_Strict):
     tests_must_pass: bool = False
     test_command: str | None = None
@@ -82,6 +90,8 @@ class BenchmarkConfig(_Strict):
     workflow_phases: list[WorkflowPhase] = Field(min_length=1)
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     oracle: str | None = None
+    metrics: list[MetricCommand] = Field(default_factory=list)
+    """Extra metrics, measured at grading time; reported as custom.<name>.<key>."""
     repeats: int = Field(default=1, ge=1)
     """Run the benchmark this many times (items name[1], name[2], ...): pass@k."""
     allow_network: bool = False

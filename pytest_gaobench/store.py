@@ -9,6 +9,7 @@ schema carries a version in ``gaobench_meta``; ``migrate`` brings older database
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from .result import BenchmarkResult
 
 SCHEMA_VERSION = 1
+CREATE_ATTEMPTS = 5
 
 metadata = sa.MetaData()
 runs = sa.Table(
@@ -94,7 +96,21 @@ class ResultStore:
                              f"{str(exc).splitlines()[0]}") from None
 
     def migrate(self) -> None:
-        """Create the tables, or bring an older schema to SCHEMA_VERSION."""
+        """Create the tables, or bring an older schema to SCHEMA_VERSION.
+
+        Several processes (xdist workers) may create a new database at once: whoever
+        loses the race to create a table or the version row simply tries again.
+        """
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                self._migrate_once()
+                return
+            except StoreError:
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _migrate_once(self) -> None:
         with self._connection() as connection:
             metadata.create_all(connection, checkfirst=True)
             found = connection.execute(sa.select(meta.c.value).where(
@@ -153,8 +169,8 @@ def _row(result: BenchmarkResult) -> dict[str, Any]:
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")  # first: the WAL switch itself may wait
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

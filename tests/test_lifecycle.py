@@ -84,7 +84,8 @@ def test_continue_on_failure_runs_the_next_phase(
     assert [p["status"] for p in result["phases"]] == ["failed", "completed"]
     assert "continue_on_failure" in result["warnings"][0]
     assert result["metrics"]["workflow"] == {"phases_completed": 1, "phases_failed": 1,
-                                             "artifacts_produced": 1}
+                                             "artifacts_produced": 1, "commits": None,
+                                             "one_shot_success": False}
 
 
 def test_max_errors_counts_a_failed_phase_that_was_continued(
@@ -274,3 +275,25 @@ def test_driver_crashes_and_outages_are_infra_and_ignore_continue_on_failure(
     assert result["reason"] == reason
     assert [p["status"] for p in result["phases"]] == ["failed", "skipped"]
     assert result["agent"] == agent
+
+
+def test_custom_metrics_commits_and_one_shot(pytester: pytest.Pytester,
+                                             bench: BenchmarkWriter) -> None:
+    bench.write("calc", oracle_script="""
+        git init -q . && git -c user.name=a -c user.email=a@b add -A
+        git -c user.name=a -c user.email=a@b commit -qm one
+        echo '# more' >> calc.py && git -c user.name=a -c user.email=a@b commit -qam two
+        """, metrics=[
+            {"name": "size", "run": "python -c 'import json, os; "
+                                    "print(json.dumps({\"bytes\": "
+                                    "os.path.getsize(\"calc.py\")}))'"},
+            {"name": "broken", "run": "echo not-json"}])
+    pytester.runpytest("--junitxml=j.xml").assert_outcomes(passed=1)
+    result = result_named(pytester.path, "calc")
+    size = len(SOLUTION) + len("# more\n")
+    assert result["metrics"]["custom"] == {"size.bytes": float(size)}
+    assert result["metrics"]["workflow"]["commits"] == 2
+    assert result["metrics"]["workflow"]["one_shot_success"] is True
+    assert "metrics command 'broken' did not print JSON" in result["warnings"][0]
+    junit = (pytester.path / "j.xml").read_text()
+    assert f'name="custom.size.bytes" value="{float(size)}"' in junit

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -104,3 +106,26 @@ def test_result_json_validates_against_the_published_schema(
         jsonschema.validate({"run_id": 3}, schema)
     spec_schema = json.loads(gao_dev(pytester.path, "schema", "spec").stdout)
     assert "workflow_phases" in spec_schema["required"]
+
+
+def _open_and_save(url: str, run_id: str, barrier: Any) -> None:
+    barrier.wait()  # every process creates the new database at the same moment
+    store = ResultStore(url)
+    store.save(sample(run_id, BenchmarkStatus.COMPLETED, 1, 1.0, 1.0))
+    store.close()
+
+
+def test_processes_creating_the_database_at_once_lose_no_row(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    barrier = context.Barrier(6)
+    workers = [context.Process(target=_open_and_save, args=(url, f"r{i}", barrier))
+               for i in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0] * 6
+    store = ResultStore(url)
+    assert sorted(row["run_id"] for row in store.list()) == [f"r{i}" for i in range(6)]
+    store.close()
