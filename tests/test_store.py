@@ -129,3 +129,23 @@ def test_processes_creating_the_database_at_once_lose_no_row(tmp_path: Path) -> 
     store = ResultStore(url)
     assert sorted(row["run_id"] for row in store.list()) == [f"r{i}" for i in range(6)]
     store.close()
+
+
+def test_postgresql_and_sqlite_give_the_same_compare(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, postgres_url: str) -> None:
+    bench.write("good")
+    bench.write("bad", oracle_files={})
+    pytester.runpytest("--gaobench-db", postgres_url).assert_outcomes(passed=1, failed=1)
+    good, bad = result_named(pytester.path, "good"), result_named(pytester.path, "bad")
+    sqlite_url = f"sqlite:///{pytester.path / 'copy.db'}"
+    copy = ResultStore(sqlite_url)
+    for result in (good, bad):
+        copy.save(BenchmarkResult.model_validate(result))
+    copy.close()
+    outputs = [gao_dev(pytester.path, "results", "--db", url, "compare", good["run_id"],
+                       bad["run_id"], "--json") for url in (postgres_url, sqlite_url)]
+    assert [o.returncode for o in outputs] == [1, 1]
+    assert json.loads(outputs[0].stdout) == json.loads(outputs[1].stdout)
+    listed = json.loads(gao_dev(pytester.path, "results", "--db", postgres_url, "list",
+                                "--json").stdout)
+    assert {r["run_id"] for r in listed} >= {good["run_id"], bad["run_id"]}
