@@ -32,6 +32,8 @@ class SummaryRow:
     tokens: int | None
     cost_usd: float | None
     coverage: float | None
+    turns: int | None
+    interventions: int | None
     reason: str
 
     @classmethod
@@ -47,6 +49,8 @@ class SummaryRow:
             tokens=sum(known) if known else None,
             cost_usd=_float(props.get("cost_usd")),
             coverage=_float(props.get("coverage_percent")),
+            turns=_int(props.get("turns")),
+            interventions=_int(props.get("manual_interventions")),
             reason=str(props.get("failure_kind", "")),
         )
 
@@ -55,14 +59,21 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 def render_summary(rows: list[SummaryRow]) -> list[str]:
-    header = ("benchmark", "status", "time", "tokens", "cost", "coverage", "failure")
+    header = ("benchmark", "status", "time", "tokens", "cost", "coverage", "turns",
+              "interventions", "failure")
     table = [header] + [
         (row.benchmark, row.status,
          f"{row.seconds:.1f}s" if row.seconds is not None else "-",
          f"{row.tokens:,}" if row.tokens is not None else "-",
          f"${row.cost_usd:.4f}" if row.cost_usd is not None else "-",
          f"{row.coverage:.1f}%" if row.coverage is not None else "-",
+         str(row.turns) if row.turns is not None else "-",
+         str(row.interventions) if row.interventions is not None else "-",
          row.reason or "-")
         for row in rows
     ]

@@ -47,7 +47,9 @@ def test_scripted_tool_calls_solve_a_benchmark_graded_for_real(
     bench.write("calc", model="claude-sonnet-5-5",
                 initial_prompt="Implement add in calc.py.")
     api.script(*SOLVE)
-    run(pytester, "--junitxml=report.xml").assert_outcomes(passed=1)
+    outcome = run(pytester, "--junitxml=report.xml")
+    outcome.assert_outcomes(passed=1)
+    outcome.stdout.fnmatch_lines(["calc *COMPLETED *5,190 *$0.0094 *100.0% *3 *- *-"])
     result = result_named(pytester.path, "calc")
     assert result["status"] == "completed"
     usage = result["metrics"]["usage"]
