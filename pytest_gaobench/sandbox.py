@@ -61,7 +61,8 @@ class Sandbox:
 
     def run(self, argv: Sequence[str], *, timeout: float, cwd: Path | None = None,
             output_limit: int = DEFAULT_OUTPUT_LIMIT,
-            writable: Sequence[Path] = (), readable: Sequence[Path] = ()) -> CommandResult:
+            writable: Sequence[Path] = (), readable: Sequence[Path] = (),
+            display: str | None = None) -> CommandResult:
         """Run a command inside the workspace with the sandbox's environment and isolation.
         ``writable``/``readable``: harness paths the command may also write or read."""
         where = cwd or self.workspace
@@ -70,17 +71,12 @@ class Sandbox:
                                       readable=readable)
         return run_command(wrapped, cwd=where, timeout=timeout,
                            env=sandbox_env(self.workspace, self.env_extra),
-                           output_limit=output_limit, display=" ".join(argv))
+                           output_limit=output_limit, display=display or " ".join(argv))
 
     def run_shell(self, script: str, *, timeout: float,
                   output_limit: int = DEFAULT_OUTPUT_LIMIT) -> CommandResult:
-        result = self.run(["/bin/sh", "-c", script], timeout=timeout, output_limit=output_limit)
-        return CommandResult(script, result.exit_code, result.stdout, result.stderr,
-                             result.timed_out, result.duration_seconds)
-
-    def contains(self, path: Path) -> bool:
-        """Whether ``path`` (after resolving symlinks) stays inside the workspace."""
-        return path.resolve().is_relative_to(self.workspace.resolve())
+        return self.run(["/bin/sh", "-c", script], timeout=timeout, output_limit=output_limit,
+                        display=script)
 
 
 class SandboxManager:
