@@ -69,6 +69,17 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, error
                 detail=(f"{measured:.1f}% (need {criteria.min_test_coverage:g}%)"
                         if measured is not None else "coverage could not be measured")))
 
+    if criteria.lint is not None:
+        quality.lint_errors, detail = _lint(criteria.lint.run, criteria.lint.timeout_seconds,
+                                            sandbox)
+        if criteria.max_lint_errors is not None:
+            passed = quality.lint_errors is not None and \
+                quality.lint_errors <= criteria.max_lint_errors
+            results.append(CriterionResult(
+                name="max_lint_errors", passed=passed,
+                detail=detail or f"{quality.lint_errors} lint error(s), at most "
+                                 f"{criteria.max_lint_errors} allowed"))
+
     for command in criteria.commands:
         outcome = sandbox.run_shell(command.run, timeout=command.timeout_seconds)
         if outcome.timed_out:
@@ -139,6 +150,23 @@ def _run_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
     display = shlex.join(["python", *pytest_args[:2]])
     return CriterionResult(name="tests_must_pass", passed=passed,
                            detail=f"{display}: {detail}"), quality
+
+
+def _lint(script: str, timeout: float, sandbox: Sandbox) -> tuple[int | None, str]:
+    """The number of lint errors, or None and why it could not be counted."""
+    outcome = sandbox.run_shell(script, timeout=timeout)
+    if outcome.timed_out:
+        return None, f"lint command timed out after {timeout:g}s"
+    text = outcome.stdout.strip()
+    try:
+        data = json.loads(text) if text else []
+    except ValueError:
+        return len([line for line in text.splitlines() if line.strip()]), ""
+    if isinstance(data, list):
+        return len(data), ""
+    if isinstance(data, dict) and isinstance(data.get("errors"), int):
+        return int(data["errors"]), ""
+    return None, "lint output is JSON but neither a list nor {\"errors\": N}"
 
 
 def _exit_detail(code: int | None, timed_out: bool, timeout: float, tail: str) -> str:

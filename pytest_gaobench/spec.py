@@ -58,6 +58,15 @@ class MetricCommand(_Strict):
     timeout_seconds: float = Field(default=120, gt=0)
 
 
+class LintCommand(_Strict):
+    """A linter run at grading time. Its output counts the errors: a JSON list (one item
+    per error, as ruff, eslint and pylint print with their JSON formats), a JSON object
+    with an integer "errors", or else one error per non-empty line."""
+
+    run: str = Field(min_length=1)
+    timeout_seconds: float = Field(default=300, gt=0)
+
+
 class SuccessCriteria(_Strict):
     tests_must_pass: bool = False
     test_command: str | None = None
@@ -69,6 +78,8 @@ class SuccessCriteria(_Strict):
     max_manual_interventions: int | None = Field(default=None, ge=0)
     required_features: list[str] = Field(default_factory=list)
     """Globs, relative to the sandbox, that must each match at least one file."""
+    lint: LintCommand | None = None
+    max_lint_errors: int | None = Field(default=None, ge=0)
     commands: list[CommandCriterion] = Field(default_factory=list)
 
 

@@ -297,3 +297,20 @@ def test_custom_metrics_commits_and_one_shot(pytester: pytest.Pytester,
     assert "metrics command 'broken' did not print JSON" in result["warnings"][0]
     junit = (pytester.path / "j.xml").read_text()
     assert f'name="custom.size.bytes" value="{float(size)}"' in junit
+
+
+@pytest.mark.parametrize(("output", "count", "passed"), [
+    ('[{"code": "E1"}, {"code": "E2"}]', 2, False),  # a JSON list, as ruff and eslint print
+    ('{"errors": 1}', 1, True),
+    ("a.py:1: E1\\nb.py:2: E2\\nc.py:3: E3", 3, False),  # plain lines
+])
+def test_lint_errors_are_counted_and_gated(pytester: pytest.Pytester, bench: BenchmarkWriter,
+                                           output: str, count: int, passed: bool) -> None:
+    bench.write("calc", success_criteria={
+        "tests_must_pass": True, "max_lint_errors": 1,
+        "lint": {"run": f"printf '{output}'"}})
+    pytester.runpytest().assert_outcomes(passed=int(passed), failed=int(not passed))
+    result = result_named(pytester.path, "calc")
+    assert result["metrics"]["quality"]["lint_errors"] == count
+    lint = next(c for c in result["criteria"] if c["name"] == "max_lint_errors")
+    assert lint["passed"] is passed
