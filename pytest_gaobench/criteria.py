@@ -8,6 +8,7 @@ collects no tests, or skips them all, is not a pass.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import json
 import shlex
@@ -150,6 +151,22 @@ def _run_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
     display = shlex.join(["python", *pytest_args[:2]])
     return CriterionResult(name="tests_must_pass", passed=passed,
                            detail=f"{display}: {detail}"), quality
+
+
+def count_test_functions(workspace: Path) -> int:
+    """Python test functions (def test_*) in test_*.py / *_test.py files, counted from source."""
+    total = 0
+    for path in workspace.rglob("*.py"):
+        if ".git" in path.parts or not (path.name.startswith("test_")
+                                         or path.name.endswith("_test.py")):
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        except (SyntaxError, ValueError, OSError):
+            continue
+        total += sum(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                     and node.name.startswith("test") for node in ast.walk(tree))
+    return total
 
 
 def _lint(script: str, timeout: float, sandbox: Sandbox) -> tuple[int | None, str]:

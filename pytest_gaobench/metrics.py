@@ -90,6 +90,8 @@ _COUNTERS = ("api_calls", "tokens_input", "tokens_output", "tokens_cache_read",
 class QualityMetrics(BaseModel):
     """Measured by the harness at grading time, never read from files the agent wrote."""
 
+    tests_written: int | None = None
+    """Test functions in the project now minus those the boilerplate came with."""
     tests_total: int | None = None
     tests_passed: int | None = None
     tests_failed: int | None = None

@@ -18,7 +18,7 @@ from pathlib import Path
 from .agents.base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
 from .boilerplate import BoilerplateError, BoilerplateManager
 from .checkpoint import restore_checkpoint, save_checkpoint
-from .criteria import grade, matching_files
+from .criteria import count_test_functions, grade, matching_files
 from .custom_metrics import measure_custom_metrics
 from .interrupts import interruption
 from .logging import RunLog
@@ -68,6 +68,7 @@ class BenchmarkRunner:
         self.listeners = list(listeners)
         self.resume = resume
         self.attempt = attempt
+        self._tests_at_start = 0
         self._stage = "validate"
 
     def run(self) -> BenchmarkResult:
@@ -125,6 +126,8 @@ class BenchmarkRunner:
             raise self._record(result, log, "boilerplate", FailureKind.INFRA, exc) from exc
         log.events.info("boilerplate_ready", kind=info.kind, source=info.source,
                         commit=info.commit)
+        self._tests_at_start = count_test_functions(sandbox.workspace)
+        result.metadata["tests_at_start"] = self._tests_at_start
         result.metadata["boilerplate"] = {"kind": info.kind, "source": info.source,
                                           "commit": info.commit}
 
@@ -134,6 +137,8 @@ class BenchmarkRunner:
         previous = resume.previous
         result.metadata["resumed_from"] = previous.run_id
         result.metadata["boilerplate"] = previous.metadata.get("boilerplate")
+        self._tests_at_start = int(previous.metadata.get("tests_at_start") or 0)
+        result.metadata["tests_at_start"] = self._tests_at_start
         inherited = resume.checkpoint.model_copy(update={"archive": str(resume.archive)})
         result.metadata["checkpoints"] = [inherited.model_dump()]
         log.events.info("resumed", from_run=previous.run_id, after_phase=resume.checkpoint.phase)
@@ -247,6 +252,8 @@ class BenchmarkRunner:
                         errors=len(result.errors), manual_interventions=interventions)
         result.criteria = grading.criteria
         self.metrics.quality = grading.quality
+        self.metrics.quality.tests_written = max(
+            count_test_functions(sandbox.workspace) - self._tests_at_start, 0)
         custom, problems = measure_custom_metrics(self.config, sandbox)
         self.metrics.custom.update(custom)
         result.warnings.extend(problems)

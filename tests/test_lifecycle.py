@@ -293,6 +293,7 @@ def test_custom_metrics_commits_and_one_shot(pytester: pytest.Pytester,
     size = len(SOLUTION) + len("# more\n")
     assert result["metrics"]["custom"] == {"size.bytes": float(size)}
     assert result["metrics"]["workflow"]["commits"] == 2
+    assert result["metrics"]["quality"]["tests_written"] == 0  # the boilerplate's own test
     assert result["metrics"]["workflow"]["one_shot_success"] is True
     assert "metrics command 'broken' did not print JSON" in result["warnings"][0]
     junit = (pytester.path / "j.xml").read_text()
@@ -314,3 +315,13 @@ def test_lint_errors_are_counted_and_gated(pytester: pytest.Pytester, bench: Ben
     assert result["metrics"]["quality"]["lint_errors"] == count
     lint = next(c for c in result["criteria"] if c["name"] == "max_lint_errors")
     assert lint["passed"] is passed
+
+
+def test_tests_written_counts_only_the_agents_tests(pytester: pytest.Pytester,
+                                                    bench: BenchmarkWriter) -> None:
+    extra = ("from calc import add\n\n\ndef test_zero():\n    assert add(0, 0) == 0\n\n\n"
+             "def test_negative():\n    assert add(-1, 1) == 0\n")
+    bench.write("calc", oracle_files={"calc.py": SOLUTION, "tests/test_more.py": extra})
+    pytester.runpytest().assert_outcomes(passed=1)
+    quality = result_named(pytester.path, "calc")["metrics"]["quality"]
+    assert quality["tests_written"] == 2
