@@ -93,6 +93,7 @@ class BenchmarkRunner:
             self._set_up(sandbox, result, log)
             final = self._run_phases(sandbox, result, log, started)
             if final is None:
+                self._snapshot(sandbox, result)
                 final = self._grade(sandbox, result, log)
         except _Stop as stop:
             final = stop
@@ -152,6 +153,7 @@ class BenchmarkRunner:
             if index < done_before:
                 self._carry_over(index, phase, result)
                 continue
+            self._snapshot(sandbox, result)
             outcome = self._run_phase(index, phase, sandbox, result, log, run_deadline)
             if outcome is None:
                 if index < len(phases) - 1:
@@ -171,6 +173,14 @@ class BenchmarkRunner:
                 continue
             return outcome
         return None
+
+    def _snapshot(self, sandbox: Sandbox, result: BenchmarkResult) -> None:
+        """result.json as the run stands (status running), rewritten before each phase and
+        before grading: even a killed harness leaves the phases it finished on disk."""
+        partial = result.model_copy(deep=True)
+        partial.status = BenchmarkStatus.RUNNING
+        self._fill_metrics(partial, sandbox)
+        partial.write(sandbox.run_dir / "result.json")
 
     def _carry_over(self, index: int, phase: WorkflowPhase, result: BenchmarkResult) -> None:
         """A phase finished by the run being resumed: its result and its spend count here."""

@@ -82,3 +82,26 @@ def test_pytest_timeout_backstop_ends_as_timeout(pytester: pytest.Pytester,
     result = result_named(pytester.path, "calc")
     assert result["status"] == "timeout"
     assert result["reason"].startswith("pytest-timeout backstop: Timeout")
+
+
+def test_a_killed_harness_leaves_the_finished_phases_on_disk(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    """SIGKILL cannot be handled; what was finished before it must already be written."""
+    phases = [{"phase_name": "plan"}, {"phase_name": "build"}]
+    sleeper = f"sleep 120.{uuid.uuid4().int % 10**12}"
+    bench.write("calc", phases=phases, phase_oracles={"plan": {"PLAN.md": "plan\n"}},
+                phase_scripts={"build": f"touch build-started\n{sleeper}\n"})
+    process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"],
+                               cwd=pytester.path, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    wait_for(pytester.path, ".gaobench/runs/*/workspace/build-started")
+    process.kill()
+    process.wait(timeout=30)
+    [path] = pytester.path.glob(".gaobench/runs/*/result.json")
+    partial = json.loads(path.read_text())
+    assert partial["status"] == "running"
+    assert [(p["name"], p["status"]) for p in partial["phases"]] == [("plan", "completed")]
+    assert partial["metrics"]["phase_seconds"]["plan"] >= 0
+    history = json.loads((path.parent / "status.json").read_text())["history"]
+    assert [h["status"] for h in history] == ["pending", "running"]
+    subprocess.run(["pkill", "-f", sleeper], check=False)  # unisolated runs leave it behind
