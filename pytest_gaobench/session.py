@@ -17,6 +17,7 @@ from .boilerplate import BoilerplateManager
 from .collect import BenchmarkFailed, BenchmarkItem
 from .compare import Comparison
 from .credentials import ApiKey, CredentialError, resolve_api_key
+from .html_report import write_html
 from .ignore import BenchmarkFolders
 from .interrupts import SigtermHandler
 from .isolation import IsolationUnavailable, choose_isolation
@@ -200,6 +201,8 @@ class GaobenchSession:
         is_worker = hasattr(self.config, "workerinput")
         if self.settings.baseline and not is_worker and self.rows:
             self._gate(session)
+        if self.settings.html and not is_worker:
+            write_html(self.settings.html, self.rows, self.sandbox_manager.runs_dir)
         if self.store is not None:
             self.store.close()
 

@@ -46,6 +46,7 @@ SETTINGS = (
             "'latest' (each benchmark's newest earlier run) or a run id"),
     Setting("gaobench_baseline_threshold", "percent by which a metric may get worse before "
             "the baseline gate fails", "10"),
+    Setting("gaobench_html", "write an HTML page of the session's runs here"),
     Setting("gaobench_repeat", "run every benchmark N times (overrides `repeats:`)"),
     Setting("gaobench_resume", "continue interrupted or infra-failed runs from their last "
             "completed phase: the latest one of each benchmark, or RUN_ID", const="latest"),
@@ -98,6 +99,7 @@ class GaobenchSettings:
     repeat: int | None
     baseline: str | None
     baseline_threshold: float
+    html: Path | None
 
     @classmethod
     def of(cls, config: pytest.Config) -> GaobenchSettings:
@@ -134,7 +136,8 @@ class GaobenchSettings:
                    max_wall_seconds=optional_number(config, "gaobench_max_wall_seconds"),
                    repeat=_whole(optional_number(config, "gaobench_repeat")) or None,
                    baseline=text_setting(config, "gaobench_baseline"),
-                   baseline_threshold=number_setting(config, "gaobench_baseline_threshold"))
+                   baseline_threshold=number_setting(config, "gaobench_baseline_threshold"),
+                   html=path_setting(config, "gaobench_html"))
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -325,3 +325,15 @@ def test_tests_written_counts_only_the_agents_tests(pytester: pytest.Pytester,
     pytester.runpytest().assert_outcomes(passed=1)
     quality = result_named(pytester.path, "calc")["metrics"]["quality"]
     assert quality["tests_written"] == 2
+
+
+def test_html_report_lists_every_run(pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("good")
+    bench.write("bad", oracle_files={})
+    pytester.runpytest("--gaobench-html", "out/report.html").assert_outcomes(passed=1, failed=1)
+    page = (pytester.path / "out" / "report.html").read_text()
+    for name in ("good", "bad"):
+        run_id = result_named(pytester.path, name)["run_id"]
+        assert f">{run_id}</a>" in page and f"<td>{name}</td>" in page
+    assert '<td class="COMPLETED">COMPLETED</td>' in page
+    assert '<td class="FAILED">FAILED</td><td>' in page and "<td>criteria</td>" in page
