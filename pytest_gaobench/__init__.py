@@ -6,13 +6,13 @@ The public API works without pytest: load a spec, build a runner, get a result.
 from __future__ import annotations
 
 from .agents import Agent, AgentError, BudgetExceeded, InfraError, OracleAgent, PhaseContext
-from .boilerplate import BoilerplateManager
-from .metrics import MetricsCollector
-from .result import BenchmarkResult
-from .runner import BenchmarkRunner
-from .sandbox import SandboxManager
-from .spec import BenchmarkConfig, SpecError
-from .status import BenchmarkStatus, FailureKind
+from .model.result import BenchmarkResult
+from .model.spec import BenchmarkConfig, SpecError
+from .model.status import BenchmarkStatus, FailureKind
+from .run.collector import MetricsCollector
+from .run.runner import BenchmarkRunner
+from .sandbox.boilerplate import BoilerplateManager
+from .sandbox.sandbox import SandboxManager
 
 __all__ = [
     "Agent",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gaobench.credentials import CredentialError, resolve_api_key
+from pytest_gaobench.agents.credentials import CredentialError, resolve_api_key
 
 KEY_A, KEY_B, KEY_C, KEY_D = (f"sk-ant-{n}-" + "x" * 30 for n in "abcd")
 
@@ -58,7 +58,8 @@ def test_loose_permissions_warn(files: dict[str, Path]) -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"environ": {}}, "no Anthropic API key: pass --api-key or --api-key-file"),
+    ({"environ": {}},
+     "no Anthropic API key: pass --gaobench-api-key-file (gao-dev: --api-key-file)"),
     ({"key_file": "/nonexistent/key", "environ": {}},
      "cannot read the API key file /nonexistent/key: No such file or directory"),
     ({"explicit": "  ", "environ": {"ANTHROPIC_API_KEY": "x"}},

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from benchmark_files import BenchmarkWriter, result_named
 
-from pytest_gaobench.isolation import find_bwrap
+from pytest_gaobench.sandbox.isolation import find_bwrap
 
 BWRAP, WHY_NOT = find_bwrap()
 needs_bwrap = pytest.mark.skipif(BWRAP is None, reason=f"no working bubblewrap: {WHY_NOT}")

@@ -237,6 +237,29 @@ def test_the_api_works_without_pytest(tmp_path: Path, bench: BenchmarkWriter) ->
     assert not (run_dir / "workspace").exists()
 
 
+def test_a_runner_runs_again_from_scratch(tmp_path: Path, bench: BenchmarkWriter) -> None:
+    from pytest_gaobench import (
+        BenchmarkConfig,
+        BenchmarkRunner,
+        BoilerplateManager,
+        MetricsCollector,
+        OracleAgent,
+        SandboxManager,
+    )
+
+    config = BenchmarkConfig.from_yaml(bench.write("calc"))
+    metrics = MetricsCollector()
+    runner = BenchmarkRunner(config, SandboxManager(tmp_path), BoilerplateManager(), metrics,
+                             OracleAgent())
+    first, second = runner.run(), runner.run()
+    assert first.passed and second.passed, second.summary()
+    assert first.run_id != second.run_id
+    assert [p.name for p in second.phases] == [p.name for p in first.phases]
+    assert second.metrics.quality.tests_passed == first.metrics.quality.tests_passed
+    assert second.metadata.tests_at_start == first.metadata.tests_at_start
+    assert list(metrics.phases) == [p.name for p in second.phases]
+
+
 CUSTOM_AGENTS = """
 from pytest_gaobench.agents import InfraError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from benchmark_files import BenchmarkWriter, run_results
 
-from pytest_gaobench.report import pass_at_k
+from pytest_gaobench.results.summary import pass_at_k
 
 
 def test_pass_at_k_arithmetic() -> None:

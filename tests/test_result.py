@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
-
-from pytest_gaobench.logging import RunLog
-from pytest_gaobench.metrics import MetricsCollector, Usage
-from pytest_gaobench.redaction import REDACTED, Redactor
-from pytest_gaobench.result import (
+from pytest_gaobench.logs.log import RunLog
+from pytest_gaobench.logs.redaction import REDACTED, Redactor
+from pytest_gaobench.model.metrics import Usage
+from pytest_gaobench.model.result import (
     SCHEMA_VERSION,
     BenchmarkInfo,
     BenchmarkResult,
@@ -19,7 +17,8 @@ from pytest_gaobench.result import (
     PhaseStatus,
     write_atomically,
 )
-from pytest_gaobench.status import BenchmarkStatus, FailureKind
+from pytest_gaobench.model.status import BenchmarkStatus, FailureKind
+from pytest_gaobench.run.collector import MetricsCollector
 
 
 def sample() -> BenchmarkResult:
@@ -45,9 +44,19 @@ def test_json_round_trip_keeps_every_field() -> None:
     assert BenchmarkResult.from_json(result.to_json()) == result
 
 
-def test_yaml_form_has_the_same_content() -> None:
-    result = sample()
-    assert yaml.safe_load(result.to_yaml()) == json.loads(result.to_json())
+def test_metadata_of_a_first_schema_result_loads_typed() -> None:
+    data = json.loads(sample().to_json())
+    data["metadata"] = {"attempt": 2, "boilerplate": {"kind": "git", "source": "file:///r",
+                                                      "commit": "abc"},
+                        "tests_at_start": 3, "plugin_key": "kept",
+                        "checkpoints": [{"phase_index": 0, "phase": "plan",
+                                         "archive": "checkpoints/00-plan.tar.gz"}]}
+    loaded = BenchmarkResult.model_validate(data)
+    assert loaded.metadata.attempt == 2 and loaded.metadata.tests_at_start == 3
+    assert loaded.metadata.boilerplate is not None
+    assert loaded.metadata.boilerplate.commit == "abc"
+    assert loaded.metadata.checkpoints[0].phase == "plan"
+    assert json.loads(loaded.to_json())["metadata"]["plugin_key"] == "kept"
 
 
 def test_headline_is_the_verdict() -> None:
@@ -98,3 +107,22 @@ def test_run_log_redacts_secrets_in_events_and_transcript(tmp_path: Path) -> Non
     assert "sk-ant-api03" not in transcript
     assert events.count(REDACTED) == 2 and transcript.count(REDACTED) == 2
     assert json.loads(events)["run_id"] == "r1"
+
+
+def test_every_registered_metric_is_a_flat_metric_name() -> None:
+    from pytest_gaobench.model.metrics import QualityMetrics, RunMetrics, WorkflowMetrics
+    from pytest_gaobench.model.registry import METRICS
+
+    usage = Usage()
+    usage.record_api_call(tokens_input=1, tokens_output=1, tokens_cache_read=1,
+                          tokens_cache_write=1, cost_usd=0.1)
+    usage.record_turn()
+    usage.record_tool_call(error=True)
+    usage.record_retry()
+    usage.record_intervention()
+    quality = QualityMetrics(**{name: 1 for name in QualityMetrics.model_fields})
+    workflow = WorkflowMetrics(phases_completed=1, phases_failed=1, artifacts_produced=1,
+                               commits=1, one_shot_success=True)
+    flat = RunMetrics(duration_seconds=1.0, usage=usage, quality=quality,
+                      workflow=workflow).flat()
+    assert [m.name for m in METRICS if m.name not in flat] == []

@@ -64,4 +64,4 @@ def test_resume_by_run_id_and_nothing_to_resume(pytester: pytest.Pytester,
     # A completed run is not resumable: the benchmark starts over and passes.
     pytester.runpytest("--gaobench-resume", done["run_id"]).assert_outcomes(passed=1)
     latest = max(run_results(pytester.path), key=lambda r: r["run_id"])
-    assert "resumed_from" not in latest["metadata"]
+    assert latest["metadata"]["resumed_from"] is None

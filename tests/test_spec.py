@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gaobench.spec import BenchmarkConfig, SpecError
+from pytest_gaobench.model.spec import BenchmarkConfig, SpecError
 
 BASE = """\
 name: calc

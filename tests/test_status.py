@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_gaobench.status import BenchmarkStatus, InvalidTransition, StatusHistory
+from pytest_gaobench.model.status import BenchmarkStatus, InvalidTransition, StatusHistory
 
 
 def test_values_are_the_seeds() -> None:

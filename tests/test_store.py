@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 from benchmark_files import BenchmarkWriter, result_named
 
-from pytest_gaobench.compare import compare
-from pytest_gaobench.result import BenchmarkInfo, BenchmarkResult
-from pytest_gaobench.status import BenchmarkStatus
-from pytest_gaobench.store import ResultStore
+from pytest_gaobench.model.result import BenchmarkInfo, BenchmarkResult
+from pytest_gaobench.model.status import BenchmarkStatus
+from pytest_gaobench.results.compare import compare
+from pytest_gaobench.results.store import ResultStore
 
 
 def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -94,6 +94,43 @@ def test_store_round_trip_and_schema_version(tmp_path: Path) -> None:
     reopened = ResultStore(f"sqlite:///{tmp_path / 'r.db'}")
     assert reopened.list()[0]["tokens_input"] == 5
     reopened.close()
+
+
+FIRST_SCHEMA = """
+CREATE TABLE gaobench_runs (run_id VARCHAR(200) PRIMARY KEY, benchmark VARCHAR(200) NOT NULL,
+  status VARCHAR(20) NOT NULL, failure_kind VARCHAR(20), agent VARCHAR(100),
+  start_time VARCHAR(40), duration_seconds FLOAT, api_calls INTEGER, tokens_input INTEGER,
+  tokens_output INTEGER, tokens_cache_read INTEGER, tokens_cache_write INTEGER, cost_usd FLOAT,
+  turns INTEGER, tool_calls INTEGER, tool_errors INTEGER, manual_interventions INTEGER,
+  coverage_percent FLOAT, result_json TEXT NOT NULL);
+CREATE TABLE gaobench_meta (key VARCHAR(50) PRIMARY KEY, value VARCHAR(200) NOT NULL);
+INSERT INTO gaobench_meta VALUES ('schema_version', '1');
+"""
+
+
+def test_a_first_schema_database_gains_the_registry_columns(tmp_path: Path) -> None:
+    import sqlite3
+
+    old = sample("old", BenchmarkStatus.COMPLETED, 7, 50.0, 1.0)
+    old.metrics.usage.record_retry()
+    old.metrics.quality.lint_errors = 4
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(FIRST_SCHEMA)
+        db.execute("INSERT INTO gaobench_runs (run_id, benchmark, status, tokens_input, "
+                   "result_json) VALUES (?, ?, ?, ?, ?)",
+                   ("old", "calc", "completed", 7, old.to_json()))
+    db.close()
+    store = ResultStore(f"sqlite:///{path}")
+    [row] = store.list()
+    assert (row["tokens_input"], row["retries"], row["lint_errors"]) == (7, 1, 4)
+    store.save(sample("new", BenchmarkStatus.FAILED, 9, 40.0, 2.0))
+    assert {r["run_id"] for r in store.list()} == {"old", "new"}
+    store.close()
+    with sqlite3.connect(path) as db:
+        version = db.execute("SELECT value FROM gaobench_meta").fetchone()
+    db.close()
+    assert version == ("2",)
 
 
 def test_result_json_validates_against_the_published_schema(

@@ -1,26 +1,51 @@
-"""Agent drivers behind one Protocol, built by the name given to --gaobench-agent.
+"""Agents: the drivers that do a phase's work, behind one small Protocol.
 
-A factory is called with keyword options: ``settings`` (the session's
-GaobenchSettings) and ``api_key`` (an ApiKey, for agents that call an API).
+Owns each driver (oracle, anthropic with its tools, pricing and budgets, replay), the
+role prompts, and what an API agent needs before it starts: the key (credentials) and
+its check. A driver is built by name from ``AGENTS``; it may import the model, the
+sandbox and logs, never the run, results or pytest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
+from ..model.spec import Budget
 from .base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
+from .credentials import ApiKey
 from .oracle import OracleAgent
 
-__all__ = ["AGENTS", "API_AGENTS", "Agent", "AgentError", "BudgetExceeded", "InfraError",
-           "OracleAgent", "PhaseContext", "PhaseTimeout"]
+__all__ = ["AGENTS", "API_AGENTS", "Agent", "AgentError", "AgentSettings", "BudgetExceeded",
+           "InfraError", "OracleAgent", "PhaseContext", "PhaseTimeout"]
+
+
+class AgentSettings(Protocol):
+    """What an agent factory may read of the session's settings."""
+
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def max_retries(self) -> int: ...
+    @property
+    def retry_base(self) -> float: ...
+    @property
+    def budget(self) -> Budget: ...
+    @property
+    def record_dir(self) -> Path | None: ...
+    @property
+    def cassette_dir(self) -> Path | None: ...
 
 
 def _oracle(**_options: Any) -> Agent:
     return OracleAgent()
 
 
-def _anthropic(*, settings: Any, api_key: Any = None, **_options: Any) -> Agent:
+def _anthropic(*, settings: AgentSettings, api_key: ApiKey | None = None,
+               **_options: Any) -> Agent:
     from .anthropic import AnthropicAgent, AnthropicSettings
 
     return AnthropicAgent(AnthropicSettings(
@@ -29,13 +54,17 @@ def _anthropic(*, settings: Any, api_key: Any = None, **_options: Any) -> Agent:
         budget=settings.budget, record_dir=settings.record_dir))
 
 
-def _replay(*, settings: Any, **_options: Any) -> Agent:
+def _replay(*, settings: AgentSettings, **_options: Any) -> Agent:
     from .replay import ReplayAgent
 
     return ReplayAgent(settings.cassette_dir)
 
 
-AGENTS: dict[str, Callable[..., Agent]] = {"oracle": _oracle, "anthropic": _anthropic,
-                                           "replay": _replay}
+AgentFactory = Callable[..., Agent]
+"""Called with keywords ``settings`` (``AgentSettings``), ``api_key`` (``ApiKey`` or None)
+and ``model``; further keywords may be added, so a factory takes ``**options``."""
+
+AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "anthropic": _anthropic,
+                                   "replay": _replay}
 API_AGENTS = frozenset({"anthropic"})
 """Agents that need an API key, resolved and validated before any benchmark starts."""

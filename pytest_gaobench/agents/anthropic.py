@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..credentials import ApiKey
-from ..pricing import PriceTable
-from ..spec import Budget
-from ..tools import TOOL_SPECS, Toolbox
-from .base import AgentError, BudgetExceeded, InfraError, PhaseContext
+from ..model.spec import Budget
+from .base import AgentError, InfraError, PhaseContext
+from .budget import check_turn_budget, check_usage_budget, stricter
+from .credentials import ApiKey
+from .pricing import PriceTable
 from .prompts import role_prompt
+from .tool_calls import run_tools
+from .tools import TOOL_SPECS, Toolbox
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -38,7 +40,6 @@ class AnthropicSettings:
     model: str | None = None
     """Overrides the benchmark's `model`."""
     provider: str = "anthropic"
-    base_url: str | None = None
     max_retries: int = 6
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 60.0
@@ -175,7 +176,7 @@ def make_client(settings: AnthropicSettings) -> Any:
         return anthropic.AnthropicVertex(max_retries=0)
     assert settings.api_key is not None
     return anthropic.Anthropic(api_key=settings.api_key.value, max_retries=0,
-                               base_url=settings.base_url or os.environ.get("ANTHROPIC_BASE_URL"))
+                               base_url=os.environ.get("ANTHROPIC_BASE_URL"))
 
 
 def first_message(ctx: PhaseContext) -> str:
@@ -186,24 +187,6 @@ def first_message(ctx: PhaseContext) -> str:
     if phase.expected_artifacts:
         parts.append("This phase must leave these files: " + ", ".join(phase.expected_artifacts))
     return "\n\n".join(part for part in parts if part)
-
-
-def run_tools(ctx: PhaseContext, toolbox: Toolbox, calls: list[dict[str, Any]]
-              ) -> list[dict[str, Any]]:
-    results = []
-    for call in calls:
-        ctx.log.transcript("tool_call", phase=ctx.phase.phase_name, name=call.get("name"),
-                           input=call.get("input"))
-        outcome = toolbox.call(str(call.get("name")), call.get("input"),
-                               time_left=ctx.remaining())
-        ctx.usage.record_tool_call(error=outcome.is_error)
-        if outcome.intervention:
-            ctx.usage.record_intervention()
-        ctx.log.transcript("tool_result", phase=ctx.phase.phase_name, name=call.get("name"),
-                           is_error=outcome.is_error, output=outcome.text)
-        results.append({"type": "tool_result", "tool_use_id": call.get("id"),
-                        "content": outcome.text, "is_error": outcome.is_error})
-    return results
 
 
 def asks_a_question(reply: dict[str, Any]) -> bool:
@@ -217,38 +200,6 @@ def retry_after(headers: Any) -> float | None:
         return max(float(value), 0.0) if value is not None else None
     except ValueError:
         return None
-
-
-def stricter(first: Budget, second: Budget) -> Budget:
-    def least(a: float | None, b: float | None) -> float | None:
-        return b if a is None else a if b is None else min(a, b)
-
-    return Budget(max_cost_usd=least(first.max_cost_usd, second.max_cost_usd),
-                  max_tokens=_int(least(first.max_tokens, second.max_tokens)),
-                  max_turns=_int(least(first.max_turns, second.max_turns)))
-
-
-def _int(value: float | None) -> int | None:
-    return None if value is None else int(value)
-
-
-def check_turn_budget(ctx: PhaseContext, budget: Budget) -> None:
-    turns = (ctx.run_usage.turns or 0) + (ctx.usage.turns or 0)
-    if budget.max_turns is not None and turns >= budget.max_turns:
-        raise BudgetExceeded(f"max_turns: {turns} turns used, the budget is {budget.max_turns}")
-
-
-def check_usage_budget(ctx: PhaseContext, budget: Budget) -> None:
-    tokens = (ctx.run_usage.tokens_total or 0) + (ctx.usage.tokens_total or 0)
-    if budget.max_tokens is not None and tokens > budget.max_tokens:
-        raise BudgetExceeded(f"max_tokens: {tokens} tokens used, the budget is "
-                             f"{budget.max_tokens}")
-    if budget.max_cost_usd is not None:
-        costs = [ctx.run_usage.cost_usd, ctx.usage.cost_usd]
-        spent = sum(c or 0.0 for c in costs)
-        if spent > budget.max_cost_usd:
-            raise BudgetExceeded(f"max_cost_usd: ${spent:.4f} spent, the budget is "
-                                 f"${budget.max_cost_usd:g}")
 
 
 def _mark_cache_breakpoint(messages: list[dict[str, Any]]) -> None:

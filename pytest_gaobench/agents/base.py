@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from ..logging import RunLog
-from ..metrics import Usage
-from ..sandbox import Sandbox
-from ..spec import BenchmarkConfig, WorkflowPhase
+from ..logs.log import RunLog
+from ..model.metrics import Usage
+from ..model.spec import BenchmarkConfig, WorkflowPhase
+from ..sandbox.sandbox import Sandbox
 
 
 class AgentError(Exception):

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..tools import Toolbox
-from .anthropic import run_tools
 from .base import InfraError, PhaseContext
+from .tool_calls import run_tools
+from .tools import Toolbox
 
 
 class ReplayAgent:

@@ -1,0 +1,39 @@
+"""Budgets of an API agent: the stricter of the benchmark's and the command line's, checked
+before each turn (turns) and after each response (tokens, cost)."""
+
+from __future__ import annotations
+
+from ..model.spec import Budget
+from .base import BudgetExceeded, PhaseContext
+
+
+def stricter(first: Budget, second: Budget) -> Budget:
+    def least(a: float | None, b: float | None) -> float | None:
+        return b if a is None else a if b is None else min(a, b)
+
+    return Budget(max_cost_usd=least(first.max_cost_usd, second.max_cost_usd),
+                  max_tokens=_int(least(first.max_tokens, second.max_tokens)),
+                  max_turns=_int(least(first.max_turns, second.max_turns)))
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def check_turn_budget(ctx: PhaseContext, budget: Budget) -> None:
+    turns = (ctx.run_usage.turns or 0) + (ctx.usage.turns or 0)
+    if budget.max_turns is not None and turns >= budget.max_turns:
+        raise BudgetExceeded(f"max_turns: {turns} turns used, the budget is {budget.max_turns}")
+
+
+def check_usage_budget(ctx: PhaseContext, budget: Budget) -> None:
+    tokens = (ctx.run_usage.tokens_total or 0) + (ctx.usage.tokens_total or 0)
+    if budget.max_tokens is not None and tokens > budget.max_tokens:
+        raise BudgetExceeded(f"max_tokens: {tokens} tokens used, the budget is "
+                             f"{budget.max_tokens}")
+    if budget.max_cost_usd is not None:
+        costs = [ctx.run_usage.cost_usd, ctx.usage.cost_usd]
+        spent = sum(c or 0.0 for c in costs)
+        if spent > budget.max_cost_usd:
+            raise BudgetExceeded(f"max_cost_usd: ${spent:.4f} spent, the budget is "
+                                 f"${budget.max_cost_usd:g}")

@@ -1,0 +1,91 @@
+"""The API key: where it comes from, whether it works, and that it never leaks.
+
+Sources, first found wins: the key given on the command line (``--gaobench-api-key`` in
+pytest, ``--api-key`` in gao-dev), a key file (``--gaobench-api-key-file`` /
+``--api-key-file``), ``ANTHROPIC_API_KEY``, then a config file (``$GAOBENCH_CONFIG`` or
+``~/.config/gaobench/config.toml`` with ``api_key`` or ``api_key_file``). The key is held
+by ``ApiKey``, whose repr and str never show it, and is registered with the run's
+redactor as soon as it is read.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_VAR = "ANTHROPIC_API_KEY"
+CONFIG_ENV_VAR = "GAOBENCH_CONFIG"
+DEFAULT_CONFIG = Path("~/.config/gaobench/config.toml")
+
+
+class CredentialError(RuntimeError):
+    """No usable key: missing, unreadable, or rejected. The message never holds the key."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    value: str = field(repr=False)
+    source: str
+    """Where the key came from, for messages: '--api-key-file /path', 'ANTHROPIC_API_KEY'..."""
+    warnings: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"API key from {self.source}"
+
+
+def resolve_api_key(*, explicit: str | None = None, key_file: str | Path | None = None,
+                    environ: Mapping[str, str] | None = None,
+                    config_file: Path | None = None) -> ApiKey:
+    environ = os.environ if environ is None else environ
+    if explicit:
+        return ApiKey(_clean(explicit, "--api-key"), "--api-key")
+    if key_file:
+        return _from_file(Path(key_file).expanduser(), f"--api-key-file {key_file}")
+    if environ.get(ENV_VAR):
+        return ApiKey(_clean(environ[ENV_VAR], ENV_VAR), ENV_VAR)
+    config = config_file or Path(environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG).expanduser()
+    if config.is_file():
+        return _from_config(config)
+    raise CredentialError(
+        "no Anthropic API key: pass --gaobench-api-key-file (gao-dev: --api-key-file), set "
+        f"ANTHROPIC_API_KEY, or put api_key_file = \"...\" in {DEFAULT_CONFIG}")
+
+
+def _clean(value: str, source: str) -> str:
+    key = value.strip()
+    if not key or any(c.isspace() for c in key):
+        raise CredentialError(f"the API key from {source} is empty or contains spaces")
+    return key
+
+
+def _from_file(path: Path, source: str) -> ApiKey:
+    try:
+        info = path.stat()
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise CredentialError(f"cannot read the API key file {path}: {reason}") from None
+    warnings: tuple[str, ...] = ()
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        warnings = (f"API key file {path} is readable by other users "
+                    f"(mode {stat.S_IMODE(info.st_mode):o}); run: chmod 600 {path}",)
+    return ApiKey(_clean(text, source), source, warnings)
+
+
+def _from_config(path: Path) -> ApiKey:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CredentialError(f"cannot read the config file {path}: {exc}") from None
+    if isinstance(data.get("api_key_file"), str):
+        key_path = Path(data["api_key_file"]).expanduser()
+        if not key_path.is_absolute():
+            key_path = path.parent / key_path
+        return _from_file(key_path, f"api_key_file in {path}")
+    if isinstance(data.get("api_key"), str):
+        return ApiKey(_clean(data["api_key"], f"api_key in {path}"), f"api_key in {path}")
+    raise CredentialError(f"config file {path} has neither api_key nor api_key_file")

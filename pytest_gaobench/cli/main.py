@@ -1,0 +1,126 @@
+"""gao-dev: a thin command line over the pytest plugin.
+
+``gao-dev sandbox run CONFIG...`` builds a pytest argument list and calls
+``pytest.main``; everything else is the plugin's work. Exit codes:
+
+==  ==========================================================
+0   every benchmark COMPLETED
+1   at least one benchmark FAILED or hit its TIMEOUT
+2   interrupted (Ctrl-C, SIGTERM)
+3   internal error of the harness
+4   usage error (bad option, unknown agent)
+5   no benchmark found or selected
+6   a benchmark file is invalid (failure_kind: config)
+7   the API key is missing, unreadable or rejected (standalone)
+==  ==========================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+import pytest
+
+from . import results as results_cli
+
+EXIT_CONFIG_ERROR = 6
+
+
+class _ConfigFailures:
+    """Counts benchmarks that failed validation, from the reports pytest produces."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" and ("failure_kind", "config") in report.user_properties:
+            self.count += 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gao-dev",
+                                     description="Benchmark autonomous coding agents.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    sandbox = commands.add_parser("sandbox", help="run benchmarks in sandboxes")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    run = sandbox_commands.add_parser("run", help="run benchmark files (a pytest session)")
+    add_run_arguments(run)
+    standalone = sandbox_commands.add_parser(
+        "run-standalone", help="run benchmark files with the Anthropic API agent "
+                               "(the same as run --standalone)")
+    add_run_arguments(standalone)
+    results_cli.add_commands(commands)
+    return parser
+
+
+def add_run_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument("configs", nargs="+", metavar="CONFIG",
+                     help="benchmark YAML files or folders of them")
+    run.add_argument("--agent", help="agent driver (default: oracle)")
+    run.add_argument("--standalone", action="store_true",
+                     help="drive the agent through the Anthropic API (--agent anthropic)")
+    run.add_argument("--api-key", help="Anthropic API key (a file or ANTHROPIC_API_KEY is "
+                                       "safer: a command line can be seen by other users)")
+    run.add_argument("--api-key-file", help="file holding the Anthropic API key")
+    run.add_argument("--provider", choices=("anthropic", "bedrock", "vertex"))
+    run.add_argument("--max-cost-usd", help="budget per run in USD")
+    run.add_argument("--max-tokens", help="budget of tokens per run")
+    run.add_argument("--max-turns", help="budget of model turns per run")
+    run.add_argument("--max-wall-seconds", help="wall-time budget per run (ends as TIMEOUT)")
+    run.add_argument("--record", metavar="DIR", help="record replay cassettes here")
+    run.add_argument("--model", help="model for API agents, overriding the benchmark's")
+    run.add_argument("--sandbox-root", help="where runs are kept (default: .gaobench)")
+    run.add_argument("--keep", action="store_true", help="keep every sandbox workspace")
+    run.add_argument("-k", dest="keyword", help="only benchmarks matching this expression")
+    run.add_argument("-m", dest="markexpr", help="only benchmarks with these tags")
+    run.add_argument("-n", dest="workers", help="parallel workers (pytest-xdist)")
+    run.add_argument("--junitxml", help="write a JUnit XML report here")
+    run.add_argument("-q", "--quiet", action="store_true", help="less output")
+
+
+def pytest_args(options: argparse.Namespace) -> list[str]:
+    """The pytest command line equivalent to these gao-dev options."""
+    args = [*options.configs, "-p", "no:cacheprovider", "-rN"]
+    agent = "anthropic" if options.standalone else options.agent
+    pairs = (("--gaobench-agent", agent), ("--gaobench-model", options.model),
+             ("--gaobench-api-key", options.api_key),
+             ("--gaobench-api-key-file", options.api_key_file),
+             ("--gaobench-provider", options.provider),
+             ("--gaobench-max-cost-usd", options.max_cost_usd),
+             ("--gaobench-max-tokens", options.max_tokens),
+             ("--gaobench-max-turns", options.max_turns),
+             ("--gaobench-max-wall-seconds", options.max_wall_seconds),
+             ("--gaobench-record", options.record),
+             ("--gaobench-dir", options.sandbox_root), ("-k", options.keyword),
+             ("-m", options.markexpr), ("-n", options.workers),
+             ("--junitxml", options.junitxml))
+    for flag, value in pairs:
+        if value:
+            # One `--flag=value` word: pytest takes a separate word that names an existing
+            # path (a key file, say) as a test path, and moves its rootdir accordingly.
+            args.append(f"{flag}={value}" if flag.startswith("--") else f"{flag}{value}")
+    if options.keep:
+        args.append("--gaobench-keep")
+    if options.quiet:
+        args.append("-q")
+    return args
+
+
+def run_benchmarks(args: list[str]) -> int:
+    failures = _ConfigFailures()
+    code = int(pytest.main(args, plugins=[failures]))
+    if failures.count and code == pytest.ExitCode.TESTS_FAILED:
+        return EXIT_CONFIG_ERROR
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = build_parser().parse_args(argv)
+    if options.command in ("results", "schema"):
+        return results_cli.run(options)
+    if options.command == "sandbox":
+        if options.sandbox_command == "run-standalone":
+            options.standalone = True
+        return run_benchmarks(pytest_args(options))
+    return 4  # pragma: no cover - argparse requires a known command

@@ -1,0 +1,40 @@
+"""Typed details of a run that the runner writes and resume, reports and metrics read back.
+
+They are stored under ``metadata`` in result.json (the keys the first schema used), so
+older results still load; a plugin may add keys of its own beside them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class BoilerplateInfo(BaseModel):
+    source: str
+    kind: Literal["local", "git"]
+    commit: str | None = None
+    """The commit checked out, for git boilerplates: what the run really started from."""
+
+
+class Checkpoint(BaseModel):
+    phase_index: int
+    phase: str
+    archive: str
+    """Path of the .tar.gz, relative to the run directory (absolute when inherited)."""
+
+
+class RunMetadata(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    attempt: int | None = None
+    """Which repeat this run is (1-based), when the benchmark runs more than once."""
+    isolation: str | None = None
+    """'bwrap' or 'none': how the sandbox's commands were isolated."""
+    boilerplate: BoilerplateInfo | None = None
+    tests_at_start: int | None = None
+    """Test functions the boilerplate came with (tests_written counts from here)."""
+    checkpoints: list[Checkpoint] = Field(default_factory=list)
+    resumed_from: str | None = None
+    """The run id this run continued from a checkpoint of."""

@@ -1,0 +1,30 @@
+"""The API key for API agents: found, registered for redaction and checked once,
+before any benchmark starts; a missing or rejected key stops the session (exit 7)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..agents.credentials import ApiKey, CredentialError, resolve_api_key
+from ..agents.key_check import EXIT_BAD_KEY, validate_api_key
+from ..logs.redaction import Redactor
+from .settings import GaobenchSettings
+from .warning import GaobenchWarning
+
+
+def prepare_api_key(config: pytest.Config, settings: GaobenchSettings,
+                    redactor: Redactor) -> ApiKey:
+    try:
+        key = resolve_api_key(explicit=settings.api_key, key_file=settings.api_key_file)
+    except CredentialError as exc:
+        pytest.exit(f"gaobench: {exc}", returncode=EXIT_BAD_KEY)
+    redactor.add(key.value)
+    for warning in key.warnings:
+        config.issue_config_time_warning(GaobenchWarning(warning), stacklevel=2)
+    is_worker = hasattr(config, "workerinput")  # xdist: the controller checked
+    if not is_worker and not config.option.collectonly:
+        try:
+            validate_api_key(key)
+        except CredentialError as exc:
+            pytest.exit(f"gaobench: {redactor.text(str(exc))}", returncode=EXIT_BAD_KEY)
+    return key

@@ -1,0 +1,83 @@
+"""What the session reports at its end: the gaobench summary, the baseline gate, HTML.
+
+Registered as a plugin object; with xdist the controller's copy sees every worker's
+serialised reports in ``pytest_runtest_logreport``, so the summary covers all of them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ..model.status import utcnow
+from ..results.baseline import check_baseline
+from ..results.compare import Comparison
+from ..results.html import write_html
+from ..results.store import StoreError
+from ..results.summary import SummaryRow, render_summary
+from .database import SessionDatabase
+from .settings import GaobenchSettings
+
+
+class GaobenchReporter:
+    def __init__(self, settings: GaobenchSettings, database: SessionDatabase,
+                 is_worker: bool) -> None:
+        self.settings = settings
+        self.database = database
+        self.is_worker = is_worker
+        self.rows: list[SummaryRow] = []
+        self.started_at = utcnow().isoformat()
+        self.comparisons: list[Comparison] = []
+        self.gate_notes: list[str] = []
+
+    def pytest_sessionstart(self) -> None:
+        self.started_at = utcnow().isoformat()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        properties = dict(report.user_properties)
+        if "status" in properties:
+            self.rows.append(SummaryRow.from_properties(report.nodeid, properties))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.is_worker:
+            return
+        if self.settings.baseline and self.rows:
+            self._gate(session)
+        if self.settings.html:
+            write_html(self.settings.html, self.rows, self.settings.dir / "runs")
+
+    def _gate(self, session: pytest.Session) -> None:
+        """The baseline regression gate; a regression makes the session fail."""
+        assert self.settings.baseline is not None
+        try:
+            self.comparisons, self.gate_notes = check_baseline(
+                self.database.store(), self.settings.baseline,
+                [row.run_id for row in self.rows], self.started_at,
+                self.settings.baseline_threshold)
+        except StoreError as exc:
+            self.gate_notes = [f"baseline gate could not read the database: {exc}"]
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            return
+        if any(c.regressed for c in self.comparisons):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        reporter = terminalreporter
+        if not self.rows:
+            return
+        reporter.write_sep("=", "gaobench summary")
+        for line in render_summary(self.rows):
+            reporter.write_line(line)
+        if self.settings.baseline:
+            regressed = [c for c in self.comparisons if c.regressed]
+            reporter.write_sep("=", f"gaobench baseline {self.settings.baseline}: "
+                                    f"{len(regressed)} regressed of {len(self.comparisons)}")
+            for comparison in regressed:
+                for line in comparison.table():
+                    reporter.write_line(line)
+            for note in self.gate_notes:
+                reporter.write_line(note)
+        reporter.write_line(f"runs: {self.settings.dir / 'runs'}")

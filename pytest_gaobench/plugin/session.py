@@ -1,0 +1,99 @@
+"""GaobenchSession: the plugin's state for one pytest process, and the run of each item.
+
+It holds the session's settings, the sandbox manager, the agents known by name, the
+API key, the redactor and the results database; it builds a ``BenchmarkRunner`` per
+item. It knows nothing of items or reports: ``collect`` calls it, one way. xdist
+workers each have their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from ..agents import AGENTS, API_AGENTS, Agent, AgentFactory
+from ..agents.credentials import ApiKey
+from ..logs.redaction import Redactor
+from ..model.result import BenchmarkResult, worth_inspecting
+from ..model.spec import BenchmarkConfig
+from ..run.collector import MetricsCollector
+from ..run.resume import find_resume_point
+from ..run.runner import BenchmarkRunner
+from ..sandbox.boilerplate import BoilerplateManager
+from ..sandbox.isolation import IsolationUnavailable, choose_isolation
+from ..sandbox.sandbox import Sandbox, SandboxManager
+from .api_key import prepare_api_key
+from .database import SessionDatabase
+from .interrupts import SigtermHandler, pytest_interruption
+from .settings import GaobenchSettings
+from .warning import GaobenchWarning
+
+SESSION_KEY = pytest.StashKey["GaobenchSession"]()
+
+
+class GaobenchSession:
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.settings = GaobenchSettings.of(config)
+        self.redactor = Redactor()
+        try:
+            isolation, warning = choose_isolation(self.settings.isolation, self.settings.dir)
+        except IsolationUnavailable as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if warning and not hasattr(config, "workerinput"):
+            config.issue_config_time_warning(GaobenchWarning(warning), stacklevel=2)
+        self.sandbox_manager = SandboxManager(self.settings.dir, keep=self.settings.keep,
+                                              isolation=isolation)
+        self.database = SessionDatabase(self.settings.db_url)
+        self.sigterm = SigtermHandler()
+        self.api_key: ApiKey | None = None
+        self.agents: dict[str, AgentFactory] = dict(AGENTS)
+        config.hook.pytest_gaobench_add_agents(agents=self.agents)
+        if self.settings.agent not in self.agents:
+            raise pytest.UsageError(f"--gaobench-agent: unknown agent {self.settings.agent!r}; "
+                                    f"known agents: {', '.join(sorted(self.agents))}")
+
+    @classmethod
+    def of(cls, config: pytest.Config) -> GaobenchSession:
+        return config.stash[SESSION_KEY]
+
+    def start(self) -> None:
+        """At session start: the API key (checked once), then the SIGTERM handler."""
+        if self.settings.agent in API_AGENTS and self.settings.provider == "anthropic":
+            self.api_key = prepare_api_key(self.config, self.settings, self.redactor)
+        self.sigterm.install()
+
+    def finish(self) -> None:
+        self.sigterm.restore()
+        self.database.close()
+
+    def make_agent(self) -> Agent:
+        return self.agents[self.settings.agent](settings=self.settings, api_key=self.api_key,
+                                                model=self.settings.model)
+
+    def new_sandbox(self, spec: BenchmarkConfig) -> Sandbox:
+        return self.sandbox_manager.create(spec.name)
+
+    def finish_sandbox(self, sandbox: Sandbox, result: BenchmarkResult | None) -> None:
+        """The sandbox fixture's teardown: remove the workspace unless worth inspecting."""
+        failed = result is None or worth_inspecting(result.status, result.failure_kind)
+        self.sandbox_manager.cleanup(sandbox, failed=failed)
+
+    def run(self, spec: BenchmarkConfig, *, attempt: int | None, sandbox: Sandbox,
+            boilerplate: BoilerplateManager, metrics: MetricsCollector, agent: Agent,
+            on_result: Callable[[BenchmarkResult], None]) -> BenchmarkResult:
+        """One benchmark run with the session's settings; ``on_result`` hears the result
+        as soon as it is written, even when the run is interrupted."""
+        wall = self.settings.max_wall_seconds
+        if wall and wall < spec.timeout_seconds:
+            spec = spec.model_copy(update={"timeout_seconds": wall})
+        resume = None
+        if self.settings.resume:
+            resume = find_resume_point(self.sandbox_manager.runs_dir, spec.name,
+                                       self.settings.resume)
+        runner = BenchmarkRunner(spec, self.sandbox_manager, boilerplate, metrics, agent,
+                                 sandbox=sandbox, redactor=self.redactor, resume=resume,
+                                 listeners=[on_result], attempt=attempt,
+                                 interruption=pytest_interruption)
+        return runner.run()

@@ -1,0 +1,43 @@
+"""The regression gate: --gaobench-baseline REF fails the session when a run got worse.
+
+REF is ``latest`` (each benchmark against its newest run stored before this session)
+or a run id (that run's benchmark against it). Wall time is left out of the gate:
+it varies with the machine's load more than with the agent.
+"""
+
+from __future__ import annotations
+
+from ..model.registry import METRICS
+from ..model.result import BenchmarkResult
+from .compare import Comparison, compare
+from .store import ResultStore
+
+LATEST = "latest"
+GATE_IGNORES = tuple(metric.name for metric in METRICS if not metric.gated)
+
+
+def check_baseline(store: ResultStore, ref: str, run_ids: list[str], session_start: str,
+                   threshold_percent: float) -> tuple[list[Comparison], list[str]]:
+    """Comparisons of this session's runs against their baselines, and notes on runs
+    that had none."""
+    comparisons: list[Comparison] = []
+    notes: list[str] = []
+    pinned = store.get(ref) if ref != LATEST else None
+    if ref != LATEST and pinned is None:
+        return [], [f"baseline run {ref} is not in the database"]
+    for run_id in run_ids:
+        current = store.get(run_id)
+        if current is None:
+            continue
+        base: BenchmarkResult | None
+        if pinned is not None:
+            if pinned.benchmark.name != current.benchmark.name:
+                continue
+            base = pinned
+        else:
+            base = store.latest_before(current.benchmark.name, session_start)
+        if base is None:
+            notes.append(f"{current.benchmark.name}: no earlier run to compare with")
+            continue
+        comparisons.append(compare(base, current, threshold_percent, ignore=GATE_IGNORES))
+    return comparisons, notes

@@ -1,0 +1,17 @@
+"""JUnit properties of a run: what CI systems show beside each benchmark's test case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.result import BenchmarkResult
+
+
+def junit_properties(result: BenchmarkResult) -> list[tuple[str, Any]]:
+    """status, run_id, failure_kind, timings and every measured metric; absent = not there."""
+    properties: list[tuple[str, Any]] = [("status", result.status.value),
+                                         ("run_id", result.run_id)]
+    if result.failure_kind is not None:
+        properties.append(("failure_kind", result.failure_kind.value))
+    properties.extend((name, value) for name, value in result.metrics.flat().items())
+    return properties

@@ -1,0 +1,122 @@
+"""Sandbox project folders: one run directory per run, its workspace, and commands in it.
+
+Layout: ``<root>/runs/<run_id>/`` holds the harness's files (result.json, status.json,
+events.jsonl, transcript.jsonl); ``workspace/`` inside it is the only place the agent
+works. Commands run there with a scrubbed environment: the harness's secrets
+(API keys and the like) are never passed on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .isolation import Isolation
+from .process import DEFAULT_OUTPUT_LIMIT, CommandResult, run_command
+
+# Only these variables of the harness's environment reach sandbox commands.
+PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "USER", "LOGNAME", "SHELL",
+              "VIRTUAL_ENV", "SYSTEMROOT")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be set up (an infra failure, never the agent's)."""
+
+
+def new_run_id(benchmark: str) -> str:
+    """Sortable by time, readable, and unique across processes (random suffix)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", benchmark)[:40]
+    return f"{stamp}-{safe}-{uuid.uuid4().hex[:8]}"
+
+
+def sandbox_env(workspace: Path) -> dict[str, str]:
+    """A minimal environment: no secrets; HOME is the workspace, so tools that write
+    dotfiles write them where the agent may."""
+    env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
+    interpreter_dir = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([interpreter_dir, env.get("PATH", os.defpath)])
+    env["HOME"] = str(workspace)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["GAOBENCH_SANDBOX"] = str(workspace)
+    return env
+
+
+@dataclass
+class Sandbox:
+    run_id: str
+    run_dir: Path
+    workspace: Path
+    isolation: Isolation = field(default_factory=Isolation)
+    network: bool = False
+    """Whether commands may use the network (only meaningful under isolation)."""
+
+    def run(self, argv: Sequence[str], *, timeout: float, cwd: Path | None = None,
+            output_limit: int = DEFAULT_OUTPUT_LIMIT,
+            writable: Sequence[Path] = (), readable: Sequence[Path] = (),
+            display: str | None = None) -> CommandResult:
+        """Run a command inside the workspace with the sandbox's environment and isolation.
+        ``writable``/``readable``: harness paths the command may also write or read."""
+        where = cwd or self.workspace
+        wrapped = self.isolation.wrap(argv, workspace=self.workspace, cwd=where,
+                                      network=self.network, writable=writable,
+                                      readable=readable)
+        return run_command(wrapped, cwd=where, timeout=timeout,
+                           env=sandbox_env(self.workspace),
+                           output_limit=output_limit, display=display or " ".join(argv))
+
+    def run_shell(self, script: str, *, timeout: float,
+                  output_limit: int = DEFAULT_OUTPUT_LIMIT) -> CommandResult:
+        return self.run(["/bin/sh", "-c", script], timeout=timeout, output_limit=output_limit,
+                        display=script)
+
+
+class SandboxManager:
+    """Creates run directories under ``root`` and removes workspaces when they are done."""
+
+    def __init__(self, root: Path, *, keep: bool = False,
+                 isolation: Isolation | None = None) -> None:
+        self.root = root
+        self.keep = keep
+        self.isolation = isolation or Isolation()
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    def create(self, benchmark: str, run_id: str | None = None) -> Sandbox:
+        run_id = run_id or new_run_id(benchmark)
+        run_dir = self.runs_dir / run_id
+        try:
+            run_dir.mkdir(parents=True, exist_ok=False)
+        except OSError as exc:
+            raise SandboxError(f"cannot create run directory {run_dir}: {exc.strerror}") from exc
+        return Sandbox(run_id=run_id, run_dir=run_dir, workspace=run_dir / "workspace",
+                       isolation=self.isolation)
+
+    def init_workspace(self, sandbox: Sandbox) -> None:
+        try:
+            sandbox.workspace.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise SandboxError(f"cannot create workspace {sandbox.workspace}: "
+                               f"{exc.strerror}") from exc
+
+    def would_keep(self, sandbox: Sandbox, *, failed: bool) -> Path | None:
+        """The workspace ``cleanup`` will keep: kept after a failure, or always with ``keep``."""
+        if not sandbox.workspace.exists() or not (failed or self.keep):
+            return None
+        return sandbox.workspace
+
+    def cleanup(self, sandbox: Sandbox, *, failed: bool) -> Path | None:
+        """Remove the workspace unless a failure is worth inspecting (or keeping is on)."""
+        kept = self.would_keep(sandbox, failed=failed)
+        if kept is None and sandbox.workspace.exists():
+            shutil.rmtree(sandbox.workspace, ignore_errors=True)
+        return kept
