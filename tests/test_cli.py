@@ -52,3 +52,20 @@ def test_unknown_agent_exits_4(pytester: pytest.Pytester, bench: BenchmarkWriter
     done = gao_dev(pytester.path, "sandbox", "run", str(bench.write("calc")), "--agent", "nope")
     assert done.returncode == 4
     assert "unknown agent 'nope'" in done.stderr
+
+
+def test_a_path_option_written_with_a_space_is_refused_when_it_moves_rootdir(
+        pytester: pytest.Pytester, bench: BenchmarkWriter,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    bench.write("calc")
+    outside = tmp_path_factory.mktemp("elsewhere") / "report.html"
+    outside.write_text("an earlier report\n")
+    refused = pytester.runpytest_subprocess("--gaobench-html", str(outside))
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines([f"*write it as one word: --gaobench-html={outside}*"])
+    assert not (outside.parent / ".gaobench").exists()
+    pytester.runpytest(f"--gaobench-html={outside}").assert_outcomes(passed=1)
+    assert "calc" in outside.read_text()
+    inside = pytester.path / "report.html"
+    inside.write_text("")
+    pytester.runpytest("--gaobench-html", str(inside)).assert_outcomes(passed=1)

@@ -105,3 +105,35 @@ def test_a_killed_harness_leaves_the_finished_phases_on_disk(
     history = json.loads((path.parent / "status.json").read_text())["history"]
     assert [h["status"] for h in history] == ["pending", "running"]
     subprocess.run(["pkill", "-f", sleeper], check=False)  # unisolated runs leave it behind
+
+
+FAILING_LISTENER = """
+def pytest_gaobench_result_ready(result, item):
+    raise RuntimeError("dashboard is down")
+"""
+
+
+def test_a_failing_result_listener_costs_a_warning(pytester: pytest.Pytester,
+                                                   bench: BenchmarkWriter) -> None:
+    bench.write("calc")
+    pytester.makeconftest(FAILING_LISTENER)
+    outcome = pytester.runpytest()
+    outcome.assert_outcomes(passed=1, warnings=1)
+    outcome.stdout.fnmatch_lines(["*a listener of run *calc* failed: RuntimeError: dashboard "
+                                  "is down*"])
+
+
+def test_a_failing_result_listener_does_not_replace_a_ctrl_c(pytester: pytest.Pytester,
+                                                             bench: BenchmarkWriter) -> None:
+    sleeper = f"sleep 120.{uuid.uuid4().int % 10**12}"
+    bench.write("slow", oracle_script=f"touch phase-started\n{sleeper}\n")
+    pytester.makeconftest(FAILING_LISTENER)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=junit.xml"],
+        cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    wait_for(pytester.path, ".gaobench/runs/*-slow-*/workspace/phase-started")
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert "KeyboardInterrupt" in output and "dashboard is down" in output
+    assert result_named(pytester.path, "slow")["failure_kind"] == "interrupted"

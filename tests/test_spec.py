@@ -167,3 +167,20 @@ def test_error_names_the_file(tmp_path: Path) -> None:
         load(tmp_path, "name: x\n")
     assert caught.value.file == tmp_path / "bench.yaml"
     assert str(caught.value).startswith(f"{tmp_path / 'bench.yaml'}:1: ")
+
+
+def test_the_backstop_covers_every_step_with_a_limit(tmp_path: Path) -> None:
+    from pytest_gaobench.plugin.collect import backstop_seconds
+
+    (tmp_path / "bp").mkdir()
+    path = tmp_path / "bench_x.yaml"
+    path.write_text(
+        "name: x\nboilerplate_path: bp\ntimeout_seconds: 100\n"
+        "workflow_phases: [{phase_name: build}]\n"
+        "metrics: [{name: size, run: 'echo {}', timeout_seconds: 7}]\n"
+        "success_criteria:\n  tests_must_pass: true\n  test_timeout_seconds: 50\n"
+        "  lint: {run: 'true', timeout_seconds: 11}\n"
+        "  commands: [{name: build, run: 'true', timeout_seconds: 13}]\n")
+    spec = BenchmarkConfig.from_yaml(path)
+    coverage_report = 120
+    assert backstop_seconds(spec, grace=5) == 100 + 50 + coverage_report + 11 + 13 + 7 + 5

@@ -67,6 +67,18 @@ def sample(run_id: str, status: BenchmarkStatus, tokens: int, coverage: float,
     return result
 
 
+def test_db_none_keeps_results_in_files_only(pytester: pytest.Pytester,
+                                             bench: BenchmarkWriter) -> None:
+    bench.write("calc")
+    pytester.runpytest("--gaobench-db", "none").assert_outcomes(passed=1)
+    assert result_named(pytester.path, "calc")["status"] == "completed"
+    assert not (pytester.path / "none").exists()
+    assert not (pytester.path / ".gaobench" / "results.db").exists()
+    listed = gao_dev(pytester.path, "results", "--db", "none", "list")
+    assert listed.returncode == 2 and "turned off" in listed.stdout
+    assert not (pytester.path / "none").exists()
+
+
 def test_compare_deltas_and_threshold() -> None:
     a = sample("a", BenchmarkStatus.COMPLETED, 1000, 90.0, 10.0)
     within = sample("b", BenchmarkStatus.COMPLETED, 1080, 85.0, 9.0)

@@ -21,7 +21,7 @@ from ..model.spec import Budget
 from .base import AgentError, InfraError, PhaseContext
 from .budget import check_turn_budget, check_usage_budget, stricter
 from .credentials import ApiKey
-from .pricing import PriceTable
+from .pricing import Price, PriceTable
 from .prompts import role_prompt
 from .tool_calls import run_tools
 from .tools import TOOL_SPECS, Toolbox
@@ -145,7 +145,7 @@ class AnthropicAgent:
             ctx.log.events.warning("api_retry", attempt=attempt, delay=delay, reason=reason)
             time.sleep(delay)
 
-    def _account(self, ctx: PhaseContext, reply: dict[str, Any], price: Any) -> None:
+    def _account(self, ctx: PhaseContext, reply: dict[str, Any], price: Price | None) -> None:
         usage = reply.get("usage") or {}
         tokens = {"tokens_input": int(usage.get("input_tokens") or 0),
                   "tokens_output": int(usage.get("output_tokens") or 0),

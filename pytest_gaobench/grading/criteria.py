@@ -16,7 +16,7 @@ from ..model.metrics import QualityMetrics
 from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig
 from ..sandbox.sandbox import Sandbox
-from .test_run import run_tests
+from .test_run import COVERAGE_REPORT_SECONDS, run_tests
 from .workspace import matching_files
 
 
@@ -31,6 +31,19 @@ class Grading:
 
     def failures(self) -> list[CriterionResult]:
         return [c for c in self.criteria if not c.passed]
+
+
+def grading_seconds(config: BenchmarkConfig) -> float:
+    """The longest grading can take: the sum of the limits of every step ``grade`` and the
+    custom metrics may run."""
+    criteria = config.success_criteria
+    total = sum(c.timeout_seconds for c in criteria.commands)
+    total += sum(m.timeout_seconds for m in config.metrics)
+    if criteria.tests_must_pass or criteria.min_test_coverage is not None:
+        total += criteria.test_timeout_seconds + COVERAGE_REPORT_SECONDS
+    if criteria.lint is not None:
+        total += criteria.lint.timeout_seconds
+    return total
 
 
 def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, errors: int,

@@ -19,6 +19,7 @@ from ..model.spec import BenchmarkConfig
 from ..sandbox.sandbox import Sandbox
 
 TEST_OMIT = "tests/*,test_*.py,*/tests/*,*/test_*.py,conftest.py,*/conftest.py,setup.py"
+COVERAGE_REPORT_SECONDS = 120.0
 
 
 def run_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
@@ -47,7 +48,8 @@ def run_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
     quality = _junit_counts(junit)
     if data_file.exists():
         sandbox.run([sys.executable, "-m", "coverage", "json", f"--data-file={data_file}",
-                     "-o", str(report), "-q"], timeout=120, writable=[grading_dir])
+                     "-o", str(report), "-q"], timeout=COVERAGE_REPORT_SECONDS,
+                    writable=[grading_dir])
         quality.coverage_percent = _coverage_percent(report)
 
     ran = (quality.tests_total or 0) - (quality.tests_skipped or 0)

@@ -11,6 +11,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+GIT_QUERY_SECONDS = 60.0
+"""How long one question to git about the workspace may take."""
+
 
 def matching_files(workspace: Path, pattern: str) -> list[Path]:
     """Files under the workspace matching a glob; links leading out of it do not count."""
@@ -41,5 +44,5 @@ def count_new_commits(workspace: Path, start: str | None) -> int | None:
         return None
     span = f"{start}..HEAD" if start else "HEAD"
     done = subprocess.run(["git", "-C", str(workspace), "rev-list", "--count", span],
-                          capture_output=True, text=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=GIT_QUERY_SECONDS, check=False)
     return int(done.stdout) if done.returncode == 0 and done.stdout.strip().isdigit() else None

@@ -27,6 +27,9 @@ class Metric:
     """'s', 'tokens', 'usd', 'percent' or 'count'."""
     integer: bool
     better: Better
+    floor: float = 0.0
+    """The smallest absolute change that can count as a regression: one API retry more
+    than a run with none is +100%, and still noise."""
     gated: bool = True
     """Part of the baseline gate; wall time is not: it follows the machine's load."""
     stored: bool = True
@@ -37,34 +40,34 @@ class Metric:
         return self.better is not Better.NEITHER
 
 
-def _count(name: str, label: str, better: Better = Better.LOWER, *, stored: bool = True
-           ) -> Metric:
-    return Metric(name, label, "count", True, better, stored=stored)
+def _count(name: str, label: str, better: Better = Better.LOWER, *, floor: float = 0.0,
+           stored: bool = True) -> Metric:
+    return Metric(name, label, "count", True, better, floor=floor, stored=stored)
 
 
 def _tokens(name: str, label: str) -> Metric:
-    return Metric(name, label, "tokens", True, Better.LOWER)
+    return Metric(name, label, "tokens", True, Better.LOWER, floor=1000)
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("duration_seconds", "time", "s", False, Better.LOWER, gated=False),
-    _count("api_calls", "API calls"),
+    Metric("duration_seconds", "time", "s", False, Better.LOWER, floor=1.0, gated=False),
+    _count("api_calls", "API calls", floor=2),
     _tokens("tokens_input", "input tokens"),
     _tokens("tokens_output", "output tokens"),
     _tokens("tokens_cache_read", "cache read tokens"),
     _tokens("tokens_cache_write", "cache write tokens"),
-    Metric("cost_usd", "cost", "usd", False, Better.LOWER),
-    _count("turns", "turns"),
-    _count("tool_calls", "tool calls"),
-    _count("tool_errors", "tool errors"),
-    _count("retries", "API retries"),
+    Metric("cost_usd", "cost", "usd", False, Better.LOWER, floor=0.01),
+    _count("turns", "turns", floor=2),
+    _count("tool_calls", "tool calls", floor=3),
+    _count("tool_errors", "tool errors", floor=2),
+    _count("retries", "API retries", floor=3),
     _count("manual_interventions", "interventions"),
     _count("tests_written", "tests written", Better.NEITHER),
     _count("tests_total", "tests", Better.NEITHER),
     _count("tests_passed", "tests passed", Better.HIGHER),
     _count("tests_failed", "tests failed"),
     _count("tests_skipped", "tests skipped", Better.NEITHER),
-    Metric("coverage_percent", "coverage", "percent", False, Better.HIGHER),
+    Metric("coverage_percent", "coverage", "percent", False, Better.HIGHER, floor=1.0),
     _count("lint_errors", "lint errors"),
     _count("phases_completed", "phases completed", Better.NEITHER, stored=False),
     _count("phases_failed", "phases failed", Better.NEITHER, stored=False),

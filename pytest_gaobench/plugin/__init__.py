@@ -20,6 +20,7 @@ from ..sandbox.sandbox import Sandbox
 from . import hookspec
 from .collect import BenchmarkFile, BenchmarkItem, reject_duplicate_names
 from .folders import BenchmarkFolders
+from .path_options import check_path_options
 from .reporter import GaobenchReporter
 from .session import SESSION_KEY, GaobenchSession
 from .settings import add_options
@@ -37,6 +38,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "gaobench: a benchmark collected from a YAML file")
+    check_path_options(config)
     session = GaobenchSession(config)
     config.stash[SESSION_KEY] = session
     config.stash[FOLDERS_KEY] = BenchmarkFolders(config.rootpath,

@@ -21,6 +21,7 @@ from ..model.result import BenchmarkResult
 from ..model.spec import NAME_PATTERN, BenchmarkConfig, SpecError, SpecIssue, line_of, load_spec
 from ..results.junit import junit_properties
 from ..run.collector import MetricsCollector
+from ..run.limits import longest_run_seconds
 from ..run.runner import record_invalid_benchmark
 from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.sandbox import Sandbox
@@ -108,12 +109,8 @@ class BenchmarkItem(pytest.Function):
 
 
 def backstop_seconds(spec: BenchmarkConfig, grace: float) -> float:
-    """The benchmark's timeout, plus the longest grading can take, plus a grace."""
-    criteria = spec.success_criteria
-    grading = sum(c.timeout_seconds for c in criteria.commands)
-    if criteria.tests_must_pass or criteria.min_test_coverage is not None:
-        grading += criteria.test_timeout_seconds
-    return spec.timeout_seconds + grading + grace
+    """The longest the run itself may take (every step's own limit), plus a grace."""
+    return longest_run_seconds(spec) + grace
 
 
 def _fallback_name(path: Path) -> str:

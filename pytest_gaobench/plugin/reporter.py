@@ -58,10 +58,10 @@ class GaobenchReporter:
                 self.settings.baseline_threshold)
         except StoreError as exc:
             self.gate_notes = [f"baseline gate could not read the database: {exc}"]
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            _fail(session)
             return
         if any(c.regressed for c in self.comparisons):
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            _fail(session)
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
@@ -81,3 +81,10 @@ class GaobenchReporter:
             for note in self.gate_notes:
                 reporter.write_line(note)
         reporter.write_line(f"runs: {self.settings.dir / 'runs'}")
+
+
+def _fail(session: pytest.Session) -> None:
+    """The gate turns a passing session into a failing one; an interrupted session (2), a
+    usage error or an internal error keeps its own exit code."""
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

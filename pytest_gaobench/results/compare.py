@@ -56,7 +56,8 @@ class Comparison:
 
 def compare(a: BenchmarkResult, b: BenchmarkResult, threshold_percent: float = 10.0,
             ignore: tuple[str, ...] = ()) -> Comparison:
-    """B against A: a metric regresses when it is worse by more than the threshold."""
+    """B against A: a metric regresses when it is worse by more than the threshold percent
+    and by more than its absolute floor (from the metric registry)."""
     flat_a, flat_b = a.metrics.flat(), b.metrics.flat()
     deltas = []
     for metric in METRICS:
@@ -69,8 +70,10 @@ def compare(a: BenchmarkResult, b: BenchmarkResult, threshold_percent: float = 1
         percent = delta / va * 100 if delta is not None and va else None
         worse = delta is not None and (delta > 0 if metric.better is Better.LOWER
                                        else delta < 0)
-        regressed = worse and (abs(percent) > threshold_percent if percent is not None
-                               else delta != 0)
+        # Worse by more than the threshold (any amount from zero) and by more than the
+        # metric's floor: small absolute changes of counts are noise, not regressions.
+        regressed = (worse and delta is not None and abs(delta) > metric.floor
+                     and (abs(percent) > threshold_percent if percent is not None else True))
         deltas.append(MetricDelta(metric.name, va, vb, delta, percent, regressed))
     return Comparison(a.run_id, b.run_id, a.status, b.status, threshold_percent, deltas)
 

@@ -13,6 +13,7 @@ The runner holds only its configuration; everything about one run lives in a
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,11 @@ from .outcome import Outcome, interruption_outcome
 from .resume import ResumePoint
 
 ResultListener = Callable[[BenchmarkResult], None]
+
+
+class ResultListenerWarning(UserWarning):
+    """A result listener (a plugin's pytest_gaobench_result_ready, say) raised."""
+
 InterruptionPolicy = Callable[[BaseException], Outcome]
 
 
@@ -329,8 +335,18 @@ class BenchmarkRunner:
                               failure_kind=result.failure_kind, reason=result.reason,
                               seconds=round(result.duration_seconds, 3))
         state.log.close()
+        self._tell_listeners(result)
+
+    def _tell_listeners(self, result: BenchmarkResult) -> None:
+        """A listener that raises costs a warning: the result is on disk already, and an
+        interruption in flight must stay an interruption."""
         for listener in self.listeners:
-            listener(result)
+            try:
+                listener(result)
+            except Exception as exc:
+                message = self.redactor.text(f"{type(exc).__name__}: {exc}")
+                warnings.warn(ResultListenerWarning(
+                    f"a listener of run {result.run_id} failed: {message}"), stacklevel=2)
 
     def _fill_metrics(self, state: _RunState, result: BenchmarkResult) -> None:
         metrics, collected = result.metrics, state.metrics

@@ -1,0 +1,13 @@
+"""How long a run may take in all: what a backstop outside the runner must allow."""
+
+from __future__ import annotations
+
+from ..grading.criteria import grading_seconds
+from ..model.spec import BenchmarkConfig
+
+
+def longest_run_seconds(config: BenchmarkConfig) -> float:
+    """The benchmark's own timeout plus the limit of every grading step (tests, coverage
+    report, lint, commands, custom metrics). Steps without a limit of their own (copying
+    the boilerplate, checkpoint archives) are what a backstop's grace is for."""
+    return config.timeout_seconds + grading_seconds(config)
