@@ -205,7 +205,13 @@ def test_record_then_replay_reaches_the_same_grade_without_the_api(
     api.script(*SOLVE)
     run(pytester, "--gaobench-record", "cassettes").assert_outcomes(passed=1)
     cassette = pytester.path / "cassettes" / "calc.jsonl"
-    assert len(cassette.read_text().splitlines()) == 3
+    header, *replies = map(json.loads, cassette.read_text().splitlines())
+    assert header["recording"] == result_named(pytester.path, "calc")["run_id"]
+    assert len(replies) == 3
+    api.script(*SOLVE)  # a second recording replaces the first
+    run(pytester, "--gaobench-record=cassettes").assert_outcomes(passed=1)
+    lines = cassette.read_text().splitlines()
+    assert len(lines) == 4 and json.loads(lines[0])["recording"] != header["recording"]
     calls_before = len(api.requests)
     pytester.runpytest("--gaobench-agent", "replay", "--gaobench-cassettes",
                        "cassettes").assert_outcomes(passed=1)
@@ -214,6 +220,24 @@ def test_record_then_replay_reaches_the_same_grade_without_the_api(
     assert [r["status"] for r in replayed] == ["completed"]
     usage = replayed[0]["metrics"]["usage"]
     assert (usage["tool_calls"], usage["turns"], usage["api_calls"]) == (2, 3, None)
+
+
+def test_replay_plays_only_the_last_recording_of_an_appended_cassette(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc")
+    cassette = pytester.path / "cassettes" / "calc.jsonl"
+    cassette.parent.mkdir()
+    first = [{"phase": "implementation", "stop_reason": "tool_use",
+              "content": [tool("run_command", command="touch first-run")]}]
+    second = [{"phase": "implementation", "content": reply.body["content"],
+               "stop_reason": reply.body["stop_reason"]} for reply in SOLVE]
+    lines = [{"recording": "run-1"}, *first, {"recording": "run-2"}, *second]
+    cassette.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    pytester.runpytest("--gaobench-agent", "replay", "--gaobench-keep",
+                       "--gaobench-cassettes=cassettes").assert_outcomes(passed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["metrics"]["usage"]["turns"] == len(second)
+    assert not (Path(result["workspace"]) / "first-run").exists()
 
 
 def test_replay_without_a_cassette_is_an_infra_failure(
@@ -246,3 +270,48 @@ def test_key_never_leaks_into_any_artifact_or_the_sandbox(
              and p != key_file and VALID_KEY.encode() in p.read_bytes()]
     assert leaks == []
     assert VALID_KEY not in outcome.stdout.str() + outcome.stderr.str()
+
+
+def test_bedrock_and_vertex_ids_are_priced_as_their_anthropic_models() -> None:
+    from pytest_gaobench.agents.pricing import PriceTable, anthropic_model_id
+
+    assert anthropic_model_id("us.anthropic.claude-sonnet-4-5-20250929-v1:0") == \
+        "claude-sonnet-4-5-20250929"
+    assert anthropic_model_id("anthropic.claude-haiku-4-5-20251001-v1:0") == \
+        "claude-haiku-4-5-20251001"
+    assert anthropic_model_id("claude-opus-4-5@20251101") == "claude-opus-4-5-20251101"
+    prices = PriceTable.shipped()
+    sonnet = prices.lookup("claude-sonnet-4-5")
+    assert sonnet is not None
+    assert prices.lookup("global.anthropic.claude-sonnet-4-5-20250929-v1:0") == sonnet
+    assert prices.lookup("claude-sonnet-4-5@20250929") == sonnet
+    assert prices.lookup("mistral.large-v1:0") is None
+
+
+def test_a_cost_budget_for_an_unpriced_model_is_refused_at_the_start(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic) -> None:
+    refused = run(pytester, "--gaobench-model", "house-model-1", "--gaobench-max-cost-usd", "1")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*house-model-1: its price is unknown*--gaobench-prices*"])
+
+    bench.write("calc", model="house-model-1", budget={"max_cost_usd": 0.5})
+    api.script(*SOLVE)
+    run(pytester).assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["failure_kind"] == "config"
+    assert "price is unknown" in result["reason"]
+    assert api.requests == []  # refused before any Messages API call
+
+
+def test_a_price_file_prices_a_house_model_and_the_budget_holds(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic) -> None:
+    prices = pytester.path / "prices.json"
+    prices.write_text(json.dumps({"models": {"house-model-1": {
+        "input": 100.0, "output": 100.0, "cache_write": 100.0, "cache_read": 100.0}}}))
+    bench.write("calc", model="house-model-1", budget={"max_cost_usd": 0.05})
+    api.script(*SOLVE)
+    run(pytester, f"--gaobench-prices={prices}").assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["failure_kind"] == "agent"
+    assert result["reason"].startswith("budget exceeded")
+    assert result["metrics"]["usage"]["cost_usd"] == pytest.approx(1550 * 100 / 1e6)

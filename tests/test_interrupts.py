@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from benchmark_files import BenchmarkWriter, result_named
+from benchmark_files import BenchmarkWriter, result_named, run_results
 
 
 def wait_for(root: Path, pattern: str, timeout: float = 60) -> None:
@@ -90,7 +90,8 @@ def test_a_killed_harness_leaves_the_finished_phases_on_disk(
     phases = [{"phase_name": "plan"}, {"phase_name": "build"}]
     sleeper = f"sleep 120.{uuid.uuid4().int % 10**12}"
     bench.write("calc", phases=phases, phase_oracles={"plan": {"PLAN.md": "plan\n"}},
-                phase_scripts={"build": f"touch build-started\n{sleeper}\n"})
+                phase_scripts={"build": f"touch build-started\n{sleeper}\n"},
+                success_criteria={"required_features": ["PLAN.md", "build.txt"]})
     process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"],
                                cwd=pytester.path, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -105,6 +106,44 @@ def test_a_killed_harness_leaves_the_finished_phases_on_disk(
     history = json.loads((path.parent / "status.json").read_text())["history"]
     assert [h["status"] for h in history] == ["pending", "running"]
     subprocess.run(["pkill", "-f", sleeper], check=False)  # unisolated runs leave it behind
+
+    # Its owner is gone, so --gaobench-resume takes it up from the plan phase's checkpoint.
+    (pytester.path / "oracles" / "calc" / "build.sh").write_text("echo built > build.txt\n")
+    pytester.runpytest("--gaobench-resume").assert_outcomes(passed=1)
+    resumed = next(r for r in run_results(pytester.path) if r["run_id"] != partial["run_id"])
+    assert resumed["metadata"]["resumed_from"] == partial["run_id"]
+    assert [(p["name"], p["status"]) for p in resumed["phases"]] == [("plan", "completed"),
+                                                                       ("build", "completed")]
+    assert resumed["phases"][0]["start_time"] == partial["phases"][0]["start_time"]
+
+
+def test_a_run_whose_owner_is_alive_is_not_resumed(tmp_path: Path) -> None:
+    from pytest_gaobench.model.result import BenchmarkInfo, BenchmarkResult
+    from pytest_gaobench.model.run_metadata import Checkpoint
+    from pytest_gaobench.model.status import BenchmarkStatus
+    from pytest_gaobench.run.ownership import RunLock
+    from pytest_gaobench.run.resume import find_resume_point
+
+    run_dir = tmp_path / "runs" / "20260101-000000-calc-1"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "checkpoints" / "00-plan.tar.gz").write_bytes(b"")
+    running = BenchmarkResult(run_id=run_dir.name, benchmark=BenchmarkInfo(name="calc"),
+                              status=BenchmarkStatus.RUNNING)
+    running.metadata.checkpoints = [Checkpoint(phase_index=0, phase="plan",
+                                               archive="checkpoints/00-plan.tar.gz")]
+    running.write(run_dir / "result.json")
+    assert find_resume_point(tmp_path / "runs", "calc", "latest") is None  # no owner known
+    lock = RunLock(run_dir)
+    lock.acquire()  # a live process runs it (this one)
+    child = subprocess.run([sys.executable, "-c", (
+        "import sys; from pathlib import Path; "
+        "from pytest_gaobench.run.resume import find_resume_point; "
+        f"print(find_resume_point(Path({str(tmp_path / 'runs')!r}), 'calc', 'latest'))")],
+        capture_output=True, text=True, timeout=60)
+    assert child.stdout.strip() == "None", child.stderr
+    lock.release()  # the owner is gone
+    point = find_resume_point(tmp_path / "runs", "calc", "latest")
+    assert point is not None and point.previous.run_id == run_dir.name
 
 
 FAILING_LISTENER = """

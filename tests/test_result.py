@@ -126,3 +126,16 @@ def test_every_registered_metric_is_a_flat_metric_name() -> None:
     flat = RunMetrics(duration_seconds=1.0, usage=usage, quality=quality,
                       workflow=workflow).flat()
     assert [m.name for m in METRICS if m.name not in flat] == []
+
+
+def test_tests_in_environments_and_vendored_folders_are_not_counted(tmp_path: Path) -> None:
+    from pytest_gaobench.grading.workspace import count_test_functions
+
+    test = "def test_a():\n    pass\n\n\nasync def test_b():\n    pass\n"
+    for folder in ("tests", ".venv/lib/python3.11/site-packages/pkg/tests", "node_modules/x",
+                   "env/lib/pkg", "build/lib", "src/pkg"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "test_x.py").write_text(test)
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "src" / "pkg" / "helpers.py").write_text(test)  # not a test file
+    assert count_test_functions(tmp_path) == 4  # tests/ and src/pkg/ only

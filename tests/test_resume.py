@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
@@ -65,3 +68,56 @@ def test_resume_by_run_id_and_nothing_to_resume(pytester: pytest.Pytester,
     pytester.runpytest("--gaobench-resume", done["run_id"]).assert_outcomes(passed=1)
     latest = max(run_results(pytester.path), key=lambda r: r["run_id"])
     assert latest["metadata"]["resumed_from"] is None
+
+
+def test_a_checkpoint_restores_absolute_symlinks(tmp_path: Path) -> None:
+    from pytest_gaobench.run.checkpoint import restore_checkpoint, save_checkpoint
+
+    workspace = tmp_path / "workspace"
+    (workspace / "venv" / "bin").mkdir(parents=True)
+    (workspace / "venv" / "bin" / "python").symlink_to(sys.executable)  # as venv makes it
+    (workspace / "venv" / "bin" / "python3").symlink_to("python")
+    (workspace / "app.py").write_text("print('hi')\n")
+    checkpoint = save_checkpoint(tmp_path, workspace, 0, "plan")
+    restored = tmp_path / "restored"
+    restore_checkpoint(tmp_path / checkpoint.archive, restored)
+    assert os.readlink(restored / "venv" / "bin" / "python") == sys.executable
+    assert os.readlink(restored / "venv" / "bin" / "python3") == "python"
+    assert (restored / "app.py").read_text() == "print('hi')\n"
+
+
+def _archive(path: Path, *members: tuple[tarfile.TarInfo, bytes]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for info, data in members:
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data) if data else None)
+    return path
+
+
+def _entry(name: str, kind: bytes = tarfile.REGTYPE, link: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.mode = kind, link, 0o644
+    return info
+
+
+@pytest.mark.parametrize("members", [
+    [(_entry("../escaped.txt"), b"x")],
+    [(_entry("lnk", tarfile.SYMTYPE, "{outside}"), b""), (_entry("lnk/escaped.txt"), b"x")],
+    [(_entry("h", tarfile.LNKTYPE, "../outside/victim.txt"), b"")],
+    [(_entry("fifo", tarfile.FIFOTYPE), b"")],
+], ids=["dotdot", "through-a-link", "hard-link-out", "fifo"])
+def test_a_checkpoint_cannot_write_outside_the_workspace(
+        tmp_path: Path, members: list[tuple[tarfile.TarInfo, bytes]]) -> None:
+    from pytest_gaobench.run.checkpoint import CheckpointError, restore_checkpoint
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.txt").write_text("untouched\n")
+    for info, _ in members:
+        info.linkname = info.linkname.format(outside=outside)
+    archive = _archive(tmp_path / "evil.tar.gz", *members)
+    with pytest.raises(CheckpointError):
+        restore_checkpoint(archive, tmp_path / "workspace")
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
+    assert (outside / "victim.txt").read_text() == "untouched\n"
+    assert not (tmp_path / "escaped.txt").exists()

@@ -3,6 +3,7 @@ their models, and every bad call comes back as an error result, never an excepti
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,24 @@ def test_long_output_is_cut_in_the_middle(toolbox: Toolbox) -> None:
     assert len(outcome.text) < 2200
     assert outcome.text.startswith("exit code: 0\n1\n2\n") and outcome.text.endswith("100000\n")
     assert "cut by gaobench" in outcome.text
+
+
+def test_large_files_are_streamed_not_read_whole(toolbox: Toolbox) -> None:
+    workspace = toolbox.sandbox.workspace
+    with (workspace / "big.log").open("w") as handle:
+        for n in range(600_000):  # ~ 30 MB
+            handle.write(f"line {n} of a long log with a needle {n % 1000}\n")
+    (workspace / "one-line.txt").write_text("x" * 20_000_000)
+    tracemalloc.start()
+    try:
+        read = toolbox.call("read_file", {"path": "big.log", "offset": 3}, time_left=30)
+        grepped = toolbox.call("grep", {"pattern": "needle 7$"}, time_left=30)
+        long_line = toolbox.call("read_file", {"path": "one-line.txt"}, time_left=30)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000, f"{peak} bytes held"
+    assert read.text.startswith("line 2 of a long log") and "read on with offset=" in read.text
+    assert len(read.text) < 2200
+    assert grepped.text.startswith("big.log:8: line 7 of") and "more matches cut" in grepped.text
+    assert len(long_line.text) < 2200

@@ -16,6 +16,7 @@ from ..model.spec import Budget
 from .base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
 from .credentials import ApiKey
 from .oracle import OracleAgent
+from .pricing import PriceTable
 
 __all__ = ["AGENTS", "API_AGENTS", "Agent", "AgentError", "AgentSettings", "BudgetExceeded",
            "InfraError", "OracleAgent", "PhaseContext", "PhaseTimeout"]
@@ -38,6 +39,15 @@ class AgentSettings(Protocol):
     def record_dir(self) -> Path | None: ...
     @property
     def cassette_dir(self) -> Path | None: ...
+    @property
+    def prices(self) -> Path | None: ...
+
+
+def price_table(settings: AgentSettings) -> PriceTable:
+    """The shipped prices, with the user's price file (--gaobench-prices) over them."""
+    shipped = PriceTable.shipped()
+    return shipped if settings.prices is None else shipped.merged(
+        PriceTable.from_file(settings.prices))
 
 
 def _oracle(**_options: Any) -> Agent:
@@ -51,7 +61,7 @@ def _anthropic(*, settings: AgentSettings, api_key: ApiKey | None = None,
     return AnthropicAgent(AnthropicSettings(
         api_key=api_key, model=settings.model, provider=settings.provider,
         max_retries=settings.max_retries, retry_base_seconds=settings.retry_base,
-        budget=settings.budget, record_dir=settings.record_dir))
+        budget=settings.budget, record_dir=settings.record_dir), prices=price_table(settings))
 
 
 def _replay(*, settings: AgentSettings, **_options: Any) -> Agent:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.spec import Budget
-from .base import AgentError, InfraError, PhaseContext
+from .base import AgentError, InfraError, PhaseContext, SetupError
 from .budget import check_turn_budget, check_usage_budget, stricter
 from .credentials import ApiKey
 from .pricing import Price, PriceTable
@@ -58,13 +58,19 @@ class AnthropicAgent:
         self.settings = settings
         self.prices = prices or PriceTable.shipped()
         self._client: Any = None
+        self._recording: set[str] = set()
+        """Run ids whose cassette this agent has started."""
 
     def run_phase(self, ctx: PhaseContext) -> None:
         model = self.settings.model or ctx.config.model or DEFAULT_MODEL
         price = self.prices.lookup(model)
+        budget = stricter(ctx.config.budget, self.settings.budget)
+        if price is None and budget.max_cost_usd is not None:
+            raise SetupError(f"a cost budget (max_cost_usd {budget.max_cost_usd:g}) cannot be "
+                             f"kept for model {model!r}: its price is unknown; give its "
+                             f"price with --gaobench-prices FILE")
         if price is None:
             ctx.warn(f"no price known for model {model!r}: its cost is reported as null")
-        budget = stricter(ctx.config.budget, self.settings.budget)
         toolbox = Toolbox(ctx.sandbox, command_timeout=self.settings.command_timeout)
         system = [{"type": "text", "text": role_prompt(ctx.phase.agent),
                    "cache_control": {"type": "ephemeral"}}]
@@ -156,14 +162,22 @@ class AnthropicAgent:
         ctx.usage.record_turn()
 
     def _record(self, ctx: PhaseContext, reply: dict[str, Any]) -> None:
+        """Append a reply to this run's cassette; a run's first reply starts the cassette
+        afresh (a header line naming the run), so the file holds one recording."""
         if self.settings.record_dir is None:
             return
         self.settings.record_dir.mkdir(parents=True, exist_ok=True)
         path = self.settings.record_dir / f"{ctx.config.name}.jsonl"
-        line = json.dumps({"phase": ctx.phase.phase_name, "content": reply["content"],
-                           "stop_reason": reply.get("stop_reason")})
-        with path.open("a", encoding="utf-8") as cassette:
-            cassette.write(ctx.log.redactor.text(line) + "\n")
+        lines = []
+        if ctx.sandbox.run_id not in self._recording:
+            self._recording.add(ctx.sandbox.run_id)
+            lines.append(json.dumps({"recording": ctx.sandbox.run_id,
+                                     "benchmark": ctx.config.name}))
+        lines.append(json.dumps({"phase": ctx.phase.phase_name, "content": reply["content"],
+                                 "stop_reason": reply.get("stop_reason")}))
+        mode = "w" if len(lines) == 2 else "a"
+        with path.open(mode, encoding="utf-8") as cassette:
+            cassette.writelines(ctx.log.redactor.text(line) + "\n" for line in lines)
 
 
 def make_client(settings: AnthropicSettings) -> Any:

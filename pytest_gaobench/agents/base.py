@@ -30,6 +30,11 @@ class InfraError(Exception):
     """Something outside the agent failed (API outage, missing tool): not the agent's fault."""
 
 
+class SetupError(Exception):
+    """The run cannot start as configured (a cost budget for a model with no known price):
+    failure_kind config, neither the agent's fault nor an outage."""
+
+
 class PhaseTimeout(Exception):
     """The phase's deadline passed before the agent finished."""
 

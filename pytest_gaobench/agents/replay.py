@@ -1,7 +1,7 @@
 """The replay agent: re-runs a recorded anthropic run (a cassette) with no network.
 
 A cassette (``<name>.jsonl``, written with ``--gaobench-record DIR``) holds the model's
-replies of each phase. Replay executes the same tool calls, in order, in a fresh
+replies of each phase of one recorded run. Replay executes the same tool calls, in order, in a fresh
 sandbox, so a regression in the harness, the tools or the grading shows up without
 calling the API. It makes no API calls, so it reports no tokens or cost.
 """
@@ -48,4 +48,12 @@ class ReplayAgent:
             entries = [json.loads(line) for line in lines if line.strip()]
         except ValueError as exc:
             raise InfraError(f"cassette {path} is not JSON lines: {exc}") from None
-        return [e for e in entries if e.get("phase") == ctx.phase.phase_name]
+        return [e for e in last_recording(entries) if e.get("phase") == ctx.phase.phase_name]
+
+
+def last_recording(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The replies of the file's last recording: a cassette written by an older version
+    may hold several recordings, each begun by a {"recording": RUN_ID} header line (or
+    none, for the oldest files: then the whole file is one recording)."""
+    starts = [index for index, entry in enumerate(entries) if "recording" in entry]
+    return entries[starts[-1] + 1:] if starts else entries

@@ -11,7 +11,7 @@ into the harness.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -158,13 +158,25 @@ class Toolbox:
         return self._bounded(text, is_error=result.exit_code != 0)
 
     def _read_file(self, args: ReadFile, time_left: float) -> ToolOutcome:
+        """Streams the file: only the lines asked for, and only up to the output limit, are
+        ever held in memory, however large the file."""
         target = self._inside(args.path)
         if not target.is_file():
             raise ToolError(f"{args.path}: no such file")
-        lines = target.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
-        start = max(args.offset - 1, 0)
-        chosen = lines[start:start + args.limit] if args.limit else lines[start:]
-        return self._bounded("".join(chosen))
+        start = max(args.offset, 1)
+        chosen: list[str] = []
+        size = 0
+        for number, line in enumerate(_bounded_lines(target), start=1):
+            if number < start:
+                continue
+            if (args.limit and len(chosen) >= args.limit) or size + len(line) > self.output_limit:
+                if not args.limit or len(chosen) < args.limit:
+                    chosen.append(f"\n[... cut by gaobench at {self.output_limit} characters; "
+                                  f"read on with offset={number} ...]\n")
+                break
+            chosen.append(line)
+            size += len(line)
+        return ToolOutcome("".join(chosen))
 
     def _write_file(self, args: WriteFile, time_left: float) -> ToolOutcome:
         target = self._inside(args.path)
@@ -190,14 +202,23 @@ class Toolbox:
         return self._bounded("\n".join(files) or "(no files)")
 
     def _grep(self, args: Grep, time_left: float) -> ToolOutcome:
+        """Streams each file line by line and stops once the output limit is reached."""
         regex = re.compile(args.pattern)
         found: list[str] = []
+        size = 0
         for path in self._glob(args.glob):
-            text = path.read_text(encoding="utf-8", errors="replace")
             relative = path.relative_to(self.sandbox.workspace).as_posix()
-            found += [f"{relative}:{n}: {line}" for n, line in
-                      enumerate(text.splitlines(), start=1) if regex.search(line)]
-        return self._bounded("\n".join(found) or "(no matches)")
+            for number, line in enumerate(_bounded_lines(path), start=1):
+                if not regex.search(line):
+                    continue
+                match = f"{relative}:{number}: {line.rstrip()}"
+                if size + len(match) > self.output_limit:
+                    found.append(f"[... more matches cut by gaobench at {self.output_limit} "
+                                 "characters; narrow the pattern or the glob ...]")
+                    return ToolOutcome("\n".join(found))
+                found.append(match)
+                size += len(match) + 1
+        return ToolOutcome("\n".join(found) or "(no matches)")
 
     def _ask_user(self, args: AskUser, time_left: float) -> ToolOutcome:
         return ToolOutcome(NO_ONE_TO_ASK, intervention=True)
@@ -218,6 +239,17 @@ class Toolbox:
         return sorted(p for p in top.glob(pattern)
                       if p.is_file() and p.resolve().is_relative_to(top)
                       and ".git" not in p.relative_to(top).parts)
+
+
+MAX_LINE = 64 * 1024
+
+
+def _bounded_lines(path: Path) -> Iterator[str]:
+    """The file's lines, a line longer than MAX_LINE coming in pieces: a file that is one
+    enormous line is never read whole."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        while line := handle.readline(MAX_LINE):
+            yield line
 
 
 def _checked(tool: type[ToolInput], arguments: object) -> ToolInput:

@@ -7,6 +7,8 @@ the agent printed.
 from __future__ import annotations
 
 import ast
+import fnmatch
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,20 +24,35 @@ def matching_files(workspace: Path, pattern: str) -> list[Path]:
                   if p.is_file() and p.resolve().is_relative_to(top))
 
 
+NOT_SEARCHED = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv",
+                "{arch}", "__pycache__", "site-packages")
+"""Folders never searched for tests: pytest's default norecursedirs, and what is installed."""
+
+
+def _searched(folder: Path) -> bool:
+    return (not any(fnmatch.fnmatch(folder.name, pattern) for pattern in NOT_SEARCHED)
+            and not (folder / "pyvenv.cfg").is_file())  # a virtualenv of any name
+
+
 def count_test_functions(workspace: Path) -> int:
-    """Python test functions (def test_*) in test_*.py / *_test.py files, counted from source."""
+    """Python test functions (def test_*) in test_*.py / *_test.py files, counted from
+    source; environments and vendored folders are skipped as pytest skips them."""
     total = 0
-    for path in workspace.rglob("*.py"):
-        if ".git" in path.parts or not (path.name.startswith("test_")
-                                         or path.name.endswith("_test.py")):
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-        except (SyntaxError, ValueError, OSError):
-            continue
-        total += sum(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                     and node.name.startswith("test") for node in ast.walk(tree))
+    for folder, dirs, files in os.walk(workspace):
+        dirs[:] = [d for d in dirs if _searched(Path(folder, d))]
+        for name in files:
+            if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
+                total += _test_functions_in(Path(folder, name))
     return total
+
+
+def _test_functions_in(path: Path) -> int:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, ValueError, OSError):
+        return 0
+    return sum(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+               and node.name.startswith("test") for node in ast.walk(tree))
 
 
 def count_new_commits(workspace: Path, start: str | None) -> int | None:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 PATH_OPTIONS = ("--gaobench-dir", "--gaobench-api-key-file", "--gaobench-html",
-                "--gaobench-record", "--gaobench-cassettes", "--gaobench-db")
+                "--gaobench-record", "--gaobench-cassettes", "--gaobench-db",
+                "--gaobench-prices")
 
 
 def check_path_options(config: pytest.Config) -> None:

@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 import pytest
 
-from ..agents import AGENTS, API_AGENTS, Agent, AgentFactory
+from ..agents import AGENTS, API_AGENTS, Agent, AgentFactory, price_table
 from ..agents.credentials import ApiKey
+from ..agents.pricing import PriceFileError
 from ..logs.redaction import Redactor
 from ..model.result import BenchmarkResult, worth_inspecting
 from ..model.spec import BenchmarkConfig
@@ -53,6 +54,8 @@ class GaobenchSession:
         if self.settings.agent not in self.agents:
             raise pytest.UsageError(f"--gaobench-agent: unknown agent {self.settings.agent!r}; "
                                     f"known agents: {', '.join(sorted(self.agents))}")
+        if self.settings.agent in API_AGENTS:
+            check_prices(self.settings)
 
     @classmethod
     def of(cls, config: pytest.Config) -> GaobenchSession:
@@ -97,3 +100,17 @@ class GaobenchSession:
                                  listeners=[on_result], attempt=attempt,
                                  interruption=pytest_interruption)
         return runner.run()
+
+
+def check_prices(settings: GaobenchSettings) -> None:
+    """A bad price file, or a cost budget for a --gaobench-model with no known price, is a
+    usage error before anything runs (a benchmark's own `model` is checked at its start)."""
+    try:
+        prices = price_table(settings)
+    except PriceFileError as exc:
+        raise pytest.UsageError(f"--gaobench-prices: {exc}") from None
+    if settings.model and settings.budget.max_cost_usd is not None \
+            and prices.lookup(settings.model) is None:
+        raise pytest.UsageError(
+            f"--gaobench-max-cost-usd cannot be kept for --gaobench-model {settings.model}: "
+            f"its price is unknown; give it with --gaobench-prices FILE")

@@ -62,6 +62,8 @@ SETTINGS = (
     Setting("gaobench_max_turns", "budget of model turns per run"),
     Setting("gaobench_max_wall_seconds", "wall-time budget per run: caps each benchmark's "
             "timeout_seconds (a run past it ends as TIMEOUT)"),
+    Setting("gaobench_prices", "JSON file of model prices (USD per million tokens, the shipped "
+            "data/prices.json format) added to the shipped ones"),
     Setting("gaobench_max_retries", "retries of a failing API call before the run is an "
             "infra failure", "6"),
     Setting("gaobench_retry_base", "seconds before the first retry; doubled each time, "
@@ -93,6 +95,8 @@ class GaobenchSettings:
     max_retries: int
     retry_base: float
     record_dir: Path | None
+    prices: Path | None
+    """A user's price file, added to the shipped prices."""
     cassette_dir: Path | None
     isolation: IsolationMode
     db: str | None
@@ -141,6 +145,7 @@ class GaobenchSettings:
                    max_retries=int(number_setting(config, "gaobench_max_retries")),
                    retry_base=number_setting(config, "gaobench_retry_base"),
                    record_dir=path_setting(config, "gaobench_record"),
+                   prices=path_setting(config, "gaobench_prices"),
                    cassette_dir=path_setting(config, "gaobench_cassettes"),
                    isolation=IsolationMode(choice_setting(
                        config, "gaobench_isolation", tuple(IsolationMode))),

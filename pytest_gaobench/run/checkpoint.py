@@ -32,8 +32,33 @@ def save_checkpoint(run_dir: Path, workspace: Path, index: int, phase: str) -> C
     return Checkpoint(phase_index=index, phase=phase, archive=str(target.relative_to(run_dir)))
 
 
+class CheckpointError(RuntimeError):
+    """A checkpoint holds an entry that would land outside the workspace."""
+
+
 def restore_checkpoint(archive: Path, workspace: Path) -> None:
-    """Unpack into an empty workspace; members leaving it are refused (tarfile's data filter)."""
+    """Unpack into an empty workspace: anything the agent could make inside it comes back
+    (a virtualenv's absolute symlinks to the interpreter included), while an entry that
+    would be written outside it (``..``, an absolute name, a write through a link, a hard
+    link to an outside file, a device) is refused."""
     workspace.mkdir(parents=True, exist_ok=True)
+    top = workspace.resolve()
+
+    def inside_only(member: tarfile.TarInfo, destination: str) -> tarfile.TarInfo:
+        if member.isdev():
+            raise CheckpointError(f"checkpoint entry {member.name!r} is a device or pipe")
+        if member.islnk():
+            target = Path(os.path.realpath(top / member.linkname))
+            if not target.is_relative_to(top):
+                raise CheckpointError(f"checkpoint entry {member.name!r} is a hard link to "
+                                      f"{member.linkname!r}, outside the workspace")
+        # tar_filter refuses absolute names and names that resolve outside (through a link
+        # unpacked before); unlike data_filter it lets a symlink point anywhere, which
+        # writes nothing outside by itself.
+        try:
+            return tarfile.tar_filter(member, destination)
+        except tarfile.FilterError as exc:
+            raise CheckpointError(f"checkpoint entry {member.name!r} refused: {exc}") from exc
+
     with tarfile.open(archive, "r:gz") as tar:
-        tar.extractall(workspace, filter="data")
+        tar.extractall(top, filter=inside_only)

@@ -1,4 +1,4 @@
-"""Finding the run to resume: an interrupted or infra-failed run with a checkpoint.
+"""Finding the run to resume: an interrupted, infra-failed or killed run with a checkpoint.
 
 A resumed run is a new run (its own run_id and status history, since a finished
 history never changes) that starts from the last completed phase's checkpoint and
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from ..model.result import BenchmarkResult
 from ..model.run_metadata import Checkpoint
 from ..model.status import BenchmarkStatus, FailureKind
+from .ownership import owner_is_alive
 
 RESUMABLE = (FailureKind.INTERRUPTED, FailureKind.INFRA)
 LATEST = "latest"
@@ -41,7 +42,7 @@ def find_resume_point(runs_dir: Path, benchmark: str, wanted: str) -> ResumePoin
             result = BenchmarkResult.load(path)
         except (OSError, ValueError, ValidationError):
             continue
-        if result.benchmark.name == benchmark and _resumable(result):
+        if result.benchmark.name == benchmark and _resumable(result, path.parent):
             candidates.append((result, path.parent))
     if not candidates:
         return None
@@ -53,6 +54,11 @@ def find_resume_point(runs_dir: Path, benchmark: str, wanted: str) -> ResumePoin
     return ResumePoint(previous=result, checkpoint=checkpoint, archive=archive)
 
 
-def _resumable(result: BenchmarkResult) -> bool:
-    return (result.status is BenchmarkStatus.FAILED and result.failure_kind in RESUMABLE
-            and bool(result.metadata.checkpoints))
+def _resumable(result: BenchmarkResult, run_dir: Path) -> bool:
+    """Interrupted or infra-failed, or left ``running`` by a process that is gone (killed),
+    with a checkpoint to start from."""
+    if not result.metadata.checkpoints:
+        return False
+    if result.status is BenchmarkStatus.RUNNING:
+        return not owner_is_alive(run_dir)
+    return result.status is BenchmarkStatus.FAILED and result.failure_kind in RESUMABLE

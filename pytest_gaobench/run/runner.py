@@ -18,7 +18,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..agents.base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
+from ..agents.base import (
+    Agent,
+    AgentError,
+    BudgetExceeded,
+    InfraError,
+    PhaseContext,
+    PhaseTimeout,
+    SetupError,
+)
 from ..grading.criteria import grade
 from ..grading.custom_metrics import measure_custom_metrics
 from ..grading.workspace import count_new_commits, count_test_functions, matching_files
@@ -40,6 +48,7 @@ from ..sandbox.sandbox import Sandbox, SandboxError, SandboxManager
 from .checkpoint import restore_checkpoint, save_checkpoint
 from .collector import MetricsCollector
 from .outcome import Outcome, interruption_outcome
+from .ownership import RunLock
 from .resume import ResumePoint
 
 ResultListener = Callable[[BenchmarkResult], None]
@@ -65,6 +74,8 @@ class _RunState:
     """time.monotonic() value at which the whole run times out."""
     metrics: MetricsCollector
     """Where the agent and grading report this run's numbers (cleared at the start)."""
+    lock: RunLock
+    """Held for the run's life: tells a resume that this run is not dead."""
     stage: str = "validate"
     """Where the run is: each error is recorded with it."""
 
@@ -120,13 +131,15 @@ class BenchmarkRunner:
         history = StatusHistory(
             on_change=lambda h: write_status(status_file, sandbox.run_id, h.changes))
         write_status(status_file, sandbox.run_id, history.changes)
+        lock = RunLock(sandbox.run_dir)
+        lock.acquire()
         log = RunLog(sandbox.run_dir, self.redactor, run_id=sandbox.run_id,
                      benchmark=self.config.name)
         self.metrics.clear()
         started = time.monotonic()
         state = _RunState(sandbox=sandbox, result=result, log=log, history=history,
                           started=started, deadline=started + self.config.timeout_seconds,
-                          metrics=self.metrics)
+                          metrics=self.metrics, lock=lock)
         result.start_time = utcnow()
         history.transition(BenchmarkStatus.RUNNING)
         log.events.info("run_started", agent=self.agent.name, workspace=str(sandbox.workspace))
@@ -226,7 +239,7 @@ class BenchmarkRunner:
             outcome = Outcome.timeout(f"phase {name!r} timed out after {limit:.1f}s")
         except Exception as exc:
             record.status = PhaseStatus.FAILED
-            record.error = (str(exc) if isinstance(exc, AgentError | InfraError)
+            record.error = (str(exc) if isinstance(exc, AgentError | InfraError | SetupError)
                             else f"{type(exc).__name__}: {exc}")
             outcome = _phase_failure(exc, name, self.redactor.text(record.error),
                                      self.agent.name)
@@ -335,6 +348,7 @@ class BenchmarkRunner:
                               failure_kind=result.failure_kind, reason=result.reason,
                               seconds=round(result.duration_seconds, 3))
         state.log.close()
+        state.lock.release()
         self._tell_listeners(result)
 
     def _tell_listeners(self, result: BenchmarkResult) -> None:
@@ -386,6 +400,8 @@ _PHASE_FAILURES: tuple[tuple[type[Exception], FailureKind, str, bool], ...] = (
     (BudgetExceeded, FailureKind.AGENT, "budget exceeded in phase {phase!r}: {error}", False),
     (AgentError, FailureKind.AGENT, "phase {phase!r} failed: {error}", True),
     (InfraError, FailureKind.INFRA, "infrastructure failure in phase {phase!r}: {error}",
+     False),
+    (SetupError, FailureKind.CONFIG, "phase {phase!r} cannot run as configured: {error}",
      False),
     (Exception, FailureKind.INFRA, "the {agent} agent crashed in phase {phase!r}: {error}",
      False),
