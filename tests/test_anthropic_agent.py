@@ -260,7 +260,7 @@ def test_key_never_leaks_into_any_artifact_or_the_sandbox(
                tool_turn(tool("write_file", path="note.txt", content="key?")),
                error(500, "api_error", "upstream said " + VALID_KEY), *SOLVE)
     outcome = pytester.runpytest_subprocess(
-        "--gaobench-agent", "anthropic", "--gaobench-api-key-file", str(key_file),
+        "--gaobench-agent", "anthropic", f"--gaobench-api-key-file={key_file}",
         "--gaobench-retry-base", "0.01", "--junitxml=junit.xml", "--gaobench-keep")
     outcome.assert_outcomes(passed=1)
     env_output = tool_results(api)[0]["content"]

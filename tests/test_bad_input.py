@@ -117,7 +117,7 @@ def test_full_disk_is_an_infra_failure_and_the_result_is_still_written(
         pytester: pytest.Pytester, bench: BenchmarkWriter, small_disk: Path) -> None:
     bench.write("calc")
     (pytester.path / "boilerplates" / "calc" / "big.bin").write_bytes(os.urandom(3 * 2**20))
-    outcome = pytester.runpytest("--gaobench-dir", str(small_disk))
+    outcome = pytester.runpytest(f"--gaobench-dir={small_disk}")
     outcome.assert_outcomes(failed=1)
     [result] = [r for r in map(_load, small_disk.glob("runs/*/result.json"))]
     assert result["failure_kind"] == "infra"

@@ -80,18 +80,18 @@ def test_db_none_keeps_results_in_files_only(pytester: pytest.Pytester,
 
 
 def test_compare_deltas_and_threshold() -> None:
-    a = sample("a", BenchmarkStatus.COMPLETED, 1000, 90.0, 10.0)
-    within = sample("b", BenchmarkStatus.COMPLETED, 1080, 85.0, 9.0)
+    a = sample("a", BenchmarkStatus.COMPLETED, 10_000, 90.0, 10.0)
+    within = sample("b", BenchmarkStatus.COMPLETED, 10_800, 85.0, 9.0)
     comparison = compare(a, within, threshold_percent=10)
     rows = {m.metric: m for m in comparison.metrics}
-    assert rows["tokens_input"].delta == 80 and rows["tokens_input"].delta_percent == 8.0
+    assert rows["tokens_input"].delta == 800 and rows["tokens_input"].delta_percent == 8.0
     assert rows["coverage_percent"].delta == -5.0
     assert not comparison.regressed  # +8% tokens, -5.6% coverage: inside 10%
-    worse = compare(a, sample("c", BenchmarkStatus.COMPLETED, 1200, 90.0, 10.0), 10)
+    worse = compare(a, sample("c", BenchmarkStatus.COMPLETED, 12_000, 90.0, 10.0), 10)
     assert worse.regressed and [m.metric for m in worse.metrics if m.regressed] == [
         "tokens_input"]
     assert "REGRESSED" in "\n".join(worse.table())
-    less_coverage = compare(a, sample("d", BenchmarkStatus.COMPLETED, 1000, 70.0, 10.0), 10)
+    less_coverage = compare(a, sample("d", BenchmarkStatus.COMPLETED, 10_000, 70.0, 10.0), 10)
     assert [m.metric for m in less_coverage.metrics if m.regressed] == ["coverage_percent"]
 
 
