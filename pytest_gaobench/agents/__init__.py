@@ -1,6 +1,6 @@
 """Agents: the drivers that do a phase's work, behind one small Protocol.
 
-Owns each driver (oracle, anthropic with its tools, pricing and budgets, replay), the
+Owns each driver (oracle, nop, anthropic with its tools, pricing and budgets, replay), the
 role prompts, and what an API agent needs before it starts: the key (credentials) and
 its check. A driver is built by name from ``AGENTS``; it may import the model, the
 sandbox and logs, never the run, results or pytest.
@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from ..model.spec import Budget
 from .base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
 from .credentials import ApiKey
+from .nop import NopAgent
 from .oracle import OracleAgent
 from .pricing import PriceTable
 
@@ -54,6 +55,10 @@ def _oracle(**_options: Any) -> Agent:
     return OracleAgent()
 
 
+def _nop(**_options: Any) -> Agent:
+    return NopAgent()
+
+
 def _anthropic(*, settings: AgentSettings, api_key: ApiKey | None = None,
                **_options: Any) -> Agent:
     from .anthropic import AnthropicAgent, AnthropicSettings
@@ -74,7 +79,7 @@ AgentFactory = Callable[..., Agent]
 """Called with keywords ``settings`` (``AgentSettings``), ``api_key`` (``ApiKey`` or None)
 and ``model``; further keywords may be added, so a factory takes ``**options``."""
 
-AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "anthropic": _anthropic,
+AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "anthropic": _anthropic,
                                    "replay": _replay}
 API_AGENTS = frozenset({"anthropic"})
 """Agents that need an API key, resolved and validated before any benchmark starts."""

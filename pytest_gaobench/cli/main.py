@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from . import check
 from . import results as results_cli
 
 EXIT_CONFIG_ERROR = 6
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "(the same as run --standalone)")
     add_run_arguments(standalone)
     results_cli.add_commands(commands)
+    check.add_command(commands)
     return parser
 
 
@@ -119,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
     if options.command in ("results", "schema"):
         return results_cli.run(options)
+    if options.command == "check":
+        return check.run(options)
     if options.command == "sandbox":
         if options.sandbox_command == "run-standalone":
             options.standalone = True

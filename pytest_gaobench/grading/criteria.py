@@ -16,7 +16,7 @@ from ..model.metrics import QualityMetrics
 from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig
 from ..sandbox.sandbox import Sandbox
-from .test_run import COVERAGE_REPORT_SECONDS, run_tests
+from .test_run import COVERAGE_REPORT_SECONDS, run_hidden_tests, run_tests
 from .workspace import matching_files
 
 
@@ -41,6 +41,8 @@ def grading_seconds(config: BenchmarkConfig) -> float:
     total += sum(m.timeout_seconds for m in config.metrics)
     if criteria.tests_must_pass or criteria.min_test_coverage is not None:
         total += criteria.test_timeout_seconds + COVERAGE_REPORT_SECONDS
+    if criteria.grading_tests is not None:
+        total += criteria.test_timeout_seconds + COVERAGE_REPORT_SECONDS
     if criteria.lint is not None:
         total += criteria.lint.timeout_seconds
     return total
@@ -48,8 +50,10 @@ def grading_seconds(config: BenchmarkConfig) -> float:
 
 def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, errors: int,
           manual_interventions: int) -> Grading:
+    """``grading_dir`` must not exist yet: grading makes it, so nothing in it was written
+    before grading began."""
     criteria = config.success_criteria
-    grading_dir.mkdir(parents=True, exist_ok=True)
+    grading_dir.mkdir(parents=True, exist_ok=False)
     results: list[CriterionResult] = []
     quality = QualityMetrics()
 
@@ -59,7 +63,11 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, error
             name=f"required_feature:{pattern}", passed=bool(found),
             detail=f"{len(found)} file(s)" if found else "no file matches"))
 
+    if criteria.grading_tests is not None:
+        hidden, quality = run_hidden_tests(config, sandbox, grading_dir)
+        results.append(hidden)
     if criteria.tests_must_pass or criteria.min_test_coverage is not None:
+        # The agent's own tests give the quality numbers (tests, coverage) when they run.
         tests, quality = run_tests(config, sandbox, grading_dir)
         if criteria.tests_must_pass:
             results.append(tests)

@@ -47,6 +47,8 @@ class CriterionResult(BaseModel):
     name: str
     passed: bool
     detail: str = ""
+    failing_tests: list[str] = Field(default_factory=list)
+    """'node id: first line of the message' of each failed test, for test criteria."""
 
 
 class ErrorRecord(BaseModel):
@@ -116,6 +118,7 @@ class BenchmarkResult(BaseModel):
             mark = "ok" if criterion.passed else "FAIL"
             detail = f" - {criterion.detail}" if criterion.detail else ""
             lines.append(f"  criterion {criterion.name}: {mark}{detail}")
+            lines += [f"    failed: {test}" for test in criterion.failing_tests[:5]]
         if self.workspace:
             lines.append(f"  sandbox kept at {self.workspace}")
         return "\n".join(lines)

@@ -38,3 +38,6 @@ class RunMetadata(BaseModel):
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     resumed_from: str | None = None
     """The run id this run continued from a checkpoint of."""
+    grading_dir: str | None = None
+    """The folder (in the run folder) grading wrote its reports to: made for grading
+    alone, under a name nobody could know while the agent worked."""

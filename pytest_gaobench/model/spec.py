@@ -78,6 +78,9 @@ class SuccessCriteria(_Strict):
     max_manual_interventions: int | None = Field(default=None, ge=0)
     required_features: list[str] = Field(default_factory=list)
     """Globs, relative to the sandbox, that must each match at least one file."""
+    grading_tests: str | None = None
+    """A folder of tests beside the benchmark file that the agent never sees: run at
+    grading from a fresh copy outside the workspace, with the project importable."""
     lint: LintCommand | None = None
     max_lint_errors: int | None = Field(default=None, ge=0)
     commands: list[CommandCriterion] = Field(default_factory=list)
@@ -140,6 +143,11 @@ class BenchmarkConfig(_Strict):
     @property
     def oracle_dir(self) -> Path | None:
         return self.base_dir / self.oracle if self.oracle else None
+
+    @property
+    def grading_tests_dir(self) -> Path | None:
+        hidden = self.success_criteria.grading_tests
+        return self.base_dir / hidden if hidden else None
 
     @property
     def project(self) -> str:
@@ -233,12 +241,14 @@ def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
         found.append(((), f"give exactly one of boilerplate_path or boilerplate_url ({which} set)"))
     if config.boilerplate_ref and not config.boilerplate_url:
         found.append((("boilerplate_ref",), "boilerplate_ref needs boilerplate_url"))
-    for key in ("boilerplate_path", "oracle"):
-        value = getattr(config, key)
+    folders: list[tuple[Loc, str | None]] = [
+        (("boilerplate_path",), config.boilerplate_path), (("oracle",), config.oracle),
+        (("success_criteria", "grading_tests"), config.success_criteria.grading_tests)]
+    for loc, value in folders:
         if value:
             problem = _folder_problem(config.base_dir, value)
             if problem:
-                found.append(((key,), problem))
+                found.append((loc, problem))
     seen: dict[str, int] = {}
     for index, phase in enumerate(config.workflow_phases):
         if phase.phase_name in seen:

@@ -1,4 +1,4 @@
-"""Folders a benchmark uses (its boilerplate, its oracle) are never collected as tests.
+"""Folders a benchmark uses (boilerplate, oracle, hidden grading tests) are never collected.
 
 A boilerplate's own tests fail by design until the agent has worked, so collecting them
 would report failures that are not failures. A folder is skipped when a benchmark file
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-FOLDER_KEYS = ("boilerplate_path", "oracle")
+FOLDER_KEYS = (("boilerplate_path",), ("oracle",), ("success_criteria", "grading_tests"))
 
 
 class BenchmarkFolders:
@@ -52,5 +52,11 @@ def _named_folders(benchmark_file: Path) -> set[Path]:
         return set()
     if not isinstance(data, dict):
         return set()
-    return {(benchmark_file.parent / value).resolve()
-            for key in FOLDER_KEYS if isinstance(value := data.get(key), str) and value}
+    named = set()
+    for keys in FOLDER_KEYS:
+        value: object = data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and value:
+            named.add((benchmark_file.parent / value).resolve())
+    return named

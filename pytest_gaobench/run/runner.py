@@ -12,6 +12,7 @@ The runner holds only its configuration; everything about one run lives in a
 
 from __future__ import annotations
 
+import secrets
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -273,7 +274,9 @@ class BenchmarkRunner:
         state.stage = "grading"
         state.log.events.info("grading_started")
         sandbox, result, metrics = state.sandbox, state.result, state.metrics
-        grading = grade(self.config, sandbox, sandbox.run_dir / "grading",
+        grading_dir = sandbox.run_dir / f"grading-{secrets.token_hex(6)}"
+        result.metadata.grading_dir = grading_dir.name
+        grading = grade(self.config, sandbox, grading_dir,
                         errors=len(result.errors),
                         manual_interventions=metrics.total().manual_interventions or 0)
         result.criteria = grading.criteria
@@ -314,7 +317,12 @@ class BenchmarkRunner:
         partial = state.result.model_copy(deep=True)
         partial.status = BenchmarkStatus.RUNNING
         self._fill_metrics(state, partial)
-        partial.write(state.sandbox.run_dir / "result.json")
+        self._redacted(partial).write(state.sandbox.run_dir / "result.json")
+
+    def _redacted(self, result: BenchmarkResult) -> BenchmarkResult:
+        """The result with every secret taken out of every field (phase errors, criteria
+        details, warnings, metadata...): what is written and what listeners see."""
+        return BenchmarkResult.model_validate(self.redactor.value(result.model_dump(mode="json")))
 
     def _finish(self, state: _RunState, outcome: Outcome | None) -> None:
         if outcome is None:  # only when an exception escaped before any outcome was known
@@ -322,7 +330,7 @@ class BenchmarkRunner:
         sandbox, result = state.sandbox, state.result
         result.end_time = utcnow()
         result.duration_seconds = time.monotonic() - state.started
-        result.reason = self.redactor.text(outcome.reason) or None
+        result.reason = outcome.reason or None
         result.failure_kind = outcome.kind
         reached = {p.name for p in result.phases}
         result.phases += [PhaseResult(name=p.phase_name, role=p.agent, status=PhaseStatus.SKIPPED)
@@ -341,12 +349,11 @@ class BenchmarkRunner:
         state.history.transition(outcome.status)
         result.status = state.history.current
         result.status_history = list(state.history.changes)
-        result.errors = [e.model_copy(update={"message": self.redactor.text(e.message)})
-                         for e in result.errors]
+        result = state.result = self._redacted(result)
         result.write(sandbox.run_dir / "result.json")
         state.log.events.info("run_finished", status=result.status.value,
                               failure_kind=result.failure_kind, reason=result.reason,
-                              seconds=round(result.duration_seconds, 3))
+                              seconds=round(result.duration_seconds or 0.0, 3))
         state.log.close()
         state.lock.release()
         self._tell_listeners(result)

@@ -1,8 +1,9 @@
 """Process isolation without Docker: bubblewrap around every sandbox command.
 
-Inside: the whole system read-only, the workspace the only writable place (plus a
-private /tmp), the harness's results folder hidden (so the agent can neither read
-other runs nor write its own result), no network unless the benchmark asks for it,
+Inside: the system folders programs need and the interpreter, read-only; the workspace
+the only writable place (plus a private /tmp); nothing else of the machine (not the
+benchmark's folder with its oracle and hidden tests, not the results folder, not the
+user's home or key files); no network unless the benchmark asks for it,
 its own PID namespace (killing bwrap ends every process in it), and the already
 scrubbed environment. Where bubblewrap is missing or cannot run, the harness says
 so and runs commands unisolated, unless isolation is ``required``.
@@ -11,6 +12,8 @@ so and runs commands unisolated, unless isolation is ``required``.
 from __future__ import annotations
 
 import functools
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -45,21 +48,39 @@ class Isolation:
 
     def wrap(self, argv: Sequence[str], *, workspace: Path, cwd: Path, network: bool = False,
              writable: Sequence[Path] = (), readable: Sequence[Path] = ()) -> list[str]:
+        """``argv`` under bubblewrap. The new root is empty but for what is bound in: the
+        system folders read-only, the interpreter and its packages read-only, a private
+        /tmp, ``readable`` files read-only and the workspace (and ``writable``) read-write.
+        The benchmark's folder, .gaobench, the user's home and key files are not there."""
         if self.bwrap is None:
             return list(argv)
-        command = [self.bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                   "--tmpfs", "/tmp"]
-        for path in interpreter_paths():  # a venv under /tmp must stay usable inside
-            if path.is_relative_to("/tmp"):
+        command = [self.bwrap]
+        shown: list[Path] = []
+        for top in SYSTEM_PATHS:
+            path = Path(top)
+            if path.is_symlink():  # /bin -> usr/bin on merged-/usr systems
+                command += ["--symlink", os.readlink(path), top]
+            elif path.exists():
+                command += ["--ro-bind", top, top]
+                shown.append(path)
+        command += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        for path in interpreter_paths():
+            if not any(path.is_relative_to(parent) for parent in shown):
                 command += ["--ro-bind", str(path), str(path)]
-        if self.hidden is not None:
-            command += ["--tmpfs", str(self.hidden)]
-        for path in readable:  # e.g. an oracle script under the hidden /tmp
+                shown.append(path)
+        # Empty, read-only folders where the results folder would show through something
+        # shown, and around the workspace (its run folder: result, logs, lock).
+        covers = [workspace.parent]
+        if self.hidden and any(self.hidden.is_relative_to(parent) for parent in shown):
+            covers.insert(0, self.hidden)
+        for cover in covers:
+            command += ["--tmpfs", str(cover)]
+        for path in readable:  # e.g. the oracle script, and only it, of the benchmark folder
             command += ["--ro-bind", str(path), str(path)]
         for path in (workspace, *writable):
             command += ["--bind", str(path), str(path)]
-        if self.hidden is not None:
-            command += ["--remount-ro", str(self.hidden)]
+        for cover in (*covers, Path("/")):  # "/": nothing to write in the new root itself
+            command += ["--remount-ro", str(cover)]
         command += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
                     "--new-session", "--chdir", str(cwd)]
         if not network:
@@ -67,14 +88,30 @@ class Isolation:
         return [*command, "--", *argv]
 
 
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+"""What programs need of the system, shown read-only inside the sandbox."""
+
+
 @functools.cache
 def interpreter_paths() -> tuple[Path, ...]:
-    """Where this Python and its packages live (this one too, when installed editable):
-    sandbox commands run the same interpreter, and its pytest loads the same plugins."""
+    """Where this Python and its packages live, and this package's own folder (an editable
+    install lives outside site-packages): sandbox commands run the same interpreter, and its
+    pytest loads the same plugins. The interpreter's own sys.path is asked of a fresh,
+    isolated interpreter, so folders pytest added to this process's path (the user's
+    project, the benchmark's folder) are not among them."""
+    fresh = subprocess.run([sys.executable, "-I", "-c",
+                            "import sys, json; print(json.dumps(sys.path))"],
+                           capture_output=True, text=True, timeout=60, check=False)
+    try:
+        entries = [Path(p) for p in json.loads(fresh.stdout) if p]
+    except ValueError:
+        entries = []
     candidates = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).parent,
-                  Path(sys.executable).resolve().parent, Path(__file__).resolve().parents[2],
-                  *(Path(p) for p in sys.path if p)}
-    return tuple(sorted(p.resolve() for p in candidates if p.is_dir()))
+                  Path(sys.executable).resolve().parent, Path(__file__).resolve().parents[1],
+                  *entries}
+    found = sorted({p.resolve() for p in candidates if p.is_dir()})
+    # Only the outermost of nested folders needs binding.
+    return tuple(p for p in found if not any(p != q and p.is_relative_to(q) for q in found))
 
 
 def find_bwrap() -> tuple[str | None, str]:

@@ -1,0 +1,12 @@
+"""The nop agent: does nothing. A benchmark it passes measures nothing (gao-dev check)."""
+
+from __future__ import annotations
+
+from .base import PhaseContext
+
+
+class NopAgent:
+    name = "nop"
+
+    def run_phase(self, ctx: PhaseContext) -> None:
+        ctx.log.transcript("nop", phase=ctx.phase.phase_name)
