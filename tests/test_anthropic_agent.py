@@ -315,3 +315,30 @@ def test_a_price_file_prices_a_house_model_and_the_budget_holds(
     assert result["failure_kind"] == "agent"
     assert result["reason"].startswith("budget exceeded")
     assert result["metrics"]["usage"]["cost_usd"] == pytest.approx(1550 * 100 / 1e6)
+
+
+def test_a_key_planted_everywhere_is_redacted_from_every_artifact(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "plain-secret-0f9e8d7c6b5a"  # not key-shaped: only registration redacts it
+    api.valid_keys.add(secret)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", secret)
+    yaml_file = bench.write(
+        "calc", phases=[{"phase_name": "explore", "continue_on_failure": True},
+                        {"phase_name": "build"}],
+        success_criteria={"tests_must_pass": True, "commands": [
+            {"name": "leaky", "run": f"echo 'stderr has {secret}' >&2; exit 1"}]})
+    api.script(error(400, "invalid_request_error", f"bad request near {secret}"),
+               tool_turn(tool("run_command", command=f"echo tool output {secret}")), *SOLVE)
+    outcome = run(pytester, "--junitxml=junit.xml", "--gaobench-keep",
+                  "--gaobench-html=report.html")
+    outcome.assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["failure_kind"] == "criteria"
+    assert "REDACTED" in result["phases"][0]["error"]
+    leaky = next(c for c in result["criteria"] if c["name"] == "command:leaky")
+    assert "stderr has [REDACTED]" in leaky["detail"]
+    leaks = [str(p) for p in pytester.path.rglob("*") if p.is_file() and p != yaml_file
+             and secret.encode() in p.read_bytes()]
+    assert leaks == []
+    assert secret not in outcome.stdout.str() + outcome.stderr.str()

@@ -69,3 +69,21 @@ def test_a_path_option_written_with_a_space_is_refused_when_it_moves_rootdir(
     inside = pytester.path / "report.html"
     inside.write_text("")
     pytester.runpytest("--gaobench-html", str(inside)).assert_outcomes(passed=1)
+
+
+def test_check_finds_benchmarks_that_measure_nothing_or_cannot_be_solved(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("good")
+    bench.write("empty", success_criteria={})  # doing nothing passes it
+    bench.write("unsolvable", oracle_files={})  # the reference solution fails it
+    checked = gao_dev(pytester.path, "check", ".")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    lines = checked.stdout.splitlines()
+    assert "valid    good: nop failed (criteria), oracle completed" in lines
+    assert "INVALID  empty: the nop agent passed it: the benchmark measures nothing" in lines
+    assert any(line.startswith("INVALID  unsolvable: the oracle did not pass it: failed "
+                               "(criteria)") for line in lines)
+    assert lines[-1] == "1 valid, 2 invalid"
+    assert not (pytester.path / ".gaobench").exists()  # the check's runs are thrown away
+    good_only = gao_dev(pytester.path, "check", "bench_good.yaml")
+    assert good_only.returncode == 0 and good_only.stdout.endswith("1 valid, 0 invalid\n")

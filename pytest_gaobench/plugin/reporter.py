@@ -37,7 +37,8 @@ class GaobenchReporter:
             return
         properties = dict(report.user_properties)
         if "status" in properties:
-            self.rows.append(SummaryRow.from_properties(report.nodeid, properties))
+            details = report.longreprtext if report.failed else ""
+            self.rows.append(SummaryRow.from_properties(report.nodeid, properties, details))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

@@ -25,6 +25,10 @@ def write_html(path: Path, rows: list[SummaryRow], runs_dir: Path) -> None:
             f'<td class="{status_class}">{html.escape(c)}</td>' if i == 1
             else f"<td>{html.escape(c)}</td>" for i, c in enumerate(cells))
             + f"<td>{link}</td></tr>")
+        if row.details:
+            body.append(f'<tr><td colspan="{len(HEADER) + 1}"><details><summary>why '
+                        f"{html.escape(row.benchmark)} failed</summary><pre>"
+                        f"{html.escape(row.details)}</pre></details></td></tr>")
     repeats = "".join(f"<li>{html.escape(line)}</li>" for line in repeat_summary(rows))
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     header = "".join(f"<th>{h}</th>" for h in (*HEADER, "run"))

@@ -32,9 +32,12 @@ class SummaryRow:
     turns: int | None
     interventions: int | None
     failure_kind: str
+    details: str = ""
+    """Why it failed, as the pytest failure text says (verdict, criteria, failing tests)."""
 
     @classmethod
-    def from_properties(cls, nodeid: str, props: dict[str, Any]) -> SummaryRow:
+    def from_properties(cls, nodeid: str, props: dict[str, Any], details: str = ""
+                        ) -> SummaryRow:
         """A row from a test report's JUnit properties (what xdist workers send back)."""
         known = [int(props[name]) for name in TOKEN_METRICS if props.get(name) is not None]
         return cls(
@@ -48,6 +51,7 @@ class SummaryRow:
             turns=_int(props.get("turns")),
             interventions=_int(props.get("manual_interventions")),
             failure_kind=str(props.get("failure_kind", "")),
+            details="\n".join(details.splitlines()[:60]),
         )
 
     @property

@@ -140,5 +140,7 @@ def choose_isolation(mode: IsolationMode, hidden: Path) -> tuple[Isolation, str 
     if mode is IsolationMode.REQUIRED:
         raise IsolationUnavailable(f"--gaobench-isolation=required, but {reason}: "
                                    f"{INSTALL_HINT}")
-    return Isolation(), (f"sandbox commands run without isolation: {reason}; "
-                         f"{INSTALL_HINT}, or pass --gaobench-isolation=none to silence this")
+    return Isolation(), (f"sandbox commands run without isolation ({reason}): the agent can "
+                         f"read the oracle, hidden grading tests, other runs and key files, "
+                         f"so grades and secrets are not protected; {INSTALL_HINT}, or pass "
+                         f"--gaobench-isolation=none to silence this")
