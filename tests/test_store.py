@@ -142,7 +142,7 @@ def test_a_first_schema_database_gains_the_registry_columns(tmp_path: Path) -> N
     with sqlite3.connect(path) as db:
         version = db.execute("SELECT value FROM gaobench_meta").fetchone()
     db.close()
-    assert version == ("2",)
+    assert version == ("3",)
 
 
 def test_result_json_validates_against_the_published_schema(

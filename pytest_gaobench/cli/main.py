@@ -78,6 +78,8 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("-m", dest="markexpr", help="only benchmarks with these tags")
     run.add_argument("-n", dest="workers", help="parallel workers (pytest-xdist)")
     run.add_argument("--junitxml", help="write a JUnit XML report here")
+    run.add_argument("--batch", help="batch id recorded on every run (default: "
+                                     "$GAOBENCH_BATCH)")
     run.add_argument("-q", "--quiet", action="store_true", help="less output")
 
 
@@ -96,7 +98,7 @@ def pytest_args(options: argparse.Namespace) -> list[str]:
              ("--gaobench-record", options.record),
              ("--gaobench-dir", options.sandbox_root), ("-k", options.keyword),
              ("-m", options.markexpr), ("-n", options.workers),
-             ("--junitxml", options.junitxml))
+             ("--junitxml", options.junitxml), ("--gaobench-batch", options.batch))
     for flag, value in pairs:
         if value:
             # One `--flag=value` word: pytest takes a separate word that names an existing

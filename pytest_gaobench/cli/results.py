@@ -1,4 +1,4 @@
-"""gao-dev results list | show RUN_ID | compare A B, and gao-dev schema: read the database."""
+"""gao-dev results list | show | compare | durations | merge | gate, and gao-dev schema."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from typing import Any
 
 from ..model.result import BenchmarkResult
 from ..model.spec import BenchmarkConfig
+from ..results.baseline import compare_batches
 from ..results.compare import compare
 from ..results.db_url import database_url
+from ..results.durations import median_durations
+from ..results.merge import merge_into
 from ..results.store import ResultStore, StoreError
 
 EXIT_NOT_FOUND = 2
@@ -25,6 +28,23 @@ def add_commands(commands: Any) -> None:
     listing = actions.add_parser("list", help="the latest runs")
     listing.add_argument("--benchmark")
     listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--batch", help="only the runs of this batch (all shards)")
+    durations = actions.add_parser(
+        "durations", help="print the .test_durations JSON pytest-split reads: the median time "
+                          "of each benchmark item's recent completed runs")
+    durations.add_argument("--last", type=int, default=20,
+                           help="runs per item the median is taken over (default 20)")
+    merge = actions.add_parser("merge", help="merge results databases (one per shard) into "
+                                             "one, by run id; merging twice adds nothing")
+    merge.add_argument("sources", nargs="+", metavar="SOURCE",
+                       help="SQLite files or SQLAlchemy URLs")
+    merge.add_argument("--into", help="the target (default: --db, else .gaobench/results.db)")
+    gate = actions.add_parser("gate", help="compare a batch with an earlier batch; exit 1 when "
+                                           "a benchmark regressed")
+    gate.add_argument("--batch", required=True)
+    gate.add_argument("--against", help="the baseline batch (default: the newest earlier one)")
+    gate.add_argument("--threshold", type=float, default=10.0,
+                      help="percent by which a metric may get worse (default 10)")
     show = actions.add_parser("show", help="one run's result")
     show.add_argument("run_id")
     both = actions.add_parser("compare", help="run B against run A, metric by metric")
@@ -32,7 +52,7 @@ def add_commands(commands: Any) -> None:
     both.add_argument("run_b")
     both.add_argument("--threshold", type=float, default=10.0,
                       help="percent by which a metric may get worse (default 10)")
-    for parser in (listing, show, both):
+    for parser in (listing, show, both, gate):
         parser.add_argument("--json", action="store_true", help="machine-readable output")
     schema = commands.add_parser("schema", help="print a JSON Schema")
     schema.add_argument("which", choices=("result", "spec"), nargs="?", default="result")
@@ -43,7 +63,8 @@ def run(options: argparse.Namespace) -> int:
         model = BenchmarkResult if options.which == "result" else BenchmarkConfig
         print(json.dumps(model.model_json_schema(), indent=2))
         return 0
-    url = database_url(options.db, Path(options.dir).resolve())
+    target = getattr(options, "into", None) or options.db
+    url = database_url(target, Path(options.dir).resolve())
     if url is None:
         print("gao-dev: the results database is turned off (--db none): nothing to read")
         return EXIT_NOT_FOUND
@@ -59,8 +80,16 @@ def run(options: argparse.Namespace) -> int:
 
 
 def _dispatch(store: ResultStore, options: argparse.Namespace) -> int:
+    command = options.results_command
+    if command == "durations":
+        print(json.dumps(median_durations(store.results(), options.last), indent=2))
+        return 0
+    if command == "merge":
+        return _merge(store, options)
+    if command == "gate":
+        return _gate(store, options)
     if options.results_command == "list":
-        rows = store.list(options.benchmark, options.limit)
+        rows = store.list(options.benchmark, options.limit, batch=options.batch)
         if options.json:
             print(json.dumps(rows, indent=2))
         else:
@@ -85,3 +114,40 @@ def _dispatch(store: ResultStore, options: argparse.Namespace) -> int:
     print(json.dumps(comparison.to_dict(), indent=2) if options.json
           else "\n".join(comparison.table()))
     return 1 if comparison.regressed else 0
+
+
+def _merge(store: ResultStore, options: argparse.Namespace) -> int:
+    folder = Path(options.dir).resolve()
+    for source in options.sources:
+        url = database_url(source, folder)
+        if url is None or url == store.url:
+            print(f"gao-dev: cannot merge {source} into itself")
+            return EXIT_NOT_FOUND
+        try:
+            counted = merge_into(store, url)
+        except StoreError as exc:
+            print(f"gao-dev: {exc}")
+            return EXIT_NOT_FOUND
+        print(f"{counted.source}: {counted.added} added, {counted.already_there} already there")
+    return 0
+
+
+def _gate(store: ResultStore, options: argparse.Namespace) -> int:
+    against = options.against or store.batch_before(options.batch)
+    if against is None:
+        print(f"gao-dev: no batch before {options.batch} to compare with")
+        return 0
+    comparisons, notes = compare_batches(store, options.batch, against, options.threshold)
+    regressed = [c for c in comparisons if c.regressed]
+    if options.json:
+        print(json.dumps({"batch": options.batch, "against": against,
+                          "comparisons": [c.to_dict() for c in comparisons],
+                          "notes": notes}, indent=2))
+    else:
+        print(f"batch {options.batch} against {against}: {len(regressed)} regressed of "
+              f"{len(comparisons)}")
+        for comparison in regressed:
+            print("\n".join(comparison.table()))
+        for note in notes:
+            print(note)
+    return 1 if regressed else 0

@@ -38,6 +38,11 @@ class RunMetadata(BaseModel):
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     resumed_from: str | None = None
     """The run id this run continued from a checkpoint of."""
+    batch: str | None = None
+    """The logical run this one belongs to (--gaobench-batch / GAOBENCH_BATCH): the shards
+    of one CI run share it."""
+    node_id: str | None = None
+    """The pytest node id of the item that ran it (durations for pytest-split go by it)."""
     grading_dir: str | None = None
     """The folder (in the run folder) grading wrote its reports to: made for grading
     alone, under a name nobody could know while the agent worked."""

@@ -149,7 +149,8 @@ def run_benchmark(request: pytest.FixtureRequest, gaobench_session: GaobenchSess
                   gaobench_metrics: MetricsCollector) -> None:
     item = request.node
     assert isinstance(item, BenchmarkItem) and item.spec is not None
-    result = gaobench_session.run(item.spec, attempt=item.attempt, sandbox=gaobench_sandbox,
+    result = gaobench_session.run(item.spec, node_id=item.nodeid, attempt=item.attempt,
+                                  sandbox=gaobench_sandbox,
                                   boilerplate=gaobench_boilerplate, metrics=gaobench_metrics,
                                   agent=gaobench_agent, on_result=item.record)
     if not result.passed:

@@ -83,7 +83,7 @@ class GaobenchSession:
         failed = result is None or worth_inspecting(result.status, result.failure_kind)
         self.sandbox_manager.cleanup(sandbox, failed=failed)
 
-    def run(self, spec: BenchmarkConfig, *, attempt: int | None, sandbox: Sandbox,
+    def run(self, spec: BenchmarkConfig, *, node_id: str, attempt: int | None, sandbox: Sandbox,
             boilerplate: BoilerplateManager, metrics: MetricsCollector, agent: Agent,
             on_result: Callable[[BenchmarkResult], None]) -> BenchmarkResult:
         """One benchmark run with the session's settings; ``on_result`` hears the result
@@ -98,6 +98,7 @@ class GaobenchSession:
         runner = BenchmarkRunner(spec, self.sandbox_manager, boilerplate, metrics, agent,
                                  sandbox=sandbox, redactor=self.redactor, resume=resume,
                                  listeners=[on_result], attempt=attempt,
+                                 batch=self.settings.batch, node_id=node_id,
                                  interruption=pytest_interruption)
         return runner.run()
 

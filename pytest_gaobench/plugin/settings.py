@@ -6,6 +6,7 @@ the ini file, else the default; a bad value is reported with where it came from.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ..results.db_url import database_url
 from ..sandbox.isolation import IsolationMode
 
 DEFAULT_PATTERNS = ("bench_*.yaml", "bench_*.yml")
+BATCH_ENV = "GAOBENCH_BATCH"
 _KEY = pytest.StashKey["GaobenchSettings"]()
 
 
@@ -48,6 +50,8 @@ SETTINGS = (
     Setting("gaobench_baseline_threshold", "percent by which a metric may get worse before "
             "the baseline gate fails", "10"),
     Setting("gaobench_html", "write an HTML page of the session's runs here"),
+    Setting("gaobench_batch", "a batch id recorded on every run, tying the shards of one "
+            "logical run together (default: $GAOBENCH_BATCH)"),
     Setting("gaobench_repeat", "run every benchmark N times (overrides `repeats:`)"),
     Setting("gaobench_resume", "continue interrupted or infra-failed runs from their last "
             "completed phase: the latest one of each benchmark, or RUN_ID", const="latest"),
@@ -108,6 +112,8 @@ class GaobenchSettings:
     html: Path | None
     patterns: tuple[str, ...]
     """Globs of benchmark file names (ini gaobench_patterns)."""
+    batch: str | None
+    """The batch id of every run of this session (shards of one CI run share it)."""
 
     @property
     def db_url(self) -> str | None:
@@ -155,7 +161,9 @@ class GaobenchSettings:
                    baseline=text_setting(config, "gaobench_baseline"),
                    baseline_threshold=number_setting(config, "gaobench_baseline_threshold"),
                    html=path_setting(config, "gaobench_html"),
-                   patterns=tuple(config.getini("gaobench_patterns")))
+                   patterns=tuple(config.getini("gaobench_patterns")),
+                   batch=text_setting(config, "gaobench_batch")
+                   or os.environ.get(BATCH_ENV) or None)
 
 
 def add_options(parser: pytest.Parser) -> None:

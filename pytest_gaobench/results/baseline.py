@@ -41,3 +41,21 @@ def check_baseline(store: ResultStore, ref: str, run_ids: list[str], session_sta
             continue
         comparisons.append(compare(base, current, threshold_percent, ignore=GATE_IGNORES))
     return comparisons, notes
+
+
+def compare_batches(store: ResultStore, batch: str, against: str, threshold_percent: float
+                    ) -> tuple[list[Comparison], list[str]]:
+    """Each item of ``batch`` against the same item (node id, else benchmark name) in
+    ``against``: the newest run of each on both sides."""
+    def newest_by_item(name: str) -> dict[str, BenchmarkResult]:
+        found: dict[str, BenchmarkResult] = {}
+        for result in store.results(batch=name):  # newest first
+            found.setdefault(result.metadata.node_id or result.benchmark.name, result)
+        return found
+
+    current, base = newest_by_item(batch), newest_by_item(against)
+    comparisons = [compare(base[item], result, threshold_percent, ignore=GATE_IGNORES)
+                   for item, result in sorted(current.items()) if item in base]
+    notes = [f"{item}: not in batch {against}, nothing to compare with"
+             for item in sorted(current) if item not in base]
+    return comparisons, notes

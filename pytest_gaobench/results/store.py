@@ -8,6 +8,7 @@ schema carries a version in ``gaobench_meta``; ``migrate`` brings older database
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from collections.abc import Iterator
@@ -21,8 +22,8 @@ from sqlalchemy.engine import Connection, Engine
 from ..model.registry import METRICS
 from ..model.result import BenchmarkResult
 
-SCHEMA_VERSION = 2
-"""1: the first columns; 2: a column for every stored metric of the registry."""
+SCHEMA_VERSION = 3
+"""1: the first columns; 2: a column for every stored metric of the registry; 3: batch."""
 CREATE_ATTEMPTS = 5
 
 METRIC_COLUMNS = tuple(metric.name for metric in METRICS if metric.stored)
@@ -36,6 +37,7 @@ runs = sa.Table(
     sa.Column("failure_kind", sa.String(20)),
     sa.Column("agent", sa.String(100)),
     sa.Column("start_time", sa.String(40), index=True),
+    sa.Column("batch", sa.String(200), index=True),
     *(sa.Column(metric.name, sa.Integer if metric.integer else sa.Float)
       for metric in METRICS if metric.stored),
     sa.Column("result_json", sa.Text, nullable=False),
@@ -55,7 +57,7 @@ class ResultStore:
         try:
             self.engine: Engine = sa.create_engine(url, future=True)
         except (sa.exc.ArgumentError, ImportError) as exc:
-            raise StoreError(f"cannot use database {_safe(url)}: {exc}") from None
+            raise StoreError(f"cannot use database {safe_url(url)}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             database = self.engine.url.database
@@ -73,7 +75,7 @@ class ResultStore:
             with self.engine.begin() as connection:
                 yield connection
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"database {_safe(self.url)}: {exc.__class__.__name__}: "
+            raise StoreError(f"database {safe_url(self.url)}: {exc.__class__.__name__}: "
                              f"{str(exc).splitlines()[0]}") from None
 
     def migrate(self) -> None:
@@ -100,10 +102,10 @@ class ResultStore:
                 connection.execute(meta.insert().values(key="schema_version",
                                                         value=str(SCHEMA_VERSION)))
             elif int(found) > SCHEMA_VERSION:
-                raise StoreError(f"database {_safe(self.url)} has schema {found}, newer than "
-                                 f"this pytest-gaobench understands ({SCHEMA_VERSION})")
+                raise StoreError(f"database {safe_url(self.url)} has schema {found}, newer "
+                                 f"than this pytest-gaobench understands ({SCHEMA_VERSION})")
             elif int(found) < SCHEMA_VERSION:
-                _add_metric_columns(connection)
+                _add_missing_columns(connection)
                 connection.execute(meta.update().where(meta.c.key == "schema_version")
                                    .values(value=str(SCHEMA_VERSION)))
 
@@ -113,13 +115,46 @@ class ResultStore:
             connection.execute(runs.delete().where(runs.c.run_id == result.run_id))
             connection.execute(runs.insert().values(**row))
 
-    def list(self, benchmark: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def list(self, benchmark: str | None = None, limit: int = 50, batch: str | None = None
+             ) -> list[dict[str, Any]]:
+        """The newest runs' rows (without result_json), newest first."""
         query = sa.select(*[c for c in runs.c if c.name != "result_json"]).order_by(
             runs.c.start_time.desc(), runs.c.run_id.desc()).limit(limit)
         if benchmark:
             query = query.where(runs.c.benchmark == benchmark)
+        if batch:
+            query = query.where(runs.c.batch == batch)
         with self._connection() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+    def results(self, *, batch: str | None = None, limit: int | None = None
+                ) -> builtins.list[BenchmarkResult]:
+        """Whole results, newest first: of one batch, or of every run."""
+        query = sa.select(runs.c.result_json).order_by(runs.c.start_time.desc(),
+                                                       runs.c.run_id.desc())
+        if batch is not None:
+            query = query.where(runs.c.batch == batch)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._connection() as connection:
+            texts = connection.execute(query).scalars()
+            return [BenchmarkResult.from_json(text) for text in texts]
+
+    def batch_before(self, batch: str) -> str | None:
+        """The newest other batch whose runs started before this batch's first run."""
+        with self._connection() as connection:
+            start = connection.execute(sa.select(sa.func.min(runs.c.start_time)).where(
+                runs.c.batch == batch)).scalar()
+            if start is None:
+                return None
+            return connection.execute(
+                sa.select(runs.c.batch).where(runs.c.batch.is_not(None), runs.c.batch != batch,
+                                              runs.c.start_time < start)
+                .order_by(runs.c.start_time.desc()).limit(1)).scalar()
+
+    def run_ids(self) -> set[str]:
+        with self._connection() as connection:
+            return set(connection.execute(sa.select(runs.c.run_id)).scalars())
 
     def get(self, run_id: str) -> BenchmarkResult | None:
         with self._connection() as connection:
@@ -147,15 +182,20 @@ def _row(result: BenchmarkResult) -> dict[str, Any]:
             "failure_kind": result.failure_kind.value if result.failure_kind else None,
             "agent": result.agent,
             "start_time": result.start_time.isoformat() if result.start_time else None,
+            "batch": result.metadata.batch,
             **{name: flat.get(name) for name in METRIC_COLUMNS},
             "duration_seconds": result.duration_seconds,
             "result_json": json.dumps(json.loads(result.to_json()))}
 
 
-def _add_metric_columns(connection: Connection) -> None:
-    """Schema 1 -> 2: a column for each stored metric it lacked, filled from result_json."""
+ADDED_COLUMNS = ("batch", *METRIC_COLUMNS)
+"""Columns a newer schema added: an older database gains them, filled from result_json."""
+
+
+def _add_missing_columns(connection: Connection) -> None:
+    """Schema 1 or 2 -> 3: the columns an older database lacks, filled from result_json."""
     present = {column["name"] for column in sa.inspect(connection).get_columns(runs.name)}
-    missing = [runs.c[name] for name in METRIC_COLUMNS if name not in present]
+    missing = [runs.c[name] for name in ADDED_COLUMNS if name not in present]
     if not missing:
         return
     for column in missing:
@@ -163,9 +203,9 @@ def _add_metric_columns(connection: Connection) -> None:
         connection.execute(sa.text(f"ALTER TABLE {runs.name} ADD COLUMN {column.name} {kind}"))
     rows = connection.execute(sa.select(runs.c.run_id, runs.c.result_json)).all()
     for run_id, text in rows:
-        flat = BenchmarkResult.from_json(text).metrics.flat()
+        row = _row(BenchmarkResult.from_json(text))
         connection.execute(runs.update().where(runs.c.run_id == run_id).values(
-            **{column.name: flat.get(column.name) for column in missing}))
+            **{column.name: row[column.name] for column in missing}))
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -175,7 +215,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)

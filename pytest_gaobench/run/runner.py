@@ -88,9 +88,11 @@ class BenchmarkRunner:
                  redactor: Redactor | None = None,
                  listeners: Sequence[ResultListener] = (),
                  resume: ResumePoint | None = None, attempt: int | None = None,
+                 batch: str | None = None, node_id: str | None = None,
                  interruption: InterruptionPolicy = interruption_outcome) -> None:
         """``sandbox``: a run directory made by the caller, who then also cleans it up.
         ``resume``: start from an earlier run's checkpoint instead of the boilerplate.
+        ``attempt``, ``batch``, ``node_id``: recorded in the result's metadata.
         ``interruption``: the outcome of a run stopped by a BaseException (the plugin
         tells its pytest-timeout backstop apart this way)."""
         self.config = config
@@ -103,6 +105,8 @@ class BenchmarkRunner:
         self.listeners = list(listeners)
         self.resume = resume
         self.attempt = attempt
+        self.batch = batch
+        self.node_id = node_id
         self.interruption = interruption
 
     def run(self) -> BenchmarkResult:
@@ -128,6 +132,8 @@ class BenchmarkRunner:
             run_id=sandbox.run_id, benchmark=benchmark_info(self.config), agent=self.agent.name,
             config=self.redactor.value(self.config.model_dump(mode="json")))
         result.metadata.attempt = self.attempt
+        result.metadata.batch = self.batch
+        result.metadata.node_id = self.node_id
         status_file = sandbox.run_dir / "status.json"
         history = StatusHistory(
             on_change=lambda h: write_status(status_file, sandbox.run_id, h.changes))

@@ -1,0 +1,175 @@
+"""Beyond one machine: shards by pytest-split from real durations, one batch id, one
+PostgreSQL or SQLite files merged, and the recipes in examples/ checked."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from benchmark_files import BenchmarkWriter
+
+NAMES = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def write_suite(bench: BenchmarkWriter) -> None:
+    for name in NAMES:
+        bench.write(name)
+
+
+def run_shards(root: Path, batch: str, db_for: Any) -> None:
+    """Three shards as three processes at once, as three CI jobs would run them."""
+    env = {**os.environ, "GAOBENCH_BATCH": batch}
+    shards = [subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--splits", "3",
+         "--group", str(group), f"--gaobench-db={db_for(group)}"],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for group in (1, 2, 3)]
+    for shard in shards:
+        output = shard.communicate(timeout=300)[0].decode()
+        assert shard.returncode == 0, output
+
+
+def listed(root: Path, db: str, batch: str) -> list[dict[str, Any]]:
+    done = gao_dev(root, "results", f"--db={db}", "list", "--batch", batch, "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return list(json.loads(done.stdout))
+
+
+def test_durations_come_from_the_database(pytester: pytest.Pytester,
+                                          bench: BenchmarkWriter) -> None:
+    write_suite(bench)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=len(NAMES))
+    done = gao_dev(pytester.path, "results", "durations")
+    durations = json.loads(done.stdout)
+    assert set(durations) == {f"bench_{name}.yaml::{name}" for name in NAMES}
+    assert all(seconds > 0 for seconds in durations.values())
+    (pytester.path / ".test_durations").write_text(done.stdout)
+    # pytest-split reads it: three groups that together hold every benchmark once.
+    groups = []
+    for group in (1, 2, 3):
+        collected = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q",
+                                       "--splits", "3", "--group", str(group))
+        groups.append({line.split("::")[-1] for line in collected.outlines if "::" in line})
+    assert sorted(name for group in groups for name in group) == sorted(NAMES)
+    assert all(groups)
+
+
+def test_three_shards_on_one_postgresql_are_one_batch(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, postgres_url: str) -> None:
+    write_suite(bench)
+    run_shards(pytester.path, "nightly-1", lambda group: postgres_url)
+    rows = listed(pytester.path, postgres_url, "nightly-1")
+    assert sorted(row["benchmark"] for row in rows) == sorted(NAMES)  # each exactly once
+    assert {row["batch"] for row in rows} == {"nightly-1"}
+    assert {row["status"] for row in rows} == {"completed"}
+
+
+def test_shards_on_sqlite_files_merge_into_the_same_rows(pytester: pytest.Pytester,
+                                                        bench: BenchmarkWriter) -> None:
+    write_suite(bench)
+    run_shards(pytester.path, "nightly-2", lambda group: f"shard-{group}.db")
+    shards = [f"shard-{group}.db" for group in (1, 2, 3)]
+    per_shard = [row["run_id"] for db in shards
+                 for row in listed(pytester.path, db, "nightly-2")]
+    merged = gao_dev(pytester.path, "results", "merge", *shards, "--into", "all.db")
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    rows = listed(pytester.path, "all.db", "nightly-2")
+    assert sorted(row["run_id"] for row in rows) == sorted(per_shard)
+    assert sorted(row["benchmark"] for row in rows) == sorted(NAMES)
+    again = gao_dev(pytester.path, "results", "merge", *shards, "--into", "all.db")
+    assert again.returncode == 0 and " 0 added" in again.stdout
+    assert len(listed(pytester.path, "all.db", "nightly-2")) == len(NAMES)
+
+    # The next night's batch, gated against this one.
+    run_shards(pytester.path, "nightly-3", lambda group: "all.db")
+    gate = gao_dev(pytester.path, "results", "--db=all.db", "gate", "--batch", "nightly-3")
+    assert gate.returncode == 0, gate.stdout
+    assert f"batch nightly-3 against nightly-2: 0 regressed of {len(NAMES)}" in gate.stdout
+
+
+def test_merging_a_newer_schema_is_refused(pytester: pytest.Pytester) -> None:
+    with sqlite3.connect(pytester.path / "future.db") as db:
+        db.executescript("CREATE TABLE gaobench_runs (run_id TEXT PRIMARY KEY, result_json TEXT);"
+                         "CREATE TABLE gaobench_meta (key TEXT PRIMARY KEY, value TEXT);"
+                         "INSERT INTO gaobench_meta VALUES ('schema_version', '99');")
+    db.close()
+    refused = gao_dev(pytester.path, "results", "merge", "future.db", "--into", "all.db")
+    assert refused.returncode == 2
+    assert "has schema 99, newer than this pytest-gaobench understands (3)" in refused.stdout
+
+
+def test_the_github_workflow_is_valid() -> None:
+    checked = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema",
+         "vendor.github-workflows", str(REPO / "examples" / "github-actions.yml")],
+        capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions.yml").read_text())
+    shard = workflow["jobs"]["shard"]
+    assert shard["strategy"]["matrix"]["group"] == [1, 2, 3]
+    commands = " ".join(step.get("run", "") for step in shard["steps"])
+    assert "--splits 3 --group ${{ matrix.group }}" in commands
+    merge = " ".join(step.get("run", "") for step in workflow["jobs"]["merge"]["steps"])
+    for needed in ("gao-dev results merge", "gao-dev results durations",
+                   "gao-dev results gate --batch"):
+        assert needed in merge
+
+
+JOB_SCHEMA = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "batch/v1"},
+        "kind": {"const": "Job"},
+        "metadata": {"type": "object", "required": ["name"]},
+        "spec": {
+            "type": "object",
+            "required": ["completionMode", "completions", "parallelism", "template"],
+            "properties": {
+                "completionMode": {"const": "Indexed"},
+                "completions": {"type": "integer", "minimum": 1},
+                "parallelism": {"type": "integer", "minimum": 1},
+                "backoffLimit": {"type": "integer", "minimum": 0},
+                "template": {
+                    "type": "object", "required": ["spec"],
+                    "properties": {"spec": {
+                        "type": "object", "required": ["containers", "restartPolicy"],
+                        "properties": {
+                            "restartPolicy": {"enum": ["Never", "OnFailure"]},
+                            "containers": {"type": "array", "minItems": 1, "items": {
+                                "type": "object", "required": ["name", "image"],
+                                "properties": {
+                                    "env": {"type": "array", "items": {
+                                        "type": "object", "required": ["name"],
+                                        "oneOf": [{"required": ["value"]},
+                                                  {"required": ["valueFrom"]}]}}}}}}}}},
+            },
+        },
+    },
+}
+
+
+def test_the_kubernetes_job_has_the_structure_of_an_indexed_job() -> None:
+    job = yaml.safe_load((REPO / "examples" / "k8s-indexed-job.yaml").read_text())
+    jsonschema.validate(job, JOB_SCHEMA)
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    script = " ".join(container["args"])
+    assert f"--splits {job['spec']['completions']}" in script
+    assert "--group $((JOB_COMPLETION_INDEX + 1))" in script
+    env = {item["name"]: item for item in container["env"]}
+    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "database-url"
+    assert "GAOBENCH_BATCH" in env
