@@ -1,29 +1,35 @@
 """The pytest face: options, collection, fixtures and reporting, wired to pytest's hooks.
 
-This module is the ``pytest11`` entry point and only wires: settings are resolved in
-``settings``, files become items in ``collect``, each item runs through the session
-object in ``session``, and the end-of-session report lives in ``reporter``. The
-plugin may import every other part; nothing else imports it.
+This module is the ``pytest11`` entry point, loaded into every pytest run on the machine,
+so it only wires and stays dormant unless used: the session object (isolation probe,
+SIGTERM handler, agents, database) is made when a ``--gaobench-*`` option or ini key is
+set, or when the first benchmark file is collected; until then nothing heavy is imported.
+Settings are resolved in ``settings``, files become items in ``collect``, each item runs
+through ``session``, and the end-of-session report lives in ``reporter``. The plugin may
+import every other part; nothing else imports it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ..agents import Agent
-from ..run.collector import MetricsCollector
-from ..sandbox.boilerplate import BoilerplateManager
-from ..sandbox.sandbox import Sandbox
 from . import hookspec
-from .collect import BenchmarkFile, BenchmarkItem, reject_duplicate_names
 from .folders import BenchmarkFolders
 from .path_options import check_path_options
 from .reporter import GaobenchReporter
-from .session import SESSION_KEY, GaobenchSession
-from .settings import add_options
+from .settings import GaobenchSettings, add_options, gaobench_requested
+from .state import existing_session, session_of
+
+if TYPE_CHECKING:
+    from ..agents import Agent
+    from ..run.collector import MetricsCollector
+    from ..sandbox.boilerplate import BoilerplateManager
+    from ..sandbox.sandbox import Sandbox
+    from .session import GaobenchSession
 
 FOLDERS_KEY = pytest.StashKey[BenchmarkFolders]()
 
@@ -39,47 +45,57 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "gaobench: a benchmark collected from a YAML file")
     check_path_options(config)
-    session = GaobenchSession(config)
-    config.stash[SESSION_KEY] = session
-    config.stash[FOLDERS_KEY] = BenchmarkFolders(config.rootpath,
-                                                 session.settings.is_benchmark_file)
-    config.pluginmanager.register(
-        GaobenchReporter(session.settings, session.database,
-                         is_worker=hasattr(config, "workerinput")), "gaobench-reporter")
+    config.pluginmanager.register(GaobenchReporter(config), "gaobench-reporter")
+    if gaobench_requested(config):
+        session_of(config)  # now: usage errors and the isolation warning come at once
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    GaobenchSession.of(session.config).start()
+    gaobench = existing_session(session.config)
+    if gaobench is not None:
+        gaobench.start()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    GaobenchSession.of(session.config).finish()
+    gaobench = existing_session(session.config)
+    if gaobench is not None:
+        gaobench.finish()
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    settings = GaobenchSession.of(config).settings
+    settings = GaobenchSettings.of(config)
     if collection_path.resolve().is_relative_to(settings.dir.resolve()):
         return True
+    if FOLDERS_KEY not in config.stash:
+        config.stash[FOLDERS_KEY] = BenchmarkFolders(config.rootpath, settings.is_benchmark_file)
     if config.stash[FOLDERS_KEY].is_used_by_benchmark(collection_path):
         return True
     return None
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if GaobenchSession.of(parent.config).settings.is_benchmark_file(file_path):
-        return BenchmarkFile.from_parent(parent, path=file_path)
-    return None
+    if not GaobenchSettings.of(parent.config).is_benchmark_file(file_path):
+        return None
+    from .collect import BenchmarkFile
+
+    gaobench = session_of(parent.config)
+    if not gaobench.started:
+        gaobench.start()  # made during collection: sessionstart has passed
+    return BenchmarkFile.from_parent(parent, path=file_path)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    reject_duplicate_names(items)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if existing_session(config) is not None:
+        from .collect import reject_duplicate_names
+
+        reject_duplicate_names(items)
 
 
 # -- fixtures: each benchmark item gets its own; their teardown is the cleanup ------------
 
 @pytest.fixture
 def gaobench_session(request: pytest.FixtureRequest) -> GaobenchSession:
-    return GaobenchSession.of(request.config)
+    return session_of(request.config)
 
 
 @pytest.fixture
@@ -90,6 +106,8 @@ def gaobench_agent(gaobench_session: GaobenchSession) -> Agent:
 @pytest.fixture
 def gaobench_sandbox(request: pytest.FixtureRequest,
                      gaobench_session: GaobenchSession) -> Iterator[Sandbox]:
+    from .collect import BenchmarkItem
+
     item = request.node
     assert isinstance(item, BenchmarkItem) and item.spec is not None
     sandbox = gaobench_session.new_sandbox(item.spec)
@@ -99,9 +117,13 @@ def gaobench_sandbox(request: pytest.FixtureRequest,
 
 @pytest.fixture
 def gaobench_boilerplate() -> BoilerplateManager:
+    from ..sandbox.boilerplate import BoilerplateManager
+
     return BoilerplateManager()
 
 
 @pytest.fixture
 def gaobench_metrics() -> MetricsCollector:
+    from ..run.collector import MetricsCollector
+
     return MetricsCollector()

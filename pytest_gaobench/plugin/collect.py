@@ -27,6 +27,7 @@ from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.sandbox import Sandbox
 from .session import GaobenchSession
 from .settings import GaobenchSettings
+from .state import session_of
 
 
 class BenchmarkFailed(Exception):
@@ -86,7 +87,7 @@ class BenchmarkItem(pytest.Function):
         """The run's result is written: JUnit properties, the database, listening plugins."""
         self.gaobench_result = result
         self.user_properties.extend(junit_properties(result))
-        GaobenchSession.of(self.config).database.save(result)
+        session_of(self.config).database.save(result)
         self.ihook.pytest_gaobench_result_ready(result=result, item=self)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

@@ -4,10 +4,13 @@ warning, never a run (its result.json is on disk already)."""
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
-from ..model.result import BenchmarkResult
 from ..results.store import ResultStore, StoreError
 from .warning import GaobenchWarning
+
+if TYPE_CHECKING:
+    from ..model.result import BenchmarkResult
 
 
 class SessionDatabase:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
-
 FOLDER_KEYS = (("boilerplate_path",), ("oracle",), ("success_criteria", "grading_tests"))
 
 
@@ -46,6 +44,8 @@ class BenchmarkFolders:
 
 
 def _named_folders(benchmark_file: Path) -> set[Path]:
+    import yaml  # only once a benchmark file is seen: the plugin is loaded in every run
+
     try:
         data = yaml.safe_load(benchmark_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):

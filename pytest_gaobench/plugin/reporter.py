@@ -1,60 +1,71 @@
 """What the session reports at its end: the gaobench summary, the baseline gate, HTML.
 
-Registered as a plugin object; with xdist the controller's copy sees every worker's
-serialised reports in ``pytest_runtest_logreport``, so the summary covers all of them.
+Registered as a plugin object in every pytest run (with xdist, the controller's copy sees
+every worker's serialised reports in ``pytest_runtest_logreport``, so the summary covers
+all of them); it does nothing and imports nothing heavy until a benchmark report arrives.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
 import pytest
 
-from ..model.status import utcnow
-from ..results.baseline import check_baseline
-from ..results.compare import Comparison
-from ..results.html import write_html
-from ..results.store import StoreError
-from ..results.summary import SummaryRow, render_summary
-from .database import SessionDatabase
 from .settings import GaobenchSettings
+from .state import session_of
+
+if TYPE_CHECKING:
+    from ..results.compare import Comparison
+    from ..results.summary import SummaryRow
 
 
 class GaobenchReporter:
-    def __init__(self, settings: GaobenchSettings, database: SessionDatabase,
-                 is_worker: bool) -> None:
-        self.settings = settings
-        self.database = database
-        self.is_worker = is_worker
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.is_worker = hasattr(config, "workerinput")
         self.rows: list[SummaryRow] = []
-        self.started_at = utcnow().isoformat()
+        self.started_at = datetime.now(UTC).isoformat()
         self.comparisons: list[Comparison] = []
         self.gate_notes: list[str] = []
 
+    @property
+    def settings(self) -> GaobenchSettings:
+        return GaobenchSettings.of(self.config)
+
     def pytest_sessionstart(self) -> None:
-        self.started_at = utcnow().isoformat()
+        self.started_at = datetime.now(UTC).isoformat()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call":
             return
         properties = dict(report.user_properties)
-        if "status" in properties:
+        if "status" in properties and "run_id" in properties:
+            from ..results.summary import SummaryRow
+
             details = report.longreprtext if report.failed else ""
             self.rows.append(SummaryRow.from_properties(report.nodeid, properties, details))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.is_worker:
+        if self.is_worker or not self.rows:
             return
-        if self.settings.baseline and self.rows:
+        if self.settings.baseline:
             self._gate(session)
         if self.settings.html:
+            from ..results.html import write_html
+
             write_html(self.settings.html, self.rows, self.settings.dir / "runs")
 
     def _gate(self, session: pytest.Session) -> None:
         """The baseline regression gate; a regression makes the session fail."""
+        from ..results.baseline import check_baseline
+        from ..results.store import StoreError
+
         assert self.settings.baseline is not None
         try:
             self.comparisons, self.gate_notes = check_baseline(
-                self.database.store(), self.settings.baseline,
+                session_of(self.config).database.store(), self.settings.baseline,
                 [row.run_id for row in self.rows], self.started_at,
                 self.settings.baseline_threshold)
         except StoreError as exc:
@@ -69,6 +80,8 @@ class GaobenchReporter:
         reporter = terminalreporter
         if not self.rows:
             return
+        from ..results.summary import render_summary
+
         reporter.write_sep("=", "gaobench summary")
         for line in render_summary(self.rows):
             reporter.write_line(line)

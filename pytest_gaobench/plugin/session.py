@@ -30,8 +30,6 @@ from .interrupts import SigtermHandler, pytest_interruption
 from .settings import GaobenchSettings
 from .warning import GaobenchWarning
 
-SESSION_KEY = pytest.StashKey["GaobenchSession"]()
-
 
 class GaobenchSession:
     def __init__(self, config: pytest.Config) -> None:
@@ -48,6 +46,7 @@ class GaobenchSession:
                                               isolation=isolation)
         self.database = SessionDatabase(self.settings.db_url)
         self.sigterm = SigtermHandler()
+        self.started = False
         self.api_key: ApiKey | None = None
         self.agents: dict[str, AgentFactory] = dict(AGENTS)
         config.hook.pytest_gaobench_add_agents(agents=self.agents)
@@ -57,12 +56,9 @@ class GaobenchSession:
         if self.settings.agent in API_AGENTS:
             check_prices(self.settings)
 
-    @classmethod
-    def of(cls, config: pytest.Config) -> GaobenchSession:
-        return config.stash[SESSION_KEY]
-
     def start(self) -> None:
-        """At session start: the API key (checked once), then the SIGTERM handler."""
+        """Before the first benchmark: the API key (checked once), the SIGTERM handler."""
+        self.started = True
         if self.settings.agent in API_AGENTS and self.settings.provider == "anthropic":
             self.api_key = prepare_api_key(self.config, self.settings, self.redactor)
         self.sigterm.install()

@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ..model.spec import Budget
+if TYPE_CHECKING:
+    from ..model.spec import Budget
+
 from ..results.db_url import database_url
 from ..sandbox.isolation import IsolationMode
 
@@ -95,7 +98,9 @@ class GaobenchSettings:
     api_key: str | None = field(repr=False)
     api_key_file: str | None
     provider: str
-    budget: Budget
+    max_cost_usd: float | None
+    max_tokens: int | None
+    max_turns: int | None
     max_retries: int
     retry_base: float
     record_dir: Path | None
@@ -116,6 +121,14 @@ class GaobenchSettings:
     """The batch id of every run of this session (shards of one CI run share it)."""
 
     @property
+    def budget(self) -> Budget:
+        """The command line's budgets (pydantic is imported only when they are asked for)."""
+        from ..model.spec import Budget
+
+        return Budget(max_cost_usd=self.max_cost_usd, max_tokens=self.max_tokens,
+                      max_turns=self.max_turns)
+
+    @property
     def db_url(self) -> str | None:
         """The results database's URL; None when it is turned off."""
         return database_url(self.db, self.dir)
@@ -132,6 +145,7 @@ class GaobenchSettings:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> GaobenchSettings:
+
         raw_dir = text_setting(config, "gaobench_dir")
         directory = Path(raw_dir) if raw_dir else config.rootpath / ".gaobench"
         if not directory.is_absolute():
@@ -144,10 +158,9 @@ class GaobenchSettings:
                    api_key=text_setting(config, "gaobench_api_key"),
                    api_key_file=text_setting(config, "gaobench_api_key_file"),
                    provider=choice_setting(config, "gaobench_provider", PROVIDERS),
-                   budget=Budget(
-                       max_cost_usd=optional_number(config, "gaobench_max_cost_usd"),
-                       max_tokens=_whole(optional_number(config, "gaobench_max_tokens")),
-                       max_turns=_whole(optional_number(config, "gaobench_max_turns"))),
+                   max_cost_usd=optional_number(config, "gaobench_max_cost_usd"),
+                   max_tokens=_whole(optional_number(config, "gaobench_max_tokens")),
+                   max_turns=_whole(optional_number(config, "gaobench_max_turns")),
                    max_retries=int(number_setting(config, "gaobench_max_retries")),
                    retry_base=number_setting(config, "gaobench_retry_base"),
                    record_dir=path_setting(config, "gaobench_record"),
@@ -247,3 +260,14 @@ def flag_setting(config: pytest.Config, name: str) -> bool:
     """An on/off setting: the command-line flag, else the ini key (pytest parses its
     true/false, yes/no, 1/0 and on/off)."""
     return bool(_resolve(config, _setting(name)))
+
+
+def gaobench_requested(config: pytest.Config) -> bool:
+    """Whether this run asked for gaobench: a --gaobench-* option, or an ini key set."""
+    for setting in SETTINGS:
+        if config.getoption(setting.name) is not None:
+            return True
+        if setting.ini and config.getini(setting.name) not in ("", None, False,
+                                                                setting.default):
+            return True
+    return False
