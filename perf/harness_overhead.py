@@ -30,7 +30,7 @@ def timed(command: list[str], cwd: Path) -> float:
 
 def harness_run(scratch: Path) -> float:
     return timed([sys.executable, "-m", "pytest", str(BENCH / "bench_todo_cli.yaml"), "-q",
-                  "-p", "no:cacheprovider", "--gaobench-dir", str(scratch / "gb")], ROOT)
+                  "-p", "no:cacheprovider", f"--gaobench-dir={scratch / 'gb'}"], ROOT)
 
 
 def manual_run(scratch: Path) -> float:

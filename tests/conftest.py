@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
+# pytester's in-process runs forget the modules first imported during them; SQLAlchemy's
+# compiled parts break when imported a second time into the same process. The plugin
+# imports SQLAlchemy only when a benchmark runs, so import it here, before any such run.
+import sqlalchemy  # noqa: F401
 from benchmark_files import BenchmarkWriter
 from fake_anthropic import fake_anthropic  # noqa: F401  (registers the fixture)
 from postgres import postgres_url  # noqa: F401  (registers the fixture)

@@ -100,3 +100,30 @@ def test_a_bundle_path_is_relative_to_the_benchmark_file(
                                              "boilerplate_url: calc.bundle")
                     + "boilerplate_ref: v1\n")
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_repeat_run_clones_from_the_local_mirror_even_offline(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, calc_repo: Path) -> None:
+    git_benchmark(bench, calc_repo, "v1")
+    pytester.runpytest().assert_outcomes(passed=1)
+    first = result_named(pytester.path, "calc")
+    [mirror] = (pytester.path / ".gaobench" / "cache" / "git").glob("*.git")
+    assert git(mirror, "rev-parse", "v1") == first["metadata"]["boilerplate"]["commit"]
+
+    away = calc_repo.with_name("moved-away")
+    calc_repo.rename(away)  # the origin is gone: only the mirror can serve the ref
+    shutil.rmtree(pytester.path / ".gaobench" / "runs")
+    pytester.runpytest("--gaobench-keep").assert_outcomes(passed=1)
+    second = result_named(pytester.path, "calc")
+    assert second["metadata"]["boilerplate"]["commit"] == first["metadata"]["boilerplate"][
+        "commit"]
+    workspace = Path(second["workspace"])
+    assert git(workspace, "remote", "get-url", "origin") == f"file://{calc_repo}"
+    assert not (workspace / ".git" / "objects" / "info" / "alternates").exists()
+
+    away.rename(calc_repo)  # a ref the mirror lacks: it is fetched
+    git(calc_repo, "tag", "v2", "v1")
+    git_benchmark(bench, calc_repo, "v2")
+    shutil.rmtree(pytester.path / ".gaobench" / "runs")
+    pytester.runpytest().assert_outcomes(passed=1)
+    assert git(mirror, "rev-parse", "v2") == first["metadata"]["boilerplate"]["commit"]

@@ -116,10 +116,12 @@ def gaobench_sandbox(request: pytest.FixtureRequest,
 
 
 @pytest.fixture
-def gaobench_boilerplate() -> BoilerplateManager:
+def gaobench_boilerplate(gaobench_session: GaobenchSession) -> BoilerplateManager:
+    """Git boilerplates come through mirrors in <gaobench dir>/cache/git."""
     from ..sandbox.boilerplate import BoilerplateManager
+    from ..sandbox.git_cache import GitCache
 
-    return BoilerplateManager()
+    return BoilerplateManager(git_cache=GitCache(gaobench_session.settings.dir / "cache" / "git"))
 
 
 @pytest.fixture

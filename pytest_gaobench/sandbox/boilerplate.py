@@ -15,8 +15,8 @@ from typing import Any
 
 from ..model.run_metadata import BoilerplateInfo
 from ..model.spec import BenchmarkConfig
+from .git_cache import GitCache, GitCacheError
 
-IGNORED = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", ".gaobench")
 DEFAULT_MAX_BYTES = 512 * 2**20
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^[^/]+@[^/]+:")
 
@@ -26,8 +26,10 @@ class BoilerplateError(RuntimeError):
 
 
 class BoilerplateManager:
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES,
+                 git_cache: GitCache | None = None) -> None:
         self.max_bytes = max_bytes
+        self.git_cache = git_cache
 
     def prepare(self, config: BenchmarkConfig, workspace: Path) -> BoilerplateInfo:
         if config.boilerplate_dir is not None:
@@ -39,21 +41,31 @@ class BoilerplateManager:
     def copy_local(self, source: Path, workspace: Path) -> BoilerplateInfo:
         if not source.is_dir():
             raise BoilerplateError(f"boilerplate folder {source} does not exist")
-        survey_boilerplate(source, self.max_bytes)
         try:
-            shutil.copytree(source, workspace, symlinks=True, ignore=IGNORED,
-                            dirs_exist_ok=True)
-        except (OSError, shutil.Error) as exc:
+            TreeCopy(source, self.max_bytes).into(workspace)
+        except (OSError, BoilerplateError) as exc:
             # Free what was copied: on a full disk the result files still need the room.
             shutil.rmtree(workspace, ignore_errors=True)
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-            raise BoilerplateError(f"cannot copy boilerplate {source}: {reason}") from exc
+            if isinstance(exc, BoilerplateError):
+                raise
+            raise BoilerplateError(f"cannot copy boilerplate {source}: "
+                                   f"{exc.strerror or exc}") from exc
         return BoilerplateInfo(source=str(source), kind="local")
 
     def clone(self, url: str, workspace: Path, ref: str | None) -> BoilerplateInfo:
+        """A git clone at ``ref``; through the local mirror of the URL when there is a
+        cache (a repeat run then copies hard links instead of cloning again)."""
         git = _import_git()
         try:
-            repo = git.Repo.clone_from(url, workspace)
+            if self.git_cache is None:
+                repo = git.Repo.clone_from(url, workspace)
+            else:
+                with self.git_cache.locked(url) as mirror:
+                    self.git_cache.ensure(url, ref, mirror)
+                    repo = git.Repo.clone_from(str(mirror), workspace)
+                repo.git.remote("set-url", "origin", url)
+        except GitCacheError as exc:
+            raise BoilerplateError(str(exc)) from exc
         except git.GitCommandError as exc:
             raise BoilerplateError(f"git could not clone {url}: {_git_reason(exc)}") from exc
         try:
@@ -91,25 +103,65 @@ def _import_git() -> Any:
     return git
 
 
-def survey_boilerplate(root: Path, max_bytes: int) -> int:
-    """Refuse what cannot be copied safely: links leaving the folder, pipes and devices
-    (reading a FIFO would block forever), and more data than ``max_bytes``."""
-    top = root.resolve()
-    total = 0
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = Path(folder, name)
-            info = path.lstat()
-            if stat.S_ISLNK(info.st_mode):
-                if not path.resolve().is_relative_to(top):
-                    raise BoilerplateError(f"boilerplate {root} has a symlink pointing outside "
-                                           f"it: {path} -> {os.readlink(path)}")
-            elif stat.S_ISREG(info.st_mode):
-                total += info.st_size
-            elif not stat.S_ISDIR(info.st_mode):
-                raise BoilerplateError(f"boilerplate {root} holds {path}, which is not a "
-                                       "regular file, folder or link (a pipe, socket or device)")
-    if total > max_bytes:
-        raise BoilerplateError(f"boilerplate {root} holds {total / 2**20:.0f} MiB, more than "
-                               f"the {max_bytes / 2**20:.0f} MiB limit")
-    return total
+IGNORED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".gaobench"})
+
+
+class TreeCopy:
+    """One pass over a boilerplate that checks and copies: links leaving the folder, pipes
+    and devices (reading a FIFO would block forever) and more than ``max_bytes`` of data
+    are refused before the offending entry is copied. Files are copied by the kernel
+    (copy_file_range: a reflink where the file system can), modes kept."""
+
+    def __init__(self, source: Path, max_bytes: int) -> None:
+        self.source = source
+        self.top = source.resolve()
+        self.max_bytes = max_bytes
+        self.total = 0
+
+    def into(self, target: Path) -> None:
+        self._folder(str(self.source), str(target))
+
+    def _folder(self, source: str, target: str) -> None:
+        os.makedirs(target, exist_ok=True)
+        with os.scandir(source) as entries:
+            for entry in entries:
+                if entry.name in IGNORED_NAMES or entry.name.endswith(".pyc"):
+                    continue
+                destination = os.path.join(target, entry.name)
+                if entry.is_symlink():
+                    link = os.readlink(entry.path)
+                    if not Path(entry.path).resolve().is_relative_to(self.top):
+                        raise BoilerplateError(f"boilerplate {self.source} has a symlink "
+                                               f"pointing outside it: {entry.path} -> {link}")
+                    os.symlink(link, destination)
+                elif entry.is_dir(follow_symlinks=False):
+                    self._folder(entry.path, destination)
+                elif entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    self.total += info.st_size
+                    if self.total > self.max_bytes:
+                        raise BoilerplateError(
+                            f"boilerplate {self.source} holds {self.total / 2**20:.0f} MiB, "
+                            f"more than the {self.max_bytes / 2**20:.0f} MiB limit")
+                    _copy_file(entry.path, destination, info)
+                else:
+                    raise BoilerplateError(
+                        f"boilerplate {self.source} holds {entry.path}, which is not a regular "
+                        "file, folder or link (a pipe, socket or device)")
+
+
+def _copy_file(source: str, target: str, info: os.stat_result) -> None:
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        left = info.st_size
+        try:
+            while left > 0:
+                copied = os.copy_file_range(reader.fileno(), writer.fileno(), left)
+                if copied == 0:
+                    break
+                left -= copied
+        except OSError:  # no copy_file_range here (another file system, an old kernel)
+            reader.seek(0)
+            writer.seek(0)
+            writer.truncate()
+            shutil.copyfileobj(reader, writer, 1024 * 1024)
+    os.chmod(target, stat.S_IMODE(info.st_mode))
