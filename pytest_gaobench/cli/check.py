@@ -7,9 +7,10 @@ from __future__ import annotations
 import argparse
 import tempfile
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
+if TYPE_CHECKING:
+    import pytest
 
 EXIT_INVALID = 1
 
@@ -48,6 +49,8 @@ def add_command(commands: Any) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
+    import pytest
+
     with tempfile.TemporaryDirectory(prefix="gaobench-check-") as scratch:
         verdicts: dict[str, dict[str, Verdict]] = {}
         for agent in ("nop", "oracle"):

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-
-import pytest
+from typing import TYPE_CHECKING
 
 from . import check
 from . import results as results_cli
+
+if TYPE_CHECKING:
+    import pytest
 
 EXIT_CONFIG_ERROR = 6
 
@@ -113,6 +115,8 @@ def pytest_args(options: argparse.Namespace) -> list[str]:
 
 def run_benchmarks(args: list[str]) -> int:
     failures = _ConfigFailures()
+    import pytest  # only for the commands that run benchmarks: a quick `gao-dev results`
+
     code = int(pytest.main(args, plugins=[failures]))
     if failures.count and code == pytest.ExitCode.TESTS_FAILED:
         return EXIT_CONFIG_ERROR

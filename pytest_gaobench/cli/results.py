@@ -5,16 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..model.result import BenchmarkResult
-from ..model.spec import BenchmarkConfig
-from ..results.baseline import compare_batches
-from ..results.compare import compare
 from ..results.db_url import database_url
-from ..results.durations import median_durations
-from ..results.merge import merge_into
-from ..results.store import ResultStore, StoreError
+
+if TYPE_CHECKING:
+    from ..results.store import ResultStore
 
 EXIT_NOT_FOUND = 2
 
@@ -59,7 +55,13 @@ def add_commands(commands: Any) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
+    """Each command imports what it needs only: a quick `gao-dev results list`."""
+    from ..results.store import ResultStore, StoreError
+
     if options.command == "schema":
+        from ..model.result import BenchmarkResult
+        from ..model.spec import BenchmarkConfig
+
         model = BenchmarkResult if options.which == "result" else BenchmarkConfig
         print(json.dumps(model.model_json_schema(), indent=2))
         return 0
@@ -82,6 +84,8 @@ def run(options: argparse.Namespace) -> int:
 def _dispatch(store: ResultStore, options: argparse.Namespace) -> int:
     command = options.results_command
     if command == "durations":
+        from ..results.durations import median_durations
+
         print(json.dumps(median_durations(store.results(), options.last), indent=2))
         return 0
     if command == "merge":
@@ -106,6 +110,8 @@ def _dispatch(store: ResultStore, options: argparse.Namespace) -> int:
     if missing:
         print(f"gao-dev: no run {', '.join(missing)} in {store.url}")
         return EXIT_NOT_FOUND
+    from ..results.compare import compare
+
     results = [r for r in found.values() if r is not None]
     if options.results_command == "show":
         print(results[0].to_json() if options.json else results[0].summary())
@@ -117,6 +123,9 @@ def _dispatch(store: ResultStore, options: argparse.Namespace) -> int:
 
 
 def _merge(store: ResultStore, options: argparse.Namespace) -> int:
+    from ..results.merge import merge_into
+    from ..results.store import StoreError
+
     folder = Path(options.dir).resolve()
     for source in options.sources:
         url = database_url(source, folder)
@@ -133,6 +142,8 @@ def _merge(store: ResultStore, options: argparse.Namespace) -> int:
 
 
 def _gate(store: ResultStore, options: argparse.Namespace) -> int:
+    from ..results.baseline import compare_batches
+
     against = options.against or store.batch_before(options.batch)
     if against is None:
         print(f"gao-dev: no batch before {options.batch} to compare with")

@@ -14,13 +14,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..model.registry import METRICS
-from ..model.result import BenchmarkResult
+
+if TYPE_CHECKING:
+    from ..model.result import BenchmarkResult
 
 SCHEMA_VERSION = 3
 """1: the first columns; 2: a column for every stored metric of the registry; 3: batch."""
@@ -138,7 +140,7 @@ class ResultStore:
             query = query.limit(limit)
         with self._connection() as connection:
             texts = connection.execute(query).scalars()
-            return [BenchmarkResult.from_json(text) for text in texts]
+            return [_result_from_json(text) for text in texts]
 
     def batch_before(self, batch: str) -> str | None:
         """The newest other batch whose runs started before this batch's first run."""
@@ -160,7 +162,7 @@ class ResultStore:
         with self._connection() as connection:
             text = connection.execute(sa.select(runs.c.result_json).where(
                 runs.c.run_id == run_id)).scalar()
-        return None if text is None else BenchmarkResult.from_json(text)
+        return None if text is None else _result_from_json(text)
 
     def latest_before(self, benchmark: str, before: str) -> BenchmarkResult | None:
         """The newest run of ``benchmark`` that started before ``before`` (ISO time)."""
@@ -169,7 +171,7 @@ class ResultStore:
                  .order_by(runs.c.start_time.desc()).limit(1))
         with self._connection() as connection:
             text = connection.execute(query).scalar()
-        return None if text is None else BenchmarkResult.from_json(text)
+        return None if text is None else _result_from_json(text)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -203,9 +205,16 @@ def _add_missing_columns(connection: Connection) -> None:
         connection.execute(sa.text(f"ALTER TABLE {runs.name} ADD COLUMN {column.name} {kind}"))
     rows = connection.execute(sa.select(runs.c.run_id, runs.c.result_json)).all()
     for run_id, text in rows:
-        row = _row(BenchmarkResult.from_json(text))
+        row = _row(_result_from_json(text))
         connection.execute(runs.update().where(runs.c.run_id == run_id).values(
             **{column.name: row[column.name] for column in missing}))
+
+
+def _result_from_json(text: str) -> BenchmarkResult:
+    """Whole results need pydantic, imported here: listing rows does not."""
+    from ..model.result import BenchmarkResult
+
+    return BenchmarkResult.from_json(text)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -151,17 +151,27 @@ class TreeCopy:
 
 
 def _copy_file(source: str, target: str, info: os.stat_result) -> None:
-    with open(source, "rb") as reader, open(target, "wb") as writer:
-        left = info.st_size
+    """Raw descriptors (no Python file objects: a few syscalls fewer per file)."""
+    reader = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        writer = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC,
+                         stat.S_IMODE(info.st_mode))
         try:
-            while left > 0:
-                copied = os.copy_file_range(reader.fileno(), writer.fileno(), left)
-                if copied == 0:
-                    break
-                left -= copied
-        except OSError:  # no copy_file_range here (another file system, an old kernel)
-            reader.seek(0)
-            writer.seek(0)
-            writer.truncate()
-            shutil.copyfileobj(reader, writer, 1024 * 1024)
-    os.chmod(target, stat.S_IMODE(info.st_mode))
+            left = info.st_size
+            try:
+                while left > 0:
+                    copied = os.copy_file_range(reader, writer, left)
+                    if copied == 0:
+                        break
+                    left -= copied
+            except OSError:  # no copy_file_range here (another file system, an old kernel)
+                os.lseek(reader, 0, os.SEEK_SET)
+                os.ftruncate(writer, 0)
+                os.lseek(writer, 0, os.SEEK_SET)
+                while chunk := os.read(reader, 1024 * 1024):
+                    os.write(writer, chunk)
+            os.fchmod(writer, stat.S_IMODE(info.st_mode))  # os.open's mode obeys the umask
+        finally:
+            os.close(writer)
+    finally:
+        os.close(reader)
