@@ -130,8 +130,42 @@ def copying(scratch: Path, repeat: int) -> None:
     report("local boilerplate copy (3,000 files, 25 MB) vs cp -a", ours_s, cp_s, "<= 1.3x")
 
 
+def git_repeat(scratch: Path, repeat: int) -> None:
+    from pytest_gaobench.sandbox.boilerplate import BoilerplateManager
+    from pytest_gaobench.sandbox.git_cache import GitCache
+
+    origin = scratch / "origin"
+    origin.mkdir()
+    env = {**os.environ, "GIT_AUTHOR_NAME": "p", "GIT_AUTHOR_EMAIL": "p@example.invalid",
+           "GIT_COMMITTER_NAME": "p", "GIT_COMMITTER_EMAIL": "p@example.invalid"}
+    for n in range(300):
+        (origin / f"m{n}.py").write_text(f"VALUE = {n}\n" * 200)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "c"],
+                 ["tag", "v1"]):
+        subprocess.run(["git", "-C", str(origin), *args], check=True, env=env)
+    url = f"file://{origin}"
+    cached = BoilerplateManager(git_cache=GitCache(scratch / "cache"))
+    cached.clone(url, scratch / "warm", "v1")  # the first run fills the mirror
+
+    def ours() -> float:
+        target = scratch / "ours"
+        shutil.rmtree(target, ignore_errors=True)
+        started = time.perf_counter()
+        cached.clone(url, target, "v1")
+        return time.perf_counter() - started
+
+    def fresh() -> float:
+        target = scratch / "fresh"
+        shutil.rmtree(target, ignore_errors=True)
+        return timed(["git", "clone", "-q", "--no-local", url, str(target)], scratch)
+
+    ours_s, fresh_s = side_by_side(ours, fresh, repeat)
+    report("git boilerplate, repeat run of a URL+ref vs a fresh `git clone`", ours_s, fresh_s,
+           "<= 0.3x")
+
+
 ROWS = {"plugin": plugin_overhead, "results": results_commands, "collect": collection,
-        "copy": copying}
+        "copy": copying, "git": git_repeat}
 
 
 def main() -> None:

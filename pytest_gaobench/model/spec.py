@@ -201,8 +201,7 @@ def load_spec(path: Path) -> BenchmarkConfig:
     except OSError as exc:
         raise fail(f"cannot read: {exc.strerror}") from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -230,7 +229,32 @@ def load_spec(path: Path) -> BenchmarkConfig:
 
 def line_of(path: Path, *loc: int | str) -> int | None:
     """The line of the value at ``loc`` in a YAML file that has already loaded once."""
-    return _line(yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader), loc)
+    return _line(parse_yaml(path.read_text(encoding="utf-8"))[0], loc)
+
+
+# libyaml's loader where PyYAML was built with it (the wheels are): several times faster.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree (for line numbers and duplicate keys) and its data, from
+    one parse. A file that does not parse is parsed again by the pure-Python loader, so
+    its error message is the same wherever libyaml is or is not installed."""
+    try:
+        return _parse(text, _LOADER)
+    except yaml.YAMLError:
+        if _LOADER is yaml.SafeLoader:
+            raise
+        return _parse(text, yaml.SafeLoader)
+
+
+def _parse(text: str, loader_class: type[yaml.SafeLoader]) -> tuple[yaml.Node | None, Any]:
+    loader = loader_class(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
 
 
 def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:

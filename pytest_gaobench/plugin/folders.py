@@ -46,8 +46,9 @@ class BenchmarkFolders:
 def _named_folders(benchmark_file: Path) -> set[Path]:
     import yaml  # only once a benchmark file is seen: the plugin is loaded in every run
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.safe_load(benchmark_file.read_text(encoding="utf-8"))
+        data = yaml.load(benchmark_file.read_text(encoding="utf-8"), Loader=loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return set()
     if not isinstance(data, dict):
