@@ -198,3 +198,21 @@ def test_postgresql_and_sqlite_give_the_same_compare(
     listed = json.loads(gao_dev(pytester.path, "results", "--db", postgres_url, "list",
                                 "--json").stdout)
     assert {r["run_id"] for r in listed} >= {good["run_id"], bad["run_id"]}
+
+
+def test_the_quick_sqlite_reader_gives_what_the_store_gives(tmp_path: Path) -> None:
+    from pytest_gaobench.results.quick_list import quick_list, quick_results_json
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    store = ResultStore(url)
+    for n, status in enumerate((BenchmarkStatus.COMPLETED, BenchmarkStatus.FAILED)):
+        result = sample(f"r{n}", status, 100 * (n + 1), 50.0 + n, 1.0 + n)
+        result.metadata.batch = "b1"
+        store.save(result)
+    assert quick_list(url, None, 50, None) == store.list()
+    assert quick_list(url, "calc", 1, "b1") == store.list("calc", 1, batch="b1")
+    texts = quick_results_json(url, ["r1", "missing"])
+    assert texts is not None and texts["missing"] is None
+    assert BenchmarkResult.from_json(texts["r1"] or "") == store.get("r1")
+    store.close()
+    assert quick_list(f"sqlite:///{tmp_path / 'absent.db'}", None, 50, None) is None

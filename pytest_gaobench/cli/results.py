@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..results.db_url import database_url
 
 if TYPE_CHECKING:
+    from ..model.result import BenchmarkResult
     from ..results.store import ResultStore
 
 EXIT_NOT_FOUND = 2
@@ -56,6 +57,10 @@ def add_commands(commands: Any) -> None:
 
 def run(options: argparse.Namespace) -> int:
     """Each command imports what it needs only: a quick `gao-dev results list`."""
+    if options.command == "results" and options.results_command in ("list", "show", "compare"):
+        quick = _quick_read(options)
+        if quick is not None:
+            return quick
     from ..results.store import ResultStore, StoreError
 
     if options.command == "schema":
@@ -93,22 +98,23 @@ def _dispatch(store: ResultStore, options: argparse.Namespace) -> int:
     if command == "gate":
         return _gate(store, options)
     if options.results_command == "list":
-        rows = store.list(options.benchmark, options.limit, batch=options.batch)
-        if options.json:
-            print(json.dumps(rows, indent=2))
-        else:
-            for row in rows:
-                cost = f"${row['cost_usd']:.4f}" if row["cost_usd"] is not None else "-"
-                took = (f"{row['duration_seconds']:.1f}s"
-                        if row["duration_seconds"] is not None else "-")
-                print(f"{row['run_id']}  {row['benchmark']}  {row['status']}  {took}  {cost}")
+        _print_rows(store.list(options.benchmark, options.limit, batch=options.batch),
+                    as_json=options.json)
         return 0
-    wanted = ([options.run_id] if options.results_command == "show"
-              else [options.run_a, options.run_b])
-    found = {run_id: store.get(run_id) for run_id in wanted}
+    return _show_or_compare({run_id: store.get(run_id) for run_id in _wanted(options)},
+                            store.url, options)
+
+
+def _wanted(options: argparse.Namespace) -> list[str]:
+    return ([options.run_id] if options.results_command == "show"
+            else [options.run_a, options.run_b])
+
+
+def _show_or_compare(found: dict[str, BenchmarkResult | None], url: str,
+                     options: argparse.Namespace) -> int:
     missing = [run_id for run_id, result in found.items() if result is None]
     if missing:
-        print(f"gao-dev: no run {', '.join(missing)} in {store.url}")
+        print(f"gao-dev: no run {', '.join(missing)} in {url}")
         return EXIT_NOT_FOUND
     from ..results.compare import compare
 
@@ -120,6 +126,39 @@ def _dispatch(store: ResultStore, options: argparse.Namespace) -> int:
     print(json.dumps(comparison.to_dict(), indent=2) if options.json
           else "\n".join(comparison.table()))
     return 1 if comparison.regressed else 0
+
+
+def _print_rows(rows: list[dict[str, Any]], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        cost = f"${row['cost_usd']:.4f}" if row["cost_usd"] is not None else "-"
+        took = f"{row['duration_seconds']:.1f}s" if row["duration_seconds"] is not None else "-"
+        print(f"{row['run_id']}  {row['benchmark']}  {row['status']}  {took}  {cost}")
+
+
+def _quick_read(options: argparse.Namespace) -> int | None:
+    """list, show and compare straight from an SQLite file (no SQLAlchemy import); None
+    when that cannot serve and ResultStore must."""
+    from ..results.quick_list import quick_list, quick_results_json
+
+    url = database_url(options.db, Path(options.dir).resolve())
+    if url is None:
+        return None
+    if options.results_command == "list":
+        rows = quick_list(url, options.benchmark, options.limit, options.batch)
+        if rows is None:
+            return None
+        _print_rows(rows, as_json=options.json)
+        return 0
+    texts = quick_results_json(url, _wanted(options))
+    if texts is None:
+        return None
+    from ..model.result import BenchmarkResult
+
+    return _show_or_compare({run_id: None if text is None else BenchmarkResult.from_json(text)
+                             for run_id, text in texts.items()}, url, options)
 
 
 def _merge(store: ResultStore, options: argparse.Namespace) -> int:

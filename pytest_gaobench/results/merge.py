@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..model.result import BenchmarkResult
-from .store import SCHEMA_VERSION, ResultStore, StoreError, safe_url
+from .store import ResultStore, StoreError, safe_url
+from .store_schema import SCHEMA_VERSION
 
 
 @dataclass(frozen=True)

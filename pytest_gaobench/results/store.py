@@ -20,15 +20,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..model.registry import METRICS
+from .store_schema import METRIC_COLUMNS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from ..model.result import BenchmarkResult
 
-SCHEMA_VERSION = 3
-"""1: the first columns; 2: a column for every stored metric of the registry; 3: batch."""
+
 CREATE_ATTEMPTS = 5
 
-METRIC_COLUMNS = tuple(metric.name for metric in METRICS if metric.stored)
 
 metadata = sa.MetaData()
 runs = sa.Table(
