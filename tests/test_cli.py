@@ -87,3 +87,13 @@ def test_check_finds_benchmarks_that_measure_nothing_or_cannot_be_solved(
     assert not (pytester.path / ".gaobench").exists()  # the check's runs are thrown away
     good_only = gao_dev(pytester.path, "check", "bench_good.yaml")
     assert good_only.returncode == 0 and good_only.stdout.endswith("1 valid, 0 invalid\n")
+
+
+def test_usage_errors_exit_4_and_version_is_shown(pytester: pytest.Pytester) -> None:
+    for args in (["sandbox", "run"], ["results", "no-such-command"], ["--no-such-option"]):
+        wrong = gao_dev(pytester.path, *args)
+        assert wrong.returncode == 4, (args, wrong.stderr)
+        assert "usage: gao-dev" in wrong.stderr
+    version = gao_dev(pytester.path, "--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith("gao-dev (pytest-gaobench) 0.")

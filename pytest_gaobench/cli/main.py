@@ -18,8 +18,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from importlib import metadata
+from typing import TYPE_CHECKING, NoReturn
 
 from . import check
 from . import results as results_cli
@@ -28,6 +30,22 @@ if TYPE_CHECKING:
     import pytest
 
 EXIT_CONFIG_ERROR = 6
+EXIT_USAGE = 4
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error, the code gao-dev keeps for "interrupted"."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _version() -> str:
+    try:
+        return f"gao-dev (pytest-gaobench) {metadata.version('pytest-gaobench')}"
+    except metadata.PackageNotFoundError:
+        return "gao-dev (pytest-gaobench, not installed)"
 
 
 class _ConfigFailures:
@@ -42,8 +60,8 @@ class _ConfigFailures:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gao-dev",
-                                     description="Benchmark autonomous coding agents.")
+    parser = _Parser(prog="gao-dev", description="Benchmark autonomous coding agents.")
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True)
     sandbox = commands.add_parser("sandbox", help="run benchmarks in sandboxes")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
