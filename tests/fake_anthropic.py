@@ -2,7 +2,10 @@
 
 Each test scripts it: a queue of replies (messages, tool calls, HTTP errors) that
 POST /v1/messages pops in order, and GET /v1/models for key validation. It records
-every request (headers and JSON body) so tests can check what the agent really sent.
+every request (headers and JSON body) so tests can check what the agent really sent,
+and the usage it really served. A request with ``"stream": true`` (Claude Code's) gets
+the reply as server-sent events, as the real API sends them; a reply may hang part way
+through its stream, as a stalled connection would.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ class Reply:
     status: int = 200
     body: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    hang_after_events: int | None = None
+    """Streamed: send this many events, then hang until the server stops."""
 
 
 def message(*content: dict[str, Any], stop_reason: str = "end_turn", input_tokens: int = 100,
@@ -64,10 +69,40 @@ def presented_key(headers: dict[str, str]) -> str:
     return headers.get("x-api-key") or bearer.removeprefix("Bearer ").strip()
 
 
+def sse_events(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """A message as the streaming API sends it: its input usage first, its output last."""
+    usage = dict(body["usage"])
+    start_usage = {**usage, "output_tokens": min(1, usage.get("output_tokens", 0))}
+    events: list[tuple[str, dict[str, Any]]] = [("message_start", {
+        "type": "message_start",
+        "message": {**body, "content": [], "stop_reason": None, "usage": start_usage}})]
+    for index, block in enumerate(body["content"]):
+        if block["type"] == "tool_use":
+            start = {**block, "input": {}}
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+        else:
+            start = {"type": "text", "text": ""}
+            delta = {"type": "text_delta", "text": block["text"]}
+        events += [("content_block_start", {"type": "content_block_start", "index": index,
+                                            "content_block": start}),
+                   ("content_block_delta", {"type": "content_block_delta", "index": index,
+                                            "delta": delta}),
+                   ("content_block_stop", {"type": "content_block_stop", "index": index})]
+    events += [("message_delta", {"type": "message_delta",
+                                  "delta": {"stop_reason": body["stop_reason"],
+                                            "stop_sequence": None},
+                                  "usage": {"output_tokens": usage.get("output_tokens", 0)}}),
+               ("message_stop", {"type": "message_stop"})]
+    return events
+
+
 class FakeAnthropic:
     def __init__(self) -> None:
         self.replies: list[Reply] = []
         self.requests: list[dict[str, Any]] = []
+        self.served: list[dict[str, int]] = []
+        """The usage of each message really sent (a hung stream: what it sent of it)."""
+        self.released = threading.Event()
         self.key_checks: list[str] = []
         self.valid_keys = {VALID_KEY}
         self._lock = threading.Lock()
@@ -86,7 +121,11 @@ class FakeAnthropic:
     def start(self) -> None:
         self._thread.start()
 
+    def served_total(self, key: str) -> int:
+        return sum(usage.get(key, 0) for usage in self.served)
+
     def stop(self) -> None:
+        self.released.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -128,11 +167,35 @@ class FakeAnthropic:
                                        "has_more": False, "first_id": "claude-sonnet-5-5",
                                        "last_id": "claude-sonnet-5-5"}))
 
+            def _stream(self, reply: Reply) -> None:
+                events = sse_events(reply.body)
+                if reply.hang_after_events is not None:
+                    events = events[:reply.hang_after_events]
+                usage: dict[str, int] = {}
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.end_headers()
+                for name, data in events:
+                    usage.update(data.get("usage") or data.get("message", {}).get("usage", {}))
+                    self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+                    self.wfile.flush()
+                with fake._lock:
+                    fake.served.append({k: v for k, v in usage.items() if isinstance(v, int)})
+                if reply.hang_after_events is not None:
+                    fake.released.wait(timeout=120)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                self._send(fake._next_reply(body, headers))
+                reply = fake._next_reply(body, headers)
+                if reply.status == 200 and body.get("stream"):
+                    self._stream(reply)
+                    return
+                if reply.status == 200 and "usage" in reply.body:
+                    with fake._lock:
+                        fake.served.append(dict(reply.body["usage"]))
+                self._send(reply)
 
         return Handler
 

@@ -60,13 +60,21 @@ def _nop(**_options: Any) -> Agent:
 
 
 def _anthropic(*, settings: AgentSettings, api_key: ApiKey | None = None,
-               **_options: Any) -> Agent:
+               model: str | None = None, **_options: Any) -> Agent:
     from .anthropic import AnthropicAgent, AnthropicSettings
 
     return AnthropicAgent(AnthropicSettings(
-        api_key=api_key, model=settings.model, provider=settings.provider,
+        api_key=api_key, model=model, provider=settings.provider,
         max_retries=settings.max_retries, retry_base_seconds=settings.retry_base,
         budget=settings.budget, record_dir=settings.record_dir), prices=price_table(settings))
+
+
+def _claude_code(*, settings: AgentSettings, api_key: ApiKey | None = None,
+                 model: str | None = None, **_options: Any) -> Agent:
+    from .claude_code import ClaudeCodeAgent
+
+    return ClaudeCodeAgent(api_key=api_key, model=model, budget=settings.budget,
+                           prices=price_table(settings))
 
 
 def _replay(*, settings: AgentSettings, **_options: Any) -> Agent:
@@ -80,6 +88,6 @@ AgentFactory = Callable[..., Agent]
 and ``model``; further keywords may be added, so a factory takes ``**options``."""
 
 AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "anthropic": _anthropic,
-                                   "replay": _replay}
-API_AGENTS = frozenset({"anthropic"})
+                                   "claude-code": _claude_code, "replay": _replay}
+API_AGENTS = frozenset({"anthropic", "claude-code"})
 """Agents that need an API key, resolved and validated before any benchmark starts."""

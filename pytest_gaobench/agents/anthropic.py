@@ -22,7 +22,7 @@ from .base import AgentError, InfraError, PhaseContext, SetupError
 from .budget import check_turn_budget, check_usage_budget, stricter
 from .credentials import ApiKey
 from .pricing import Price, PriceTable
-from .prompts import role_prompt
+from .prompts import phase_prompt, role_prompt
 from .tool_calls import run_tools
 from .tools import TOOL_SPECS, Toolbox
 
@@ -77,7 +77,7 @@ class AnthropicAgent:
         tools = [dict(spec) for spec in TOOL_SPECS]
         tools[-1]["cache_control"] = {"type": "ephemeral"}
         messages: list[dict[str, Any]] = [{"role": "user", "content": [
-            {"type": "text", "text": first_message(ctx)}]}]
+            {"type": "text", "text": phase_prompt(ctx)}]}]
         reprompts = 0
         while True:
             ctx.check_deadline()
@@ -191,16 +191,6 @@ def make_client(settings: AnthropicSettings) -> Any:
     assert settings.api_key is not None
     return anthropic.Anthropic(api_key=settings.api_key.value, max_retries=0,
                                base_url=os.environ.get("ANTHROPIC_BASE_URL"))
-
-
-def first_message(ctx: PhaseContext) -> str:
-    phase = ctx.phase
-    parts = [ctx.config.initial_prompt.strip(),
-             f"Current phase: {phase.phase_name} (your role: {phase.agent}).",
-             phase.prompt.strip()]
-    if phase.expected_artifacts:
-        parts.append("This phase must leave these files: " + ", ".join(phase.expected_artifacts))
-    return "\n\n".join(part for part in parts if part)
 
 
 def asks_a_question(reply: dict[str, Any]) -> bool:

@@ -27,13 +27,24 @@ def check_turn_budget(ctx: PhaseContext, budget: Budget) -> None:
 
 
 def check_usage_budget(ctx: PhaseContext, budget: Budget) -> None:
+    reason = usage_over_budget(ctx, budget)
+    if reason is not None:
+        raise BudgetExceeded(reason)
+
+
+def usage_over_budget(ctx: PhaseContext, budget: Budget, *, spent_up: bool = False
+                      ) -> str | None:
+    """Why the run's tokens or cost are past the budget, or None. ``spent_up``: also when
+    they reached it exactly (the metering proxy then refuses the next call)."""
+    def past(used: float, limit: float) -> bool:
+        return used >= limit if spent_up else used > limit
+
     tokens = (ctx.run_usage.tokens_total or 0) + (ctx.usage.tokens_total or 0)
-    if budget.max_tokens is not None and tokens > budget.max_tokens:
-        raise BudgetExceeded(f"max_tokens: {tokens} tokens used, the budget is "
-                             f"{budget.max_tokens}")
+    if budget.max_tokens is not None and past(tokens, budget.max_tokens):
+        return f"max_tokens: {tokens} tokens used, the budget is {budget.max_tokens}"
     if budget.max_cost_usd is not None:
         costs = [ctx.run_usage.cost_usd, ctx.usage.cost_usd]
         spent = sum(c or 0.0 for c in costs)
-        if spent > budget.max_cost_usd:
-            raise BudgetExceeded(f"max_cost_usd: ${spent:.4f} spent, the budget is "
-                                 f"${budget.max_cost_usd:g}")
+        if past(spent, budget.max_cost_usd):
+            return f"max_cost_usd: ${spent:.4f} spent, the budget is ${budget.max_cost_usd:g}"
+    return None

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .base import PhaseContext
+
 COMMON = """\
 You are an autonomous software engineer working alone in a project folder, through the
 tools you are given. Nobody will answer questions: decide, state your assumptions, and
@@ -28,3 +33,15 @@ def role_prompt(role: str) -> str:
     key = role.strip().lower().replace(" ", "_").replace("-", "_")
     specific = ROLES.get(key, f"You are the {role}.")
     return f"{specific}\n\n{COMMON}"
+
+
+def phase_prompt(ctx: PhaseContext) -> str:
+    """The task of a phase: the benchmark's prompt, the phase and its role, its own prompt
+    and the files it must leave (the same text for every agent)."""
+    phase = ctx.phase
+    parts = [ctx.config.initial_prompt.strip(),
+             f"Current phase: {phase.phase_name} (your role: {phase.agent}).",
+             phase.prompt.strip()]
+    if phase.expected_artifacts:
+        parts.append("This phase must leave these files: " + ", ".join(phase.expected_artifacts))
+    return "\n\n".join(part for part in parts if part)

@@ -37,6 +37,14 @@ class Usage(BaseModel):
                         tokens_cache_read: int = 0, tokens_cache_write: int = 0,
                         cost_usd: float | None) -> None:
         self.api_calls = _plus(self.api_calls, 1)
+        self.add_tokens(tokens_input=tokens_input, tokens_output=tokens_output,
+                        tokens_cache_read=tokens_cache_read,
+                        tokens_cache_write=tokens_cache_write, cost_usd=cost_usd)
+
+    def add_tokens(self, *, tokens_input: int = 0, tokens_output: int = 0,
+                   tokens_cache_read: int = 0, tokens_cache_write: int = 0,
+                   cost_usd: float | None) -> None:
+        """Tokens of a call already counted (a stream's later usage events)."""
         self.tokens_input = _plus(self.tokens_input, tokens_input)
         self.tokens_output = _plus(self.tokens_output, tokens_output)
         self.tokens_cache_read = _plus(self.tokens_cache_read, tokens_cache_read)

@@ -110,6 +110,13 @@ class BenchmarkConfig(_Strict):
     """Run the benchmark this many times (items name[1], name[2], ...): pass@k."""
     allow_network: bool = False
     """Whether sandbox commands may reach the network (when they run under bubblewrap)."""
+    agent_command: str | None = None
+    """The command agent's command template for this benchmark (--gaobench-agent command);
+    --gaobench-agent-command overrides it, the ini key gaobench_agent_command is the
+    default."""
+    continue_session: bool = False
+    """CLI agents that keep sessions (claude-code): continue one session across the phases
+    instead of starting each phase afresh."""
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     _source_path: Path | None = PrivateAttr(default=None)

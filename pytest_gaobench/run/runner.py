@@ -154,6 +154,12 @@ class BenchmarkRunner:
 
     def _set_up(self, state: _RunState) -> Outcome | None:
         sandbox, result = state.sandbox, state.result
+        preflight = getattr(self.agent, "preflight", None)
+        if preflight is not None:  # optional: a CLI agent checks its program is there
+            try:
+                preflight(self.config)
+            except SetupError as exc:
+                return self._record(state, FailureKind.CONFIG, exc)
         state.stage = "sandbox"
         result.metadata.isolation = sandbox.isolation.name
         sandbox.network = self.config.allow_network

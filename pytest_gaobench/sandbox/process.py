@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,16 +46,26 @@ class CommandResult:
 
 
 def run_command(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[str, str],
-                output_limit: int = DEFAULT_OUTPUT_LIMIT, display: str | None = None
+                output_limit: int = DEFAULT_OUTPUT_LIMIT, display: str | None = None,
+                stdout_path: Path | None = None, cancel: threading.Event | None = None
                 ) -> CommandResult:
-    """Run ``argv`` in ``cwd``; kill its whole process group at ``timeout`` seconds."""
+    """Run ``argv`` in ``cwd``; kill its whole process group at ``timeout`` seconds.
+
+    ``stdout_path``: keep the whole standard output in this file, written as it comes (an
+    agent's event stream), instead of a temporary one. ``cancel``: setting this event
+    from another thread ends the command early, as a timeout would (a budget stop)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gaobench-out-") as out_dir:
-        out_path, err_path = Path(out_dir, "stdout"), Path(out_dir, "stderr")
+        out_path = stdout_path or Path(out_dir, "stdout")
+        err_path = Path(out_dir, "stderr")
         with out_path.open("wb") as out, err_path.open("wb") as err:
             process = subprocess.Popen(
                 list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
                 stdout=out, stderr=err, start_new_session=True)
+            finished = threading.Event()
+            if cancel is not None:
+                threading.Thread(target=_kill_on, args=(cancel, finished, process),
+                                 daemon=True).start()
             timed_out = False
             try:
                 process.wait(timeout=max(timeout, 0.001))
@@ -64,6 +75,7 @@ def run_command(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[
                 kill_group(process)
                 raise
             finally:
+                finished.set()
                 kill_group(process)
         return CommandResult(
             command=display or " ".join(argv),
@@ -73,6 +85,16 @@ def run_command(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[
             timed_out=timed_out,
             duration_seconds=time.monotonic() - started,
         )
+
+
+def _kill_on(cancel: threading.Event, finished: threading.Event,
+             process: subprocess.Popen[bytes]) -> None:
+    """Wait for either event; a cancel before the command finished kills its group."""
+    while not finished.is_set():
+        if cancel.wait(timeout=0.5):
+            if not finished.is_set():
+                kill_group(process)
+            return
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -12,8 +12,9 @@ import os
 import re
 import shutil
 import sys
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,16 +62,23 @@ class Sandbox:
     def run(self, argv: Sequence[str], *, timeout: float, cwd: Path | None = None,
             output_limit: int = DEFAULT_OUTPUT_LIMIT,
             writable: Sequence[Path] = (), readable: Sequence[Path] = (),
-            display: str | None = None) -> CommandResult:
+            display: str | None = None, env: Mapping[str, str] | None = None,
+            network: bool | None = None, stdout_path: Path | None = None,
+            cancel: threading.Event | None = None) -> CommandResult:
         """Run a command inside the workspace with the sandbox's environment and isolation.
-        ``writable``/``readable``: harness paths the command may also write or read."""
+        ``writable``/``readable``: harness paths the command may also write or read.
+        ``env``: variables added to the scrubbed environment (never the harness's secrets:
+        the caller chooses each one). ``network``: overrides the sandbox's own setting for
+        this command (a CLI agent needs its API; grading never gets it this way).
+        ``stdout_path``, ``cancel``: as in ``run_command``."""
         where = cwd or self.workspace
         wrapped = self.isolation.wrap(argv, workspace=self.workspace, cwd=where,
-                                      network=self.network, writable=writable,
-                                      readable=readable)
+                                      network=self.network if network is None else network,
+                                      writable=writable, readable=readable)
         return run_command(wrapped, cwd=where, timeout=timeout,
-                           env=sandbox_env(self.workspace),
-                           output_limit=output_limit, display=display or " ".join(argv))
+                           env={**sandbox_env(self.workspace), **(env or {})},
+                           output_limit=output_limit, display=display or " ".join(argv),
+                           stdout_path=stdout_path, cancel=cancel)
 
     def run_shell(self, script: str, *, timeout: float,
                   output_limit: int = DEFAULT_OUTPUT_LIMIT) -> CommandResult:

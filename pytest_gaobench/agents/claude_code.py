@@ -1,0 +1,148 @@
+"""The claude-code agent: the real Claude Code CLI, headless, one process per phase.
+
+Each phase runs ``claude -p PROMPT --output-format stream-json --verbose
+--permission-mode bypassPermissions`` in the workspace, in the sandbox, with the role
+prompt appended to Claude Code's own system prompt and ``--max-turns`` from the turn
+budget. It gets a home of its own in the run folder (no user settings, hooks or
+credentials leak in; its session files stay with the run), and reaches the API only
+through the run's metering proxy with a per-run token: the real key never enters its
+environment, and the usage and cost are what the proxy counted. Its whole stream is
+kept beside the transcript as ``claude-<NN>-<phase>.jsonl``, written as it happens.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from ..model.spec import BenchmarkConfig, Budget
+from .base import BudgetExceeded, PhaseContext, SetupError
+from .budget import stricter
+from .claude_stream import ClaudeStream, read_claude_stream
+from .cli_outcome import conclude, record_stream
+from .credentials import ApiKey
+from .metering import MeteredApi, check_priced, new_run_token
+from .pricing import PriceTable
+from .prompts import phase_prompt, role_prompt
+
+DEFAULT_MODEL = "claude-sonnet-5-5"
+INSTALL_HINT = "npm install -g @anthropic-ai/claude-code"
+FIXED_ENV = {
+    "IS_SANDBOX": "1",  # Claude Code refuses bypassPermissions as root without it
+    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+    "DISABLE_AUTOUPDATER": "1",
+}
+
+
+class ClaudeCodeAgent:
+    name = "claude-code"
+
+    def __init__(self, *, api_key: ApiKey | None, model: str | None = None,
+                 budget: Budget | None = None, prices: PriceTable | None = None,
+                 executable: str | None = None) -> None:
+        """``executable``: the ``claude`` to run (default: the one on PATH)."""
+        self.api_key = api_key
+        self.model = model
+        self.budget = budget or Budget()
+        self.prices = prices or PriceTable.shipped()
+        self.executable = executable
+        self.token = new_run_token()
+        self._sessions: dict[str, str] = {}
+        """Claude Code's session id per run, for benchmarks that continue one session."""
+
+    def preflight(self, config: BenchmarkConfig) -> None:
+        """Before any work: the CLI is installed and there is a key to meter with."""
+        self.cli()
+        if self.api_key is None:
+            raise SetupError("the claude-code agent needs an Anthropic API key (it reaches "
+                             "the API through the harness's metering proxy)")
+
+    def cli(self) -> Path:
+        found = self.executable or shutil.which("claude")
+        if found is None or not os.access(found, os.X_OK):
+            raise SetupError(f"the Claude Code CLI (`claude`) is not on PATH: install it "
+                             f"with `{INSTALL_HINT}`")
+        return Path(found).resolve()
+
+    def run_phase(self, ctx: PhaseContext) -> None:
+        self.preflight(ctx.config)
+        assert self.api_key is not None
+        cli = self.cli()
+        model = self.model or ctx.config.model or DEFAULT_MODEL
+        budget = stricter(ctx.config.budget, self.budget)
+        check_priced(ctx, self.prices, model, budget)
+        turns_left = None
+        if budget.max_turns is not None:
+            turns_left = budget.max_turns - (ctx.run_usage.turns or 0)
+            if turns_left <= 0:
+                raise BudgetExceeded(f"max_turns: the budget of {budget.max_turns} turns was "
+                                     f"used before phase {ctx.phase.phase_name!r}")
+        home = ctx.sandbox.run_dir / "agent-home"
+        (home / ".claude").mkdir(parents=True, exist_ok=True)
+        stream_path = (ctx.sandbox.run_dir
+                       / f"claude-{ctx.phase_index + 1:02d}-{ctx.phase.phase_name}.jsonl")
+        argv = [str(cli), "-p", phase_prompt(ctx), "--output-format", "stream-json",
+                "--verbose", "--permission-mode", "bypassPermissions", "--model", model,
+                "--append-system-prompt", role_prompt(ctx.phase.agent)]
+        if turns_left is not None:
+            argv += ["--max-turns", str(turns_left)]
+        session = self._sessions.get(ctx.sandbox.run_id)
+        if ctx.config.continue_session and session:
+            argv += ["--resume", session]
+        ctx.log.transcript("agent_process", phase=ctx.phase.phase_name, program="claude",
+                           model=model, max_turns=turns_left, resume=session,
+                           stream=stream_path.name)
+        with MeteredApi(ctx, api_key=self.api_key, token=self.token, prices=self.prices,
+                        budget=budget, model=model) as api:
+            done = ctx.sandbox.run(
+                argv, timeout=max(ctx.remaining(), 0.001),
+                env={**FIXED_ENV, **api.env, "HOME": str(home),
+                     "CLAUDE_CONFIG_DIR": str(home / ".claude")},
+                network=True, writable=[home], readable=[package_dir(cli)],
+                stdout_path=stream_path, cancel=api.state.stop_agent,
+                display=f"claude -p <phase {ctx.phase.phase_name} prompt>")
+        redact_file(stream_path, ctx)
+        stream = read_claude_stream(stream_path)
+        if stream.session_id:
+            self._sessions[ctx.sandbox.run_id] = stream.session_id
+        record_stream(ctx, stream)
+        compare_with_proxy(ctx, stream)
+        conclude(ctx, "claude", done, api.state, stream, max_turns=turns_left)
+
+
+def package_dir(cli: Path) -> Path:
+    """The installed package around the binary (bound read-only into the sandbox): the
+    nearest folder above it with a package.json, else the binary's own folder."""
+    for parent in list(cli.parents)[:4]:
+        if (parent / "package.json").exists():
+            return parent
+    return cli.parent
+
+
+def redact_file(path: Path, ctx: PhaseContext) -> None:
+    """The stream is written by the agent, not by our logger: redact it the same way."""
+    if not path.exists():
+        return
+    text = path.read_text(encoding="utf-8", errors="replace")
+    clean = ctx.log.redactor.text(text)
+    if clean != text:
+        path.write_text(clean, encoding="utf-8")
+
+
+def compare_with_proxy(ctx: PhaseContext, stream: ClaudeStream) -> None:
+    """The proxy's count is the record; a different self-report is worth a warning."""
+    reported = stream.reported_usage
+    if not reported:
+        return
+    pairs = (("input_tokens", ctx.usage.tokens_input),
+             ("output_tokens", ctx.usage.tokens_output),
+             ("cache_read_input_tokens", ctx.usage.tokens_cache_read),
+             ("cache_creation_input_tokens", ctx.usage.tokens_cache_write))
+    differ = [f"{key} {reported[key]} (proxy: {counted or 0})" for key, counted in pairs
+              if key in reported and reported[key] != (counted or 0)]
+    ctx.log.transcript("agent_reported_usage", phase=ctx.phase.phase_name, usage=reported,
+                       cost_usd=(stream.result or {}).get("total_cost_usd"))
+    if differ:
+        ctx.warn(f"phase {ctx.phase.phase_name!r}: claude reported other usage than the "
+                 f"metering proxy counted: {', '.join(differ)}; the proxy's count is kept")

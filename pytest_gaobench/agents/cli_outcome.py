@@ -1,0 +1,47 @@
+"""How a CLI agent's phase ended, from its exit, the proxy's view and its own stream.
+
+Shared by the claude-code and command agents, so both read the same way: a deadline
+is a timeout, a spent budget (at the proxy, or Claude Code's own turn limit) is a budget
+stop, a failure while the API was out is infra, any other failure is the agent's.
+"""
+
+from __future__ import annotations
+
+from ..sandbox.output import last_lines
+from ..sandbox.process import CommandResult
+from .base import AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
+from .claude_stream import ClaudeStream
+from .proxy import ProxyState
+
+
+def record_stream(ctx: PhaseContext, stream: ClaudeStream) -> None:
+    """Turns and tool calls as the agent's stream shows them (nothing when it had none)."""
+    if not stream.lines:
+        return
+    ctx.usage.turns = (ctx.usage.turns or 0) + (stream.num_turns or len(stream.messages))
+    ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + len(stream.tool_uses)
+    if stream.final_message:
+        ctx.log.transcript("final_message", phase=ctx.phase.phase_name,
+                           text=stream.final_message[:8000])
+
+
+def conclude(ctx: PhaseContext, program: str, done: CommandResult, state: ProxyState | None,
+             stream: ClaudeStream, *, max_turns: int | None = None) -> None:
+    """Raise what the phase's end means; return when the phase's work is done."""
+    name = ctx.phase.phase_name
+    if state is not None and state.budget_stop:
+        raise BudgetExceeded(state.budget_stop)
+    if done.timed_out:
+        raise PhaseTimeout(f"phase {name!r}: {program} was stopped at the phase deadline "
+                           f"after {done.duration_seconds:.2f}s")
+    if stream.subtype == "error_max_turns":
+        raise BudgetExceeded(f"max_turns: {program} used its {max_turns or '?'} turns "
+                             f"without finishing")
+    failed = not done.ok or stream.is_error or (stream.lines > 0 and stream.result is None)
+    if not failed:
+        return
+    if state is not None and state.outage:
+        raise InfraError(f"the Anthropic API was unavailable to {program}: {state.outage}")
+    said = (stream.final_message if stream.is_error else None) or done.tail()
+    code = f"exited with {done.exit_code}" if done.exit_code else "reported an error"
+    raise AgentError(f"{program} {code}: {last_lines(said, 15, 2000)}".rstrip(": "))
