@@ -7,7 +7,6 @@ import threading
 from typing import Any
 
 import anthropic
-import httpx
 import pytest
 from fake_anthropic import VALID_KEY, FakeAnthropic, error, message, text, tool, tool_turn
 
@@ -120,7 +119,7 @@ def test_a_stream_cut_mid_way_still_counts_what_was_served(
     def give_up() -> None:
         try:
             ask(sdk, stream=True)
-        except (anthropic.APIError, httpx.TimeoutException, TimeoutError) as exc:
+        except Exception as exc:  # noqa: BLE001 - the SDK's or its HTTP library's timeout
             failures.append(exc)
 
     caller = threading.Thread(target=give_up)
