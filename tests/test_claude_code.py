@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from benchmark_files import SOLUTION, BenchmarkWriter, result_named, run_results
+from benchmark_files import SOLUTION, BenchmarkWriter, result_named
 from fake_anthropic import VALID_KEY, FakeAnthropic, message, text, tool, tool_turn
 
 CLAUDE = shutil.which("claude")
