@@ -109,7 +109,7 @@ def test_merging_a_newer_schema_is_refused(pytester: pytest.Pytester) -> None:
     db.close()
     refused = gao_dev(pytester.path, "results", "merge", "future.db", "--into", "all.db")
     assert refused.returncode == 2
-    assert "has schema 99, newer than this pytest-gaobench understands (3)" in refused.stdout
+    assert "has schema 99, newer than this pytest-gaobench understands (4)" in refused.stdout
 
 
 def test_the_github_workflow_is_valid() -> None:

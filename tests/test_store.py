@@ -124,6 +124,7 @@ def test_a_first_schema_database_gains_the_registry_columns(tmp_path: Path) -> N
     import sqlite3
 
     old = sample("old", BenchmarkStatus.COMPLETED, 7, 50.0, 1.0)
+    old.model = "claude-sonnet-5-5"
     old.metrics.usage.record_retry()
     old.metrics.quality.lint_errors = 4
     path = tmp_path / "v1.db"
@@ -136,13 +137,14 @@ def test_a_first_schema_database_gains_the_registry_columns(tmp_path: Path) -> N
     store = ResultStore(f"sqlite:///{path}")
     [row] = store.list()
     assert (row["tokens_input"], row["retries"], row["lint_errors"]) == (7, 1, 4)
+    assert row["model"] == "claude-sonnet-5-5"  # schema 4's column, filled from result_json
     store.save(sample("new", BenchmarkStatus.FAILED, 9, 40.0, 2.0))
     assert {r["run_id"] for r in store.list()} == {"old", "new"}
     store.close()
     with sqlite3.connect(path) as db:
         version = db.execute("SELECT value FROM gaobench_meta").fetchone()
     db.close()
-    assert version == ("3",)
+    assert version == ("4",)
 
 
 def test_result_json_validates_against_the_published_schema(

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from ..model.spec import Budget
 from .base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
-from .credentials import ApiKey
+from .credentials import ENV_VAR, ApiKey
 from .nop import NopAgent
 from .oracle import OracleAgent
 from .pricing import PriceTable
@@ -42,6 +42,12 @@ class AgentSettings(Protocol):
     def cassette_dir(self) -> Path | None: ...
     @property
     def prices(self) -> Path | None: ...
+    @property
+    def agent_command(self) -> str | None: ...
+    @property
+    def agent_command_default(self) -> str | None: ...
+    @property
+    def agent_env(self) -> tuple[str, ...]: ...
 
 
 def price_table(settings: AgentSettings) -> PriceTable:
@@ -77,6 +83,16 @@ def _claude_code(*, settings: AgentSettings, api_key: ApiKey | None = None,
                            prices=price_table(settings))
 
 
+def _command(*, settings: AgentSettings, api_key: ApiKey | None = None,
+             model: str | None = None, **_options: Any) -> Agent:
+    from .command import CommandAgent
+
+    return CommandAgent(command=settings.agent_command,
+                        default_command=settings.agent_command_default,
+                        env_names=settings.agent_env, api_key=api_key, model=model,
+                        budget=settings.budget, prices=price_table(settings))
+
+
 def _replay(*, settings: AgentSettings, **_options: Any) -> Agent:
     from .replay import ReplayAgent
 
@@ -88,6 +104,12 @@ AgentFactory = Callable[..., Agent]
 and ``model``; further keywords may be added, so a factory takes ``**options``."""
 
 AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "anthropic": _anthropic,
-                                   "claude-code": _claude_code, "replay": _replay}
+                                   "claude-code": _claude_code, "command": _command,
+                                   "replay": _replay}
 API_AGENTS = frozenset({"anthropic", "claude-code"})
-"""Agents that need an API key, resolved and validated before any benchmark starts."""
+"""Agents that need an API key, resolved and validated before any benchmark starts (the
+command agent too, when it is given API access: see ``needs_api_key``)."""
+
+
+def needs_api_key(agent: str, settings: AgentSettings) -> bool:
+    return agent in API_AGENTS or (agent == "command" and ENV_VAR in settings.agent_env)

@@ -17,16 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model.spec import Budget
+from ..model.spec import BenchmarkConfig, Budget
 from .base import AgentError, InfraError, PhaseContext, SetupError
 from .budget import check_turn_budget, check_usage_budget, stricter
 from .credentials import ApiKey
-from .pricing import Price, PriceTable
+from .pricing import DEFAULT_MODEL, Price, PriceTable
 from .prompts import phase_prompt, role_prompt
 from .tool_calls import run_tools
 from .tools import TOOL_SPECS, Toolbox
 
-DEFAULT_MODEL = "claude-sonnet-5-5"
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_REPROMPTS = 2
 CONTINUE = "Continue."
@@ -61,8 +60,11 @@ class AnthropicAgent:
         self._recording: set[str] = set()
         """Run ids whose cassette this agent has started."""
 
+    def model_for(self, config: BenchmarkConfig) -> str:
+        return self.settings.model or config.model or DEFAULT_MODEL
+
     def run_phase(self, ctx: PhaseContext) -> None:
-        model = self.settings.model or ctx.config.model or DEFAULT_MODEL
+        model = self.model_for(ctx.config)
         price = self.prices.lookup(model)
         budget = stricter(ctx.config.budget, self.settings.budget)
         if price is None and budget.max_cost_usd is not None:

@@ -23,10 +23,9 @@ from .claude_stream import ClaudeStream, read_claude_stream
 from .cli_outcome import conclude, record_stream
 from .credentials import ApiKey
 from .metering import MeteredApi, check_priced, new_run_token
-from .pricing import PriceTable
+from .pricing import DEFAULT_MODEL, PriceTable
 from .prompts import phase_prompt, role_prompt
 
-DEFAULT_MODEL = "claude-sonnet-5-5"
 INSTALL_HINT = "npm install -g @anthropic-ai/claude-code"
 FIXED_ENV = {
     "IS_SANDBOX": "1",  # Claude Code refuses bypassPermissions as root without it
@@ -65,11 +64,14 @@ class ClaudeCodeAgent:
                              f"with `{INSTALL_HINT}`")
         return Path(found).resolve()
 
+    def model_for(self, config: BenchmarkConfig) -> str:
+        return self.model or config.model or DEFAULT_MODEL
+
     def run_phase(self, ctx: PhaseContext) -> None:
         self.preflight(ctx.config)
         assert self.api_key is not None
         cli = self.cli()
-        model = self.model or ctx.config.model or DEFAULT_MODEL
+        model = self.model_for(ctx.config)
         budget = stricter(ctx.config.budget, self.budget)
         check_priced(ctx, self.prices, model, budget)
         turns_left = None

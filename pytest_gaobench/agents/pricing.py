@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+DEFAULT_MODEL = "claude-sonnet-5-5"
+"""The model of API agents when neither the benchmark nor the command line names one."""
+
 
 @dataclass(frozen=True)
 class Price:

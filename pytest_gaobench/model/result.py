@@ -79,6 +79,8 @@ class BenchmarkResult(BaseModel):
     reason: str | None = None
     """Why the run is not COMPLETED, in one line a person can act on."""
     agent: str = ""
+    model: str | None = None
+    """The model the agent was asked to use (None for agents without one: oracle, nop)."""
     start_time: datetime | None = None
     end_time: datetime | None = None
     duration_seconds: float | None = None

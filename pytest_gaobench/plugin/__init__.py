@@ -99,8 +99,13 @@ def gaobench_session(request: pytest.FixtureRequest) -> GaobenchSession:
 
 
 @pytest.fixture
-def gaobench_agent(gaobench_session: GaobenchSession) -> Agent:
-    return gaobench_session.make_agent()
+def gaobench_agent(request: pytest.FixtureRequest, gaobench_session: GaobenchSession) -> Agent:
+    """A fresh agent for this item's run: the item's agent and model."""
+    from .collect import BenchmarkItem
+
+    item = request.node
+    assert isinstance(item, BenchmarkItem)
+    return gaobench_session.make_agent(item.agent_name, item.model)
 
 
 @pytest.fixture

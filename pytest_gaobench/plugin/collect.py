@@ -50,10 +50,11 @@ class BenchmarkFile(pytest.File):
         repeats = settings.repeat or spec.repeats
         for tag in spec.tags:
             self.config.addinivalue_line("markers", f"{tag}: benchmark tag")
-        for attempt in range(1, repeats + 1):
-            name = f"{spec.name}[{attempt}]" if repeats > 1 else spec.name
-            item = BenchmarkItem.from_parent(self, name=name, callobj=run_benchmark, spec=spec,
-                                             spec_error=None)
+        for agent, model, attempt in variants(settings, repeats):
+            item = BenchmarkItem.from_parent(
+                self, name=item_name(spec.name, settings, agent, model, attempt, repeats),
+                callobj=run_benchmark, spec=spec, spec_error=None)
+            item.agent_name, item.model = agent, model
             item.attempt = attempt if repeats > 1 else None
             if self.config.pluginmanager.hasplugin("timeout"):
                 # A backstop only: the runner's own deadlines end the run well before this.
@@ -75,6 +76,9 @@ class BenchmarkItem(pytest.Function):
         self.gaobench_result: BenchmarkResult | None = None
         self.attempt: int | None = None
         """Which repeat this is (1-based), when the benchmark runs more than once."""
+        self.agent_name = "oracle"
+        self.model: str | None = None
+        """The agent and model of this item (one of the session's, when it compares)."""
         self.add_marker("gaobench")
 
     @classmethod
@@ -107,6 +111,25 @@ class BenchmarkItem(pytest.Function):
         if isinstance(excinfo.value, SpecError):
             return f"invalid benchmark file (failure_kind: config)\n{excinfo.value}"
         return str(super().repr_failure(excinfo))
+
+
+def variants(settings: GaobenchSettings, repeats: int
+             ) -> Iterator[tuple[str, str | None, int]]:
+    """Each (agent, model, attempt) a benchmark runs as: one item each."""
+    for agent in settings.agents:
+        for model in settings.models:
+            for attempt in range(1, repeats + 1):
+                yield agent, model, attempt
+
+
+def item_name(benchmark: str, settings: GaobenchSettings, agent: str, model: str | None,
+              attempt: int, repeats: int) -> str:
+    """``name``, or ``name[agent-model-attempt]`` with only the parts that vary, as
+    pytest names parametrized tests (so ``-k claude-code`` selects an agent's items)."""
+    parts = [agent] if len(settings.agents) > 1 else []
+    parts += [model or "default"] if len(settings.models) > 1 else []
+    parts += [str(attempt)] if repeats > 1 else []
+    return f"{benchmark}[{'-'.join(parts)}]" if parts else benchmark
 
 
 def backstop_seconds(spec: BenchmarkConfig, grace: float) -> float:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ..agents import AGENTS, API_AGENTS, Agent, AgentFactory, price_table
+from ..agents import AGENTS, Agent, AgentFactory, needs_api_key, price_table
 from ..agents.credentials import ApiKey
 from ..agents.pricing import PriceFileError
 from ..logs.redaction import Redactor
@@ -50,16 +50,19 @@ class GaobenchSession:
         self.api_key: ApiKey | None = None
         self.agents: dict[str, AgentFactory] = dict(AGENTS)
         config.hook.pytest_gaobench_add_agents(agents=self.agents)
-        if self.settings.agent not in self.agents:
-            raise pytest.UsageError(f"--gaobench-agent: unknown agent {self.settings.agent!r}; "
-                                    f"known agents: {', '.join(sorted(self.agents))}")
-        if self.settings.agent in API_AGENTS:
+        for name in self.settings.agents:
+            if name not in self.agents:
+                raise pytest.UsageError(f"--gaobench-agent: unknown agent {name!r}; known "
+                                        f"agents: {', '.join(sorted(self.agents))}")
+        self.needs_api_key = any(needs_api_key(name, self.settings)
+                                 for name in self.settings.agents)
+        if self.needs_api_key:
             check_prices(self.settings)
 
     def start(self) -> None:
         """Before the first benchmark: the API key (checked once), the SIGTERM handler."""
         self.started = True
-        if self.settings.agent in API_AGENTS and self.settings.provider == "anthropic":
+        if self.needs_api_key and self.settings.provider == "anthropic":
             self.api_key = prepare_api_key(self.config, self.settings, self.redactor)
         self.sigterm.install()
 
@@ -67,9 +70,9 @@ class GaobenchSession:
         self.sigterm.restore()
         self.database.close()
 
-    def make_agent(self) -> Agent:
-        return self.agents[self.settings.agent](settings=self.settings, api_key=self.api_key,
-                                                model=self.settings.model)
+    def make_agent(self, name: str, model: str | None) -> Agent:
+        """A fresh agent for one run: ``name`` and ``model`` are one of the session's."""
+        return self.agents[name](settings=self.settings, api_key=self.api_key, model=model)
 
     def new_sandbox(self, spec: BenchmarkConfig) -> Sandbox:
         return self.sandbox_manager.create(spec.name)
@@ -106,8 +109,9 @@ def check_prices(settings: GaobenchSettings) -> None:
         prices = price_table(settings)
     except PriceFileError as exc:
         raise pytest.UsageError(f"--gaobench-prices: {exc}") from None
-    if settings.model and settings.budget.max_cost_usd is not None \
-            and prices.lookup(settings.model) is None:
-        raise pytest.UsageError(
-            f"--gaobench-max-cost-usd cannot be kept for --gaobench-model {settings.model}: "
-            f"its price is unknown; give it with --gaobench-prices FILE")
+    for model in settings.models:
+        if model and settings.budget.max_cost_usd is not None \
+                and prices.lookup(model) is None:
+            raise pytest.UsageError(
+                f"--gaobench-max-cost-usd cannot be kept for --gaobench-model {model}: its "
+                f"price is unknown; give it with --gaobench-prices FILE")

@@ -34,6 +34,8 @@ class Setting:
     """For an option whose value may be left out: the value it then takes."""
     ini: bool = True
     """False for secrets: they are never read from an ini file."""
+    multiple: bool = False
+    """May be given more than once (the ini key then holds several, comma-separated)."""
 
     @property
     def option(self) -> str:
@@ -41,11 +43,19 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("gaobench_agent", "agent driver that does the work (oracle, ...)", "oracle"),
+    Setting("gaobench_agent", "agent driver that does the work (oracle, nop, anthropic, "
+            "claude-code, command, replay); give it more than once to compare agents",
+            "oracle", multiple=True),
+    Setting("gaobench_agent_command", "command template of the command agent, over the "
+            "benchmark's `agent_command:` (the ini key is the default under both)"),
+    Setting("gaobench_agent_env", "environment variables the command agent receives from "
+            "the harness, comma-separated; ANTHROPIC_API_KEY gives it the metering proxy "
+            "and a run token, never the key", multiple=True),
     Setting("gaobench_dir", "where runs, results and the database go (default: "
             "<rootdir>/.gaobench)"),
     Setting("gaobench_keep", "keep every sandbox workspace, not only failed ones", flag=True),
-    Setting("gaobench_model", "model for API agents, overriding the benchmark's `model`"),
+    Setting("gaobench_model", "model for API agents, overriding the benchmark's `model`; "
+            "give it more than once to compare models", multiple=True),
     Setting("gaobench_timeout_grace", "seconds the pytest-timeout backstop allows past a "
             "benchmark's own timeout and grading time", "60"),
     Setting("gaobench_baseline", "fail the session when a run regressed against REF: "
@@ -88,10 +98,12 @@ PROVIDERS = ("anthropic", "bedrock", "vertex")
 
 @dataclass(frozen=True)
 class GaobenchSettings:
-    agent: str
+    agents: tuple[str, ...]
+    """The agents every benchmark runs with (one item each)."""
     dir: Path
     keep: bool
-    model: str | None
+    models: tuple[str | None, ...]
+    """The models every benchmark runs with; (None,) keeps each benchmark's own."""
     timeout_grace: float
     resume: str | None
     """'latest', a run id, or None (start every run afresh)."""
@@ -119,6 +131,21 @@ class GaobenchSettings:
     """Globs of benchmark file names (ini gaobench_patterns)."""
     batch: str | None
     """The batch id of every run of this session (shards of one CI run share it)."""
+    agent_command: str | None = None
+    """The command agent's template from the command line (over the benchmark's)."""
+    agent_command_default: str | None = None
+    """The ini file's template (under the benchmark's)."""
+    agent_env: tuple[str, ...] = ()
+
+    @property
+    def agent(self) -> str:
+        """The first agent (the only one, unless several are compared)."""
+        return self.agents[0]
+
+    @property
+    def model(self) -> str | None:
+        """The first model given (None: each benchmark's own)."""
+        return self.models[0]
 
     @property
     def budget(self) -> Budget:
@@ -150,9 +177,9 @@ class GaobenchSettings:
         directory = Path(raw_dir) if raw_dir else config.rootpath / ".gaobench"
         if not directory.is_absolute():
             directory = config.invocation_params.dir / directory
-        return cls(agent=text_setting(config, "gaobench_agent") or "oracle", dir=directory,
+        return cls(agents=list_setting(config, "gaobench_agent") or ("oracle",), dir=directory,
                    keep=flag_setting(config, "gaobench_keep"),
-                   model=text_setting(config, "gaobench_model"),
+                   models=list_setting(config, "gaobench_model") or (None,),
                    timeout_grace=number_setting(config, "gaobench_timeout_grace"),
                    resume=text_setting(config, "gaobench_resume"),
                    api_key=text_setting(config, "gaobench_api_key"),
@@ -176,7 +203,10 @@ class GaobenchSettings:
                    html=path_setting(config, "gaobench_html"),
                    patterns=tuple(config.getini("gaobench_patterns")),
                    batch=text_setting(config, "gaobench_batch")
-                   or os.environ.get(BATCH_ENV) or None)
+                   or os.environ.get(BATCH_ENV) or None,
+                   agent_command=config.getoption("gaobench_agent_command"),
+                   agent_command_default=config.getini("gaobench_agent_command") or None,
+                   agent_env=list_setting(config, "gaobench_agent_env"))
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -185,6 +215,9 @@ def add_options(parser: pytest.Parser) -> None:
         if setting.flag:
             group.addoption(setting.option, action="store_true", default=None,
                             dest=setting.name, help=setting.help)
+        elif setting.multiple:
+            group.addoption(setting.option, action="append", dest=setting.name,
+                            default=None, help=setting.help)
         elif setting.const is not None:
             group.addoption(setting.option, dest=setting.name, default=None, nargs="?",
                             const=setting.const, metavar="RUN_ID", help=setting.help)
@@ -214,6 +247,15 @@ def text_setting(config: pytest.Config, name: str) -> str | None:
     """A text setting from the command line, else the ini file, else its default."""
     value = _resolve(config, _setting(name))
     return None if value in (None, "") else str(value)
+
+
+def list_setting(config: pytest.Config, name: str) -> tuple[str, ...]:
+    """Every value of a setting that may be given more than once, in order, without
+    repeats; each value may itself be comma-separated (as the ini key's is)."""
+    value = _resolve(config, _setting(name))
+    given = value if isinstance(value, list) else [] if value is None else [str(value)]
+    parts = [part.strip() for item in given for part in str(item).split(",")]
+    return tuple(dict.fromkeys(part for part in parts if part))
 
 
 def number_setting(config: pytest.Config, name: str) -> float:

@@ -10,7 +10,10 @@ from ..model.result import BenchmarkResult
 def junit_properties(result: BenchmarkResult) -> list[tuple[str, Any]]:
     """status, run_id, failure_kind, timings and every measured metric; absent = not there."""
     properties: list[tuple[str, Any]] = [("status", result.status.value),
-                                         ("run_id", result.run_id)]
+                                         ("run_id", result.run_id),
+                                         ("agent", result.agent)]
+    if result.model is not None:
+        properties.append(("model", result.model))
     if result.failure_kind is not None:
         properties.append(("failure_kind", result.failure_kind.value))
     properties.extend((name, value) for name, value in result.metrics.flat().items())

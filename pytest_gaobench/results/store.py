@@ -37,6 +37,7 @@ runs = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("failure_kind", sa.String(20)),
     sa.Column("agent", sa.String(100)),
+    sa.Column("model", sa.String(200)),
     sa.Column("start_time", sa.String(40), index=True),
     sa.Column("batch", sa.String(200), index=True),
     *(sa.Column(metric.name, sa.Integer if metric.integer else sa.Float)
@@ -181,7 +182,7 @@ def _row(result: BenchmarkResult) -> dict[str, Any]:
     return {"run_id": result.run_id, "benchmark": result.benchmark.name,
             "status": result.status.value,
             "failure_kind": result.failure_kind.value if result.failure_kind else None,
-            "agent": result.agent,
+            "agent": result.agent, "model": result.model,
             "start_time": result.start_time.isoformat() if result.start_time else None,
             "batch": result.metadata.batch,
             **{name: flat.get(name) for name in METRIC_COLUMNS},
@@ -189,12 +190,12 @@ def _row(result: BenchmarkResult) -> dict[str, Any]:
             "result_json": json.dumps(json.loads(result.to_json()))}
 
 
-ADDED_COLUMNS = ("batch", *METRIC_COLUMNS)
+ADDED_COLUMNS = ("batch", "model", *METRIC_COLUMNS)
 """Columns a newer schema added: an older database gains them, filled from result_json."""
 
 
 def _add_missing_columns(connection: Connection) -> None:
-    """Schema 1 or 2 -> 3: the columns an older database lacks, filled from result_json."""
+    """Schema 1, 2 or 3 -> 4: the columns an older database lacks, filled from result_json."""
     present = {column["name"] for column in sa.inspect(connection).get_columns(runs.name)}
     missing = [runs.c[name] for name in ADDED_COLUMNS if name not in present]
     if not missing:

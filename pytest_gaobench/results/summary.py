@@ -6,7 +6,6 @@ The terminal summary and the HTML page build the same rows and the same cells he
 from __future__ import annotations
 
 import math
-import re
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,12 @@ from ..model.registry import TOKEN_METRICS
 from ..model.status import BenchmarkStatus
 from .formatting import MISSING, format_metric, format_value, table_lines
 
-_REPEAT = re.compile(r"\[\d+\]$")
+
+def _without_attempt(row: SummaryRow, with_variant: bool) -> str:
+    """``calc[2]`` -> ``calc``, or ``calc (claude-code sonnet)`` when agents are compared."""
+    base = row.benchmark.split("[", 1)[0]
+    variant = [part for part in (row.agent, row.model) if part]
+    return f"{base} ({' '.join(variant)})" if with_variant and variant else base
 HEADER = ("benchmark", "status", "time", "tokens", "cost", "coverage", "turns",
           "interventions", "failure")
 
@@ -32,6 +36,8 @@ class SummaryRow:
     turns: int | None
     interventions: int | None
     failure_kind: str
+    agent: str = ""
+    model: str | None = None
     details: str = ""
     """Why it failed, as the pytest failure text says (verdict, criteria, failing tests)."""
 
@@ -51,6 +57,8 @@ class SummaryRow:
             turns=_int(props.get("turns")),
             interventions=_int(props.get("manual_interventions")),
             failure_kind=str(props.get("failure_kind", "")),
+            agent=str(props.get("agent", "")),
+            model=None if props.get("model") is None else str(props["model"]),
             details="\n".join(details.splitlines()[:60]),
         )
 
@@ -84,7 +92,33 @@ def render_summary(rows: list[SummaryRow]) -> list[str]:
     for row in rows:
         counts[row.status.value] = counts.get(row.status.value, 0) + 1
     lines.append(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
-    return lines + repeat_summary(rows)
+    return lines + repeat_summary(rows) + agent_summary(rows)
+
+
+AGENT_HEADER = ("agent", "model", "runs", "completed", "pass rate", "mean time", "tokens",
+                "cost")
+
+
+def agent_summary(rows: list[SummaryRow]) -> list[str]:
+    """With several agents or models in the session: each side by side, over its runs."""
+    groups: dict[tuple[str, str], list[SummaryRow]] = {}
+    for row in rows:
+        groups.setdefault((row.agent, row.model or MISSING), []).append(row)
+    if len(groups) < 2:
+        return []
+    table = [AGENT_HEADER]
+    for (agent, model), runs in groups.items():
+        passed = sum(r.passed for r in runs)
+        seconds = [r.seconds for r in runs if r.seconds is not None]
+        tokens = [r.tokens for r in runs if r.tokens is not None]
+        costs = [r.cost_usd for r in runs if r.cost_usd is not None]
+        table.append((agent or MISSING, model, str(len(runs)), str(passed),
+                      f"{passed / len(runs):.0%}",
+                      format_metric("duration_seconds",
+                                    statistics.mean(seconds) if seconds else None),
+                      format_value(sum(tokens) if tokens else None, "tokens"),
+                      format_metric("cost_usd", sum(costs) if costs else None)))
+    return ["", "by agent and model:", *table_lines(table, rule=True)]
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -96,9 +130,10 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 
 def repeat_summary(rows: list[SummaryRow]) -> list[str]:
     """For benchmarks run several times (name[1], name[2], ...): pass@k and mean ± spread."""
+    several = len({(row.agent, row.model) for row in rows}) > 1
     groups: dict[str, list[SummaryRow]] = {}
-    for row in rows:
-        groups.setdefault(_REPEAT.sub("", row.benchmark), []).append(row)
+    for row in rows:  # the repeats of one benchmark (with one agent and model)
+        groups.setdefault(_without_attempt(row, several), []).append(row)
     lines = []
     for name, runs in groups.items():
         if len(runs) < 2:

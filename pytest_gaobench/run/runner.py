@@ -130,6 +130,7 @@ class BenchmarkRunner:
         sandbox = self._given_sandbox or self.sandbox_manager.create(self.config.name)
         result = BenchmarkResult(
             run_id=sandbox.run_id, benchmark=benchmark_info(self.config), agent=self.agent.name,
+            model=model_of(self.agent, self.config),
             config=self.redactor.value(self.config.model_dump(mode="json")))
         result.metadata.attempt = self.attempt
         result.metadata.batch = self.batch
@@ -433,6 +434,12 @@ def _phase_failure(exc: Exception, phase: str, error: str, agent: str) -> Outcom
                                        if isinstance(exc, cls))
     return Outcome.failed(kind, template.format(phase=phase, error=error, agent=agent),
                           overridable=overridable)
+
+
+def model_of(agent: Agent, config: BenchmarkConfig) -> str | None:
+    """The model an agent will use for this benchmark, if it says (``model_for``)."""
+    model_for = getattr(agent, "model_for", None)
+    return str(model_for(config)) if model_for is not None else None
 
 
 def benchmark_info(config: BenchmarkConfig) -> BenchmarkInfo:

@@ -1,0 +1,191 @@
+"""The command agent: any command-line agent, from a command template.
+
+The template (``agent_command:`` in the benchmark, ``--gaobench-agent-command``, or the
+ini key ``gaobench_agent_command``) is run by ``/bin/sh`` in the workspace, once per
+phase, in the sandbox. Placeholders ``{prompt}``, ``{prompt_file}``, ``{model}``,
+``{phase}``, ``{role}`` and ``{workspace}`` are replaced shell-quoted; the same values
+are in ``GAOBENCH_PROMPT_FILE``, ``GAOBENCH_MODEL``, ``GAOBENCH_PHASE``, ``GAOBENCH_ROLE``
+and ``GAOBENCH_WORKSPACE``. Exit code 0 means the phase's work is done.
+
+Usage: measured by the metering proxy when the agent was given API access (the
+``ANTHROPIC_API_KEY`` entry of its environment allow-list gets it a run token and the
+proxy, never the key); otherwise what the command writes to ``GAOBENCH_USAGE_FILE`` as a
+JSON object, or what it prints in Claude's stream-json format. What it does not report
+stays unmeasured (null), never 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from ..model.spec import BenchmarkConfig, Budget
+from .base import PhaseContext, SetupError
+from .budget import stricter
+from .claude_code import package_dir, redact_file
+from .claude_stream import read_claude_stream
+from .cli_outcome import conclude, record_stream
+from .credentials import ENV_VAR, ApiKey
+from .metering import MeteredApi, check_priced, new_run_token
+from .pricing import DEFAULT_MODEL, PriceTable
+from .prompts import phase_prompt
+
+PLACEHOLDERS = ("prompt", "prompt_file", "model", "phase", "role", "workspace")
+USAGE_KEYS = {"input_tokens": "tokens_input", "output_tokens": "tokens_output",
+              "cache_read_input_tokens": "tokens_cache_read",
+              "cache_creation_input_tokens": "tokens_cache_write", "cost_usd": "cost_usd",
+              "turns": "turns", "api_calls": "api_calls", "tool_calls": "tool_calls"}
+METERED_KEYS = ("tokens_input", "tokens_output", "tokens_cache_read", "tokens_cache_write",
+                "cost_usd", "api_calls")
+"""What the proxy measures: a usage file's own numbers for these are not taken."""
+
+
+class CommandAgent:
+    name = "command"
+
+    def __init__(self, *, command: str | None = None, default_command: str | None = None,
+                 env_names: Sequence[str] = (), api_key: ApiKey | None = None,
+                 model: str | None = None, budget: Budget | None = None,
+                 prices: PriceTable | None = None) -> None:
+        """``command`` (the command line's) wins over the benchmark's ``agent_command``,
+        which wins over ``default_command`` (the ini file's). ``env_names``: the harness's
+        variables the command receives; ``ANTHROPIC_API_KEY`` among them means metered
+        API access (``api_key`` is then the real key, kept in the harness)."""
+        self.command = command
+        self.default_command = default_command
+        self.env_names = tuple(env_names)
+        self.api_key = api_key
+        self.model = model
+        self.budget = budget or Budget()
+        self.prices = prices or PriceTable.shipped()
+        self.token = new_run_token()
+
+    @property
+    def metered(self) -> bool:
+        return ENV_VAR in self.env_names
+
+    def model_for(self, config: BenchmarkConfig) -> str:
+        return self.model or config.model or DEFAULT_MODEL
+
+    def preflight(self, config: BenchmarkConfig) -> None:
+        self.template(config.agent_command)
+        if self.metered and self.api_key is None:
+            raise SetupError("the command agent was given API access (ANTHROPIC_API_KEY in "
+                             "--gaobench-agent-env) but there is no API key to meter with")
+
+    def template(self, from_benchmark: str | None) -> str:
+        template = self.command or from_benchmark or self.default_command
+        if not template:
+            raise SetupError("the command agent has no command: give `agent_command:` in "
+                             "the benchmark, --gaobench-agent-command, or the ini key "
+                             "gaobench_agent_command")
+        return template
+
+    def run_phase(self, ctx: PhaseContext) -> None:
+        template = self.template(ctx.config.agent_command)
+        model = self.model_for(ctx.config)
+        budget = stricter(ctx.config.budget, self.budget)
+        folder = ctx.sandbox.run_dir / f"agent-{ctx.phase_index + 1:02d}-{ctx.phase.phase_name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        prompt_file, usage_file = folder / "prompt.md", folder / "usage.json"
+        usage_file.unlink(missing_ok=True)
+        prompt = phase_prompt(ctx)
+        prompt_file.write_text(prompt, encoding="utf-8")
+        values = {"prompt": prompt, "prompt_file": str(prompt_file), "model": model,
+                  "phase": ctx.phase.phase_name, "role": ctx.phase.agent,
+                  "workspace": str(ctx.sandbox.workspace)}
+        command = fill(template, values)
+        env = {f"GAOBENCH_{key.upper()}": value for key, value in values.items()
+               if key != "prompt"}
+        env["GAOBENCH_USAGE_FILE"] = str(usage_file)
+        env.update({name: os.environ[name] for name in self.env_names
+                    if name in os.environ and name != ENV_VAR})
+        ctx.log.transcript("agent_process", phase=ctx.phase.phase_name, program="command",
+                           command=command, model=model, metered=self.metered,
+                           env=sorted(env))
+        stdout_path = folder / "stdout.txt"
+        if self.metered:
+            assert self.api_key is not None
+            check_priced(ctx, self.prices, model, budget)
+            metering: Any = MeteredApi(ctx, api_key=self.api_key, token=self.token,
+                                       prices=self.prices, budget=budget, model=model)
+        else:
+            metering = nullcontext(None)
+        with metering as api:
+            done = ctx.sandbox.run(
+                ["/bin/sh", "-c", command], timeout=max(ctx.remaining(), 0.001),
+                env={**env, **(api.env if api else {})}, network=True, writable=[folder],
+                readable=program_paths(command), stdout_path=stdout_path,
+                cancel=api.state.stop_agent if api else None, display=command)
+        redact_file(stdout_path, ctx)
+        stream = read_claude_stream(stdout_path)
+        reported = read_usage_file(usage_file, ctx)
+        if reported is None:
+            record_stream(ctx, stream)
+        else:
+            take_reported_usage(ctx, reported, metered=self.metered, model=model,
+                                prices=self.prices)
+        conclude(ctx, "the agent command", done, api.state if api else None, stream)
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    quoted = {key: shlex.quote(value) for key, value in values.items()}
+    try:
+        return template.format(**quoted)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise SetupError(f"agent command {template!r}: cannot fill in {exc}; the "
+                         f"placeholders are {', '.join('{' + p + '}' for p in PLACEHOLDERS)} "
+                         f"(write {{{{ and }}}} for literal braces)") from None
+
+
+def program_paths(command: str) -> list[Path]:
+    """The installed program the command starts, shown read-only in the sandbox (the
+    system folders and this interpreter are there already)."""
+    try:
+        first = shlex.split(command)[0]
+    except (ValueError, IndexError):
+        return []
+    found = shutil.which(first)
+    return [package_dir(Path(found).resolve())] if found else []
+
+
+def read_usage_file(path: Path, ctx: PhaseContext) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        ctx.warn(f"phase {ctx.phase.phase_name!r}: the usage file could not be read ({exc})")
+        return None
+    if not isinstance(data, dict):
+        ctx.warn(f"phase {ctx.phase.phase_name!r}: the usage file is not a JSON object")
+        return None
+    return data
+
+
+def take_reported_usage(ctx: PhaseContext, reported: dict[str, Any], *, metered: bool,
+                        model: str, prices: PriceTable) -> None:
+    """The usage file's numbers, where the proxy did not measure them itself."""
+    for key, field in USAGE_KEYS.items():
+        value = reported.get(key)
+        if value is None or (metered and field in METERED_KEYS):
+            continue
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            ctx.warn(f"phase {ctx.phase.phase_name!r}: usage file {key}={value!r} ignored "
+                     f"(not a non-negative number)")
+            continue
+        setattr(ctx.usage, field, value if field == "cost_usd" else int(value))
+    usage = ctx.usage
+    if not metered and usage.cost_usd is None and usage.tokens_total is not None:
+        price = prices.lookup(model)
+        if price is not None:
+            usage.cost_usd = price.cost(tokens_input=usage.tokens_input or 0,
+                                        tokens_output=usage.tokens_output or 0,
+                                        tokens_cache_read=usage.tokens_cache_read or 0,
+                                        tokens_cache_write=usage.tokens_cache_write or 0)
