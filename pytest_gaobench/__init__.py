@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .model.status import BenchmarkStatus, FailureKind
     from .run.collector import MetricsCollector
     from .run.runner import BenchmarkRunner
+    from .run.standalone import StandaloneRunner
     from .sandbox.boilerplate import BoilerplateManager
     from .sandbox.sandbox import SandboxManager
 
@@ -26,13 +27,15 @@ _WHERE = {
     "BenchmarkResult": ".model.result", "BenchmarkConfig": ".model.spec",
     "SpecError": ".model.spec", "BenchmarkStatus": ".model.status",
     "FailureKind": ".model.status", "MetricsCollector": ".run.collector",
-    "BenchmarkRunner": ".run.runner", "BoilerplateManager": ".sandbox.boilerplate",
+    "BenchmarkRunner": ".run.runner", "StandaloneRunner": ".run.standalone",
+    "BoilerplateManager": ".sandbox.boilerplate",
     "SandboxManager": ".sandbox.sandbox",
 }
 __all__ = [
     "Agent", "AgentError", "BenchmarkConfig", "BenchmarkResult", "BenchmarkRunner",
     "BenchmarkStatus", "BoilerplateManager", "BudgetExceeded", "FailureKind", "InfraError",
     "MetricsCollector", "OracleAgent", "PhaseContext", "SandboxManager", "SpecError",
+    "StandaloneRunner",
 ]
 
 

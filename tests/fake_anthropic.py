@@ -96,6 +96,11 @@ def sse_events(body: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return events
 
 
+def lane_of(headers: dict[str, str]) -> str:
+    """Which client sent a request: Claude Code ("claude-code") or the Python SDK ("sdk")."""
+    return "claude-code" if "claude-cli" in headers.get("user-agent", "") else "sdk"
+
+
 class FakeAnthropic:
     def __init__(self) -> None:
         self.replies: list[Reply] = []
@@ -103,6 +108,7 @@ class FakeAnthropic:
         self.served: list[dict[str, int]] = []
         """The usage of each message really sent (a hung stream: what it sent of it)."""
         self.released = threading.Event()
+        self.lanes: dict[str, list[Reply]] = {}
         self.key_checks: list[str] = []
         self.valid_keys = {VALID_KEY}
         self._lock = threading.Lock()
@@ -114,9 +120,14 @@ class FakeAnthropic:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def script(self, *replies: Reply) -> None:
+    def script(self, *replies: Reply, lane: str | None = None) -> None:
+        """Queue replies; with ``lane``, only for that client's requests (see ``lane_of``),
+        so agents running in parallel each get their own script."""
         with self._lock:
-            self.replies.extend(replies)
+            if lane is None:
+                self.replies.extend(replies)
+            else:
+                self.lanes.setdefault(lane, []).extend(replies)
 
     def start(self) -> None:
         self._thread.start()
@@ -134,9 +145,10 @@ class FakeAnthropic:
             self.requests.append({"headers": headers, "body": body})
             if presented_key(headers) not in self.valid_keys:
                 return error(401, "authentication_error", "invalid x-api-key")
-            if not self.replies:
+            queue = self.lanes.get(lane_of(headers)) or self.replies
+            if not queue:
                 return message(text("(script exhausted)"))
-            return self.replies.pop(0)
+            return queue.pop(0)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -220,3 +220,24 @@ def test_phases_start_fresh_sessions_unless_the_benchmark_continues_one(
         assert "Planned." in json.dumps(api.requests[1]["body"]["messages"])
     result = result_named(pytester.path, "calc")
     assert [p["usage"]["api_calls"] for p in result["phases"]] == [1, 2]
+
+
+def test_two_agents_in_one_session_run_side_by_side_with_xdist(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic) -> None:
+    bench.write("calc", model="claude-sonnet-5-5")
+    api.script(tool_turn(tool("write_file", path="calc.py", content=SOLUTION),
+                         input_tokens=100), message(text("Done.")), lane="sdk")
+    api.script(tool_turn(bash(WRITE_SOLUTION), input_tokens=300), message(text("Done.")),
+               lane="claude-code")
+    outcome = run(pytester, "--gaobench-agent=anthropic", "-n", "2", "-v")
+    outcome.assert_outcomes(passed=2)
+    for agent in ("anthropic", "claude-code"):  # (in whichever order the workers finish)
+        outcome.stdout.fnmatch_lines([f"*PASSED*calc?{agent}?*"])
+    outcome.stdout.fnmatch_lines(["by agent and model:",
+                                  "agent * model * runs * completed * pass rate*",
+                                  "claude-code * claude-sonnet-5-5 * 1 * 1 * 100%*"])
+    results = {r["agent"]: r for r in run_results(pytester.path)}
+    assert set(results) == {"anthropic", "claude-code"}
+    assert results["claude-code"]["metrics"]["usage"]["tokens_input"] == 400
+    assert results["anthropic"]["metrics"]["usage"]["tokens_input"] == 200
+    assert {r["model"] for r in results.values()} == {"claude-sonnet-5-5"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 from collections.abc import Sequence
@@ -134,14 +135,13 @@ class CommandAgent:
         conclude(ctx, "the agent command", done, api.state if api else None, stream)
 
 
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+
+
 def fill(template: str, values: dict[str, str]) -> str:
-    quoted = {key: shlex.quote(value) for key, value in values.items()}
-    try:
-        return template.format(**quoted)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise SetupError(f"agent command {template!r}: cannot fill in {exc}; the "
-                         f"placeholders are {', '.join('{' + p + '}' for p in PLACEHOLDERS)} "
-                         f"(write {{{{ and }}}} for literal braces)") from None
+    """Only the known placeholders are replaced: other braces (JSON, shell brace
+    expansion) stay as they are, with nothing to escape."""
+    return _PLACEHOLDER.sub(lambda match: shlex.quote(values[match.group(1)]), template)
 
 
 def program_paths(command: str) -> list[Path]:

@@ -59,7 +59,10 @@ class MeteredApi:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"ANTHROPIC_BASE_URL": self.proxy.url, "ANTHROPIC_API_KEY": self.token}
+        """The agent's API settings (ANTHROPIC_API_BASE too: LiteLLM-based agents such as
+        Aider read that name)."""
+        return {"ANTHROPIC_BASE_URL": self.proxy.url, "ANTHROPIC_API_BASE": self.proxy.url,
+                "ANTHROPIC_API_KEY": self.token}
 
     @property
     def state(self) -> ProxyState:
