@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from benchmark_files import SOLUTION, BenchmarkWriter, result_named
+from benchmark_files import SOLUTION, BenchmarkWriter, result_named, run_results
 from fake_anthropic import VALID_KEY, FakeAnthropic, message, text, tool, tool_turn
 
 CLAUDE = shutil.which("claude")
