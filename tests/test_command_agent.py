@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from benchmark_files import SOLUTION, BenchmarkWriter, result_named
-from fake_anthropic import VALID_KEY, FakeAnthropic, message, text
+from fake_anthropic import VALID_KEY, FakeAnthropic, error, message, text
 
 WRITE = "printf '" + SOLUTION.replace("\n", "\\n") + "' > calc.py"
 """One line of shell that solves the benchmark (printf turns each \\n into a newline)."""
@@ -153,3 +153,28 @@ def test_api_access_goes_through_the_proxy_with_a_run_token(
             / "said.txt").read_text()
     assert said.startswith("gaobench-run-") and VALID_KEY not in said
     assert all(r["headers"]["x-api-key"] == VALID_KEY for r in fake_anthropic.requests)
+
+
+GIVES_UP = """\
+import anthropic, sys
+try:
+    anthropic.Anthropic(max_retries=0).messages.create(
+        model="claude-sonnet-5-5", max_tokens=50, messages=[{"role": "user", "content": "x"}])
+except anthropic.APIStatusError as exc:
+    sys.exit(f"giving up: {exc.status_code}")
+"""
+
+
+def test_an_outage_seen_at_the_proxy_is_an_infra_failure(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, fake_anthropic: FakeAnthropic,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", VALID_KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    monkeypatch.setenv("GAOBENCH_CONFIG", "/nonexistent")
+    fake_anthropic.script(error(529, "overloaded_error"))
+    bench.write("calc", agent_command=f"{sys.executable} agent.py")
+    (pytester.path / "boilerplates" / "calc" / "agent.py").write_text(GIVES_UP)
+    run(pytester, "--gaobench-agent-env=ANTHROPIC_API_KEY").assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert (result["status"], result["failure_kind"]) == ("failed", "infra")
+    assert "HTTP 529" in result["reason"]

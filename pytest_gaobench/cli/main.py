@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("configs", nargs="+", metavar="CONFIG",
                      help="benchmark YAML files or folders of them")
-    run.add_argument("--agent", help="agent driver (default: oracle)")
+    run.add_argument("--agent", action="append", help="agent driver (default: oracle); more "
+                                                       "than once to compare agents")
     run.add_argument("--standalone", action="store_true",
                      help="drive the agent through the Anthropic API (--agent anthropic)")
     run.add_argument("--api-key", help="Anthropic API key (a file or ANTHROPIC_API_KEY is "
@@ -91,7 +92,9 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--max-turns", help="budget of model turns per run")
     run.add_argument("--max-wall-seconds", help="wall-time budget per run (ends as TIMEOUT)")
     run.add_argument("--record", metavar="DIR", help="record replay cassettes here")
-    run.add_argument("--model", help="model for API agents, overriding the benchmark's")
+    run.add_argument("--model", action="append",
+                     help="model for API agents, overriding the benchmark's; more than once "
+                          "to compare models")
     run.add_argument("--sandbox-root", help="where runs are kept (default: .gaobench)")
     run.add_argument("--keep", action="store_true", help="keep every sandbox workspace")
     run.add_argument("-k", dest="keyword", help="only benchmarks matching this expression")
@@ -106,8 +109,9 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
 def pytest_args(options: argparse.Namespace) -> list[str]:
     """The pytest command line equivalent to these gao-dev options."""
     args = [*options.configs, "-p", "no:cacheprovider", "-rN"]
-    agent = "anthropic" if options.standalone else options.agent
-    pairs = (("--gaobench-agent", agent), ("--gaobench-model", options.model),
+    agents = ["anthropic"] if options.standalone else options.agent or []
+    pairs = (*(("--gaobench-agent", agent) for agent in agents),
+             *(("--gaobench-model", model) for model in options.model or []),
              ("--gaobench-api-key", options.api_key),
              ("--gaobench-api-key-file", options.api_key_file),
              ("--gaobench-provider", options.provider),

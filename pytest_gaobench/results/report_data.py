@@ -1,0 +1,167 @@
+"""What the HTML report shows, as plain JSON: runs with their phases, criteria and
+transcripts, an overview per benchmark and agent, and each benchmark's recent trend.
+
+The page embeds this data, so it works as one file wherever it is opened (a CI artifact
+without the ``.gaobench`` folder beside it). Transcripts are bounded per run, and long
+texts cut in the middle, so a page of a hundred runs stays a page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..model.result import BenchmarkResult
+from ..sandbox.output import cut_middle
+from .summary import pass_at_k
+
+MAX_ENTRIES = 1500
+"""Transcript entries kept per run (the first ones; the page says when some were left)."""
+MAX_TEXT = 12_000
+"""Characters kept of one text in a transcript entry."""
+
+
+def run_view(result: BenchmarkResult, run_dir: Path | None) -> dict[str, Any]:
+    """One run as the page shows it."""
+    usage = result.metrics.usage
+    quality = result.metrics.quality
+    view: dict[str, Any] = {
+        "run_id": result.run_id, "benchmark": result.benchmark.name,
+        "tags": list(result.benchmark.tags), "agent": result.agent, "model": result.model,
+        "status": result.status.value, "failure_kind": _value(result.failure_kind),
+        "reason": result.reason, "attempt": result.metadata.attempt,
+        "start_time": result.start_time.isoformat() if result.start_time else None,
+        "seconds": result.duration_seconds,
+        "usage": usage.model_dump(mode="json"), "tokens": usage.tokens_total,
+        "coverage": quality.coverage_percent,
+        "phases": [{"name": p.name, "role": p.role, "status": p.status.value,
+                    "seconds": p.duration_seconds, "error": p.error,
+                    "usage": p.usage.model_dump(mode="json")} for p in result.phases],
+        "criteria": [c.model_dump(mode="json") for c in result.criteria],
+        "warnings": list(result.warnings),
+        "errors": [e.model_dump(mode="json") for e in result.errors],
+        "transcript": [], "transcript_cut": False,
+    }
+    if run_dir is not None and run_dir.is_dir():
+        entries = list(transcript_entries(run_dir))
+        view["transcript"] = entries[:MAX_ENTRIES]
+        view["transcript_cut"] = len(entries) > MAX_ENTRIES
+    return view
+
+
+def _value(kind: Any) -> str | None:
+    return None if kind is None else str(kind.value)
+
+
+def transcript_entries(run_dir: Path) -> Iterable[dict[str, Any]]:
+    """transcript.jsonl, then each CLI agent's own stream (claude-NN-phase.jsonl) read as
+    the same kinds of entries: its set-up, its messages, its tool calls and results."""
+    yield from _bounded(_json_lines(run_dir / "transcript.jsonl"))
+    for stream in sorted(run_dir.glob("claude-*.jsonl")):
+        phase = stream.stem.split("-", 2)[-1]
+        yield from _bounded(_from_claude_stream(_json_lines(stream), phase))
+
+
+def _json_lines(path: Path) -> Iterable[dict[str, Any]]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for count, line in enumerate(lines):
+            if count > MAX_ENTRIES * 4:
+                return
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                yield entry
+
+
+def _from_claude_stream(events: Iterable[dict[str, Any]], phase: str
+                        ) -> Iterable[dict[str, Any]]:
+    for event in events:
+        kind, message = event.get("type"), event.get("message") or {}
+        at = event.get("timestamp")
+        if kind == "system" and event.get("subtype") == "init":
+            yield {"kind": "request_setup", "phase": phase, "model": event.get("model"),
+                   "tools": event.get("tools"), "session_id": event.get("session_id"),
+                   "agent": "claude-code"}
+        elif kind == "assistant":
+            yield {"kind": "response", "phase": phase, "at": at,
+                   "content": message.get("content"), "usage": message.get("usage"),
+                   "message_id": message.get("id")}
+        elif kind == "user":
+            yield {"kind": "request", "phase": phase, "at": at,
+                   "message": {"role": "user", "content": message.get("content")}}
+        elif kind == "result":
+            yield {"kind": "final_message", "phase": phase, "text": event.get("result"),
+                   "subtype": event.get("subtype"), "num_turns": event.get("num_turns"),
+                   "is_error": event.get("is_error")}
+
+
+def _bounded(entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    for entry in entries:
+        yield _cut_texts(entry)
+
+
+def _cut_texts(value: Any) -> Any:
+    if isinstance(value, str):
+        return cut_middle(value, MAX_TEXT) if len(value) > MAX_TEXT else value
+    if isinstance(value, dict):
+        return {key: _cut_texts(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cut_texts(item) for item in value]
+    return value
+
+
+def overview(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per benchmark, agent and model: pass rate, pass@k over repeats, means."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for run in runs:
+        key = (run["benchmark"], run["agent"] or "", run["model"] or "")
+        groups.setdefault(key, []).append(run)
+    rows = []
+    for (benchmark, agent, model), members in groups.items():
+        n = len(members)
+        c = sum(run["status"] == "completed" for run in members)
+        rows.append({"benchmark": benchmark, "agent": agent, "model": model, "runs": n,
+                     "completed": c, "pass_rate": c / n,
+                     "pass_at_k": {str(k): pass_at_k(n, c, k) for k in sorted({1, n})},
+                     "seconds": _mean(run["seconds"] for run in members),
+                     "tokens": _mean(run["tokens"] for run in members),
+                     "cost_usd": _mean(run["usage"].get("cost_usd") for run in members),
+                     "coverage": _mean(run["coverage"] for run in members),
+                     "tags": sorted({tag for run in members for tag in run["tags"]})})
+    return rows
+
+
+def _mean(values: Iterable[float | int | None]) -> float | None:
+    known = [float(value) for value in values if value is not None]
+    return sum(known) / len(known) if known else None
+
+
+def trend_point(result: BenchmarkResult) -> dict[str, Any]:
+    usage = result.metrics.usage
+    return {"run_id": result.run_id, "agent": result.agent, "status": result.status.value,
+            "start_time": result.start_time.isoformat() if result.start_time else None,
+            "seconds": result.duration_seconds, "cost_usd": usage.cost_usd,
+            "tokens": usage.tokens_total}
+
+
+def page_data(results: list[BenchmarkResult], runs_dir: Path | None, *, title: str,
+              generated: str, history: Sequence[BenchmarkResult] = ()) -> dict[str, Any]:
+    """Everything the page needs. ``history``: earlier runs of the same benchmarks (from
+    the database), for the trend chart; the page's own runs are added to it."""
+    runs = [run_view(result, runs_dir / result.run_id if runs_dir else None)
+            for result in results]
+    names = {result.benchmark.name for result in results}
+    trend: dict[str, dict[str, dict[str, Any]]] = {}
+    for result in [*history, *results]:
+        if result.benchmark.name in names:
+            trend.setdefault(result.benchmark.name, {})[result.run_id] = trend_point(result)
+    ordered = {name: sorted(points.values(), key=lambda p: p["start_time"] or "")[-30:]
+               for name, points in trend.items()}
+    return {"title": title, "generated": generated, "runs": runs, "overview": overview(runs),
+            "trend": ordered}
