@@ -162,6 +162,7 @@ class FakeAnthropic:
                 self.send_response(reply.status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(payload)))
+                self.send_header("request-id", f"req_test_{len(fake.requests):04d}")
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.end_headers()

@@ -71,10 +71,22 @@ def test_scripted_tool_calls_solve_a_benchmark_graded_for_real(
     assert props["tokens_input"] == "3500" and props["api_calls"] == "3"
     assert float(props["cost_usd"]) == pytest.approx(expected_cost)
     run_dir = pytester.path / ".gaobench" / "runs" / result["run_id"]
-    kinds = [json.loads(line)["kind"] for line in
-             (run_dir / "transcript.jsonl").read_text().splitlines()]
-    assert kinds[:4] == ["request", "response", "tool_call", "tool_result"]
-    assert kinds.count("response") == 3
+    entries = [json.loads(line) for line in
+               (run_dir / "transcript.jsonl").read_text().splitlines()]
+    kinds = [entry["kind"] for entry in entries]
+    assert kinds[:5] == ["request_setup", "request", "response", "tool_call", "tool_result"]
+    assert kinds.count("response") == 3 and kinds.count("request_setup") == 1
+    setup = entries[0]
+    assert setup["model"] == "claude-sonnet-5-5" and "write_file" in setup["tools"]
+    assert "You are the developer" in setup["system"][0]["text"]
+    responses = [entry for entry in entries if entry["kind"] == "response"]
+    assert all(entry["seconds"] >= 0 for entry in responses)
+    assert [entry["request_id"] for entry in responses] == [
+        "req_test_0001", "req_test_0002", "req_test_0003"]
+    assert (entries[3]["tool_use_id"], entries[4]["tool_use_id"]) == (
+        responses[0]["content"][0]["id"],) * 2  # a tool call and its result, by id
+    assert entries[-1] == {**entries[-1], "kind": "final_message",
+                           "text": "Done: add is implemented and tested."}
 
 
 def test_rejected_key_stops_the_session_before_any_benchmark(

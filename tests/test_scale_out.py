@@ -110,7 +110,7 @@ def test_merging_a_newer_schema_is_refused(pytester: pytest.Pytester) -> None:
                          "INSERT INTO gaobench_meta VALUES ('schema_version', '99');")
     db.close()
     refused = gao_dev(pytester.path, "results", "merge", "future.db", "--into", "all.db")
-    assert refused.returncode == 2
+    assert refused.returncode == 8
     assert "has schema 99, newer than this pytest-gaobench understands (4)" in refused.stdout
 
 

@@ -45,7 +45,7 @@ def test_each_run_is_a_row_and_the_commands_read_them(pytester: pytest.Pytester,
     assert verdict.returncode == 1  # completed -> failed is a regression
     assert "status" in verdict.stdout and "regressed (threshold 10%)" in verdict.stdout
     missing = gao_dev(pytester.path, "results", "show", "no-such-run")
-    assert missing.returncode == 2 and "no run no-such-run" in missing.stdout
+    assert missing.returncode == 8 and "no run no-such-run" in missing.stdout
 
 
 def test_a_broken_database_costs_a_warning_not_the_run(pytester: pytest.Pytester,
@@ -75,7 +75,7 @@ def test_db_none_keeps_results_in_files_only(pytester: pytest.Pytester,
     assert not (pytester.path / "none").exists()
     assert not (pytester.path / ".gaobench" / "results.db").exists()
     listed = gao_dev(pytester.path, "results", "--db", "none", "list")
-    assert listed.returncode == 2 and "turned off" in listed.stdout
+    assert listed.returncode == 8 and "turned off" in listed.stdout
     assert not (pytester.path / "none").exists()
 
 

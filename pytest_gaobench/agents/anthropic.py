@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..model.spec import BenchmarkConfig, Budget
-from .base import AgentError, InfraError, PhaseContext, SetupError
-from .budget import check_turn_budget, check_usage_budget, stricter
+from .base import AgentError, InfraError, PhaseContext
+from .budget import check_priced, check_turn_budget, check_usage_budget, stricter
 from .credentials import ApiKey
 from .pricing import DEFAULT_MODEL, Price, PriceTable
 from .prompts import phase_prompt, role_prompt
@@ -65,14 +65,8 @@ class AnthropicAgent:
 
     def run_phase(self, ctx: PhaseContext) -> None:
         model = self.model_for(ctx.config)
-        price = self.prices.lookup(model)
         budget = stricter(ctx.config.budget, self.settings.budget)
-        if price is None and budget.max_cost_usd is not None:
-            raise SetupError(f"a cost budget (max_cost_usd {budget.max_cost_usd:g}) cannot be "
-                             f"kept for model {model!r}: its price is unknown; give its "
-                             f"price with --gaobench-prices FILE")
-        if price is None:
-            ctx.warn(f"no price known for model {model!r}: its cost is reported as null")
+        price = check_priced(ctx, self.prices, model, budget)
         toolbox = Toolbox(ctx.sandbox, command_timeout=self.settings.command_timeout)
         system = [{"type": "text", "text": role_prompt(ctx.phase.agent),
                    "cache_control": {"type": "ephemeral"}}]
@@ -80,6 +74,9 @@ class AnthropicAgent:
         tools[-1]["cache_control"] = {"type": "ephemeral"}
         messages: list[dict[str, Any]] = [{"role": "user", "content": [
             {"type": "text", "text": phase_prompt(ctx)}]}]
+        ctx.log.transcript("request_setup", phase=ctx.phase.phase_name, model=model,
+                           max_tokens=self.settings.max_response_tokens, system=system,
+                           tools=[tool["name"] for tool in tools])
         reprompts = 0
         while True:
             ctx.check_deadline()
@@ -89,11 +86,14 @@ class AnthropicAgent:
                        "system": system, "tools": tools, "messages": messages}
             ctx.log.transcript("request", phase=ctx.phase.phase_name, model=model,
                                message=messages[-1])
+            sent = time.monotonic()
             response = self._create(ctx, request)
             reply = response.model_dump(mode="json", exclude_none=True)
             self._account(ctx, reply, price)
             ctx.log.transcript("response", phase=ctx.phase.phase_name, content=reply["content"],
-                               stop_reason=reply.get("stop_reason"), usage=reply.get("usage"))
+                               stop_reason=reply.get("stop_reason"), usage=reply.get("usage"),
+                               request_id=getattr(response, "_request_id", None),
+                               seconds=round(time.monotonic() - sent, 3))
             self._record(ctx, reply)
             check_usage_budget(ctx, budget)
             messages.append({"role": "assistant", "content": reply["content"]})
@@ -110,6 +110,9 @@ class AnthropicAgent:
                 messages.append({"role": "user",
                                  "content": [{"type": "text", "text": NOT_ANSWERED}]})
             else:
+                texts = [b.get("text", "") for b in reply["content"] if b.get("type") == "text"]
+                ctx.log.transcript("final_message", phase=ctx.phase.phase_name,
+                                   text="\n".join(texts))
                 return
 
     # -- the API ------------------------------------------------------------------------
@@ -151,6 +154,8 @@ class AnthropicAgent:
             attempt += 1
             ctx.usage.record_retry()
             ctx.log.events.warning("api_retry", attempt=attempt, delay=delay, reason=reason)
+            ctx.log.transcript("api_retry", phase=ctx.phase.phase_name, attempt=attempt,
+                               delay=delay, reason=reason)
             time.sleep(delay)
 
     def _account(self, ctx: PhaseContext, reply: dict[str, Any], price: Price | None) -> None:

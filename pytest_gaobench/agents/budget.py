@@ -4,7 +4,8 @@ before each turn (turns) and after each response (tokens, cost)."""
 from __future__ import annotations
 
 from ..model.spec import Budget
-from .base import BudgetExceeded, PhaseContext
+from .base import BudgetExceeded, PhaseContext, SetupError
+from .pricing import Price, PriceTable
 
 
 def stricter(first: Budget, second: Budget) -> Budget:
@@ -47,4 +48,19 @@ def usage_over_budget(ctx: PhaseContext, budget: Budget, *, spent_up: bool = Fal
         spent = sum(c or 0.0 for c in costs)
         if past(spent, budget.max_cost_usd):
             return f"max_cost_usd: ${spent:.4f} spent, the budget is ${budget.max_cost_usd:g}"
+    return None
+
+
+def check_priced(ctx: PhaseContext, prices: PriceTable, model: str, budget: Budget
+                 ) -> Price | None:
+    """The model's price. A cost budget needs one; without a budget, an unknown price is
+    a warning (the cost is then null, never 0)."""
+    price = prices.lookup(model)
+    if price is not None:
+        return price
+    if budget.max_cost_usd is not None:
+        raise SetupError(f"a cost budget (max_cost_usd {budget.max_cost_usd:g}) cannot be "
+                         f"kept for model {model!r}: its price is unknown; give its price "
+                         f"with --gaobench-prices FILE")
+    ctx.warn(f"no price known for model {model!r}: its cost is reported as null")
     return None

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from ..model.spec import BenchmarkConfig, Budget
 from .base import BudgetExceeded, PhaseContext, SetupError
-from .budget import stricter
+from .budget import check_priced, stricter
 from .claude_stream import ClaudeStream, read_claude_stream
 from .cli_outcome import conclude, record_stream
 from .credentials import ApiKey
-from .metering import MeteredApi, check_priced, new_run_token
+from .metering import MeteredApi, new_run_token
 from .pricing import DEFAULT_MODEL, PriceTable
 from .prompts import phase_prompt, role_prompt
 

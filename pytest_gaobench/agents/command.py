@@ -28,12 +28,12 @@ from typing import Any
 
 from ..model.spec import BenchmarkConfig, Budget
 from .base import PhaseContext, SetupError
-from .budget import stricter
+from .budget import check_priced, stricter
 from .claude_code import package_dir, redact_file
 from .claude_stream import read_claude_stream
 from .cli_outcome import conclude, record_stream
 from .credentials import ENV_VAR, ApiKey
-from .metering import MeteredApi, check_priced, new_run_token
+from .metering import MeteredApi, new_run_token
 from .pricing import DEFAULT_MODEL, PriceTable
 from .prompts import phase_prompt
 

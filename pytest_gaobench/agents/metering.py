@@ -13,7 +13,7 @@ import os
 import secrets
 
 from ..model.spec import Budget
-from .base import PhaseContext, SetupError
+from .base import PhaseContext
 from .budget import usage_over_budget
 from .credentials import ApiKey
 from .pricing import PriceTable
@@ -30,17 +30,6 @@ def new_run_token() -> str:
 def upstream_url() -> str:
     """Where the proxy forwards: the harness's own ANTHROPIC_BASE_URL, else the API."""
     return os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_UPSTREAM
-
-
-def check_priced(ctx: PhaseContext, prices: PriceTable, model: str, budget: Budget) -> None:
-    """A cost budget needs a price; without a budget, an unknown price is a warning."""
-    if prices.lookup(model) is not None:
-        return
-    if budget.max_cost_usd is not None:
-        raise SetupError(f"a cost budget (max_cost_usd {budget.max_cost_usd:g}) cannot be "
-                         f"kept for model {model!r}: its price is unknown; give its price "
-                         f"with --gaobench-prices FILE")
-    ctx.warn(f"no price known for model {model!r}: its cost is reported as null")
 
 
 class MeteredApi:

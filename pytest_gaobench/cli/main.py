@@ -12,6 +12,7 @@
 5   no benchmark found or selected
 6   a benchmark file is invalid (failure_kind: config)
 7   the API key is missing, unreadable or rejected (standalone)
+8   results and report: no such run, no database, or an unreadable one
 ==  ==========================================================
 """
 
@@ -24,6 +25,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, NoReturn
 
 from . import check
+from . import report as report_cli
 from . import results as results_cli
 
 if TYPE_CHECKING:
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "(the same as run --standalone)")
     add_run_arguments(standalone)
     results_cli.add_commands(commands)
+    report_cli.add_command(commands)
     check.add_command(commands)
     return parser
 
@@ -151,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return results_cli.run(options)
     if options.command == "check":
         return check.run(options)
+    if options.command == "report":
+        return report_cli.run(options)
     if options.command == "sandbox":
         if options.sandbox_command == "run-standalone":
             options.standalone = True

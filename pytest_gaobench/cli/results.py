@@ -13,14 +13,16 @@ if TYPE_CHECKING:
     from ..model.result import BenchmarkResult
     from ..results.store import ResultStore
 
-EXIT_NOT_FOUND = 2
+EXIT_NOT_FOUND = 8
+"""No such run, no database, or a database that cannot be read (2 means interrupted)."""
 
 
 def add_commands(commands: Any) -> None:
     results = commands.add_parser("results", help="list, show and compare stored runs")
     results.add_argument("--db", help="SQLAlchemy URL or SQLite file (default: "
                                       ".gaobench/results.db)")
-    results.add_argument("--dir", default=".gaobench", help="the gaobench folder")
+    results.add_argument("--dir", help="the gaobench folder (default: the nearest .gaobench "
+                                       "in this folder or above, as git finds .git)")
     actions = results.add_subparsers(dest="results_command", required=True)
     listing = actions.add_parser("list", help="the latest runs")
     listing.add_argument("--benchmark")
@@ -55,6 +57,19 @@ def add_commands(commands: Any) -> None:
     schema.add_argument("which", choices=("result", "spec"), nargs="?", default="result")
 
 
+def gaobench_dir(given: str | None) -> Path:
+    """--dir, else the nearest ``.gaobench`` in the working folder or above it (so a
+    command run in a subfolder reads the project's results and creates no stray folder),
+    else ``./.gaobench``."""
+    if given:
+        return Path(given).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".gaobench").is_dir():
+            return folder / ".gaobench"
+    return here / ".gaobench"
+
+
 def run(options: argparse.Namespace) -> int:
     """Each command imports what it needs only: a quick `gao-dev results list`."""
     if options.command == "results" and options.results_command in ("list", "show", "compare"):
@@ -71,9 +86,13 @@ def run(options: argparse.Namespace) -> int:
         print(json.dumps(model.model_json_schema(), indent=2))
         return 0
     target = getattr(options, "into", None) or options.db
-    url = database_url(target, Path(options.dir).resolve())
+    url = database_url(target, gaobench_dir(options.dir))
     if url is None:
         print("gao-dev: the results database is turned off (--db none): nothing to read")
+        return EXIT_NOT_FOUND
+    if missing_sqlite_file(url) and options.results_command != "merge":
+        print(f"gao-dev: no results database at {url.removeprefix('sqlite:///')} (run "
+              f"benchmarks first, or pass --db / --dir)")
         return EXIT_NOT_FOUND
     try:
         store = ResultStore(url)
@@ -84,6 +103,11 @@ def run(options: argparse.Namespace) -> int:
         return _dispatch(store, options)
     finally:
         store.close()
+
+
+def missing_sqlite_file(url: str) -> bool:
+    """A read of an SQLite file that is not there: say so rather than create it."""
+    return url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()
 
 
 def _dispatch(store: ResultStore, options: argparse.Namespace) -> int:
@@ -143,7 +167,7 @@ def _quick_read(options: argparse.Namespace) -> int | None:
     when that cannot serve and ResultStore must."""
     from ..results.quick_list import quick_list, quick_results_json
 
-    url = database_url(options.db, Path(options.dir).resolve())
+    url = database_url(options.db, gaobench_dir(options.dir))
     if url is None:
         return None
     if options.results_command == "list":
@@ -165,7 +189,7 @@ def _merge(store: ResultStore, options: argparse.Namespace) -> int:
     from ..results.merge import merge_into
     from ..results.store import StoreError
 
-    folder = Path(options.dir).resolve()
+    folder = gaobench_dir(options.dir)
     for source in options.sources:
         url = database_url(source, folder)
         if url is None or url == store.url:

@@ -53,9 +53,24 @@ class GaobenchReporter:
         if self.settings.baseline:
             self._gate(session)
         if self.settings.html:
-            from ..results.html import write_html
+            self._write_html()
 
-            write_html(self.settings.html, self.rows, self.settings.dir / "runs")
+    def _write_html(self) -> None:
+        """The session's runs, with the recent runs of the same benchmarks from the
+        database for the trend (when there is one)."""
+        from ..results.html import load_results, write_report
+        from ..results.store import StoreError
+
+        assert self.settings.html is not None
+        runs_dir = self.settings.dir / "runs"
+        results = load_results(runs_dir, [row.run_id for row in self.rows])
+        names = {result.benchmark.name for result in results}
+        try:
+            history = [r for r in session_of(self.config).database.store().results(limit=2000)
+                       if r.benchmark.name in names]
+        except StoreError:
+            history = []
+        write_report(self.settings.html, results, runs_dir, history=history)
 
     def _gate(self, session: pytest.Session) -> None:
         """The baseline regression gate; a regression makes the session fail."""

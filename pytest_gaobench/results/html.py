@@ -1,39 +1,35 @@
-"""A self-contained HTML page of a session's runs, for CI artifacts and people."""
+"""The HTML report file: a session's runs (``--gaobench-html``) or the database's
+(``gao-dev report``), as one self-contained page (see ``report_page``)."""
 
 from __future__ import annotations
 
-import html
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..model.result import write_atomically
-from .summary import HEADER, SummaryRow, repeat_summary
-
-_STYLE = """body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#f4f4f4}
-.COMPLETED{color:#17632a}.FAILED,.TIMEOUT{color:#a4161a;font-weight:bold}"""
+from ..model.result import BenchmarkResult, write_atomically
+from .report_data import page_data
+from .report_page import render_page
 
 
-def write_html(path: Path, rows: list[SummaryRow], runs_dir: Path) -> None:
-    body = []
-    for row in rows:
-        cells = row.cells()
-        status_class = html.escape(row.status.value.upper())
-        link = f'<a href="{html.escape(str(runs_dir / row.run_id / "result.json"))}">' \
-               f"{html.escape(row.run_id)}</a>"
-        body.append("<tr>" + "".join(
-            f'<td class="{status_class}">{html.escape(c)}</td>' if i == 1
-            else f"<td>{html.escape(c)}</td>" for i, c in enumerate(cells))
-            + f"<td>{link}</td></tr>")
-        if row.details:
-            body.append(f'<tr><td colspan="{len(HEADER) + 1}"><details><summary>why '
-                        f"{html.escape(row.benchmark)} failed</summary><pre>"
-                        f"{html.escape(row.details)}</pre></details></td></tr>")
-    repeats = "".join(f"<li>{html.escape(line)}</li>" for line in repeat_summary(rows))
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    header = "".join(f"<th>{h}</th>" for h in (*HEADER, "run"))
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>gaobench runs</title>"
-            f"<style>{_STYLE}</style></head><body><h1>gaobench runs</h1><p>{stamp}</p>"
-            f"<table><tr>{header}</tr>{''.join(body)}"
-            f"</table>{f'<ul>{repeats}</ul>' if repeats else ''}</body></html>\n")
-    write_atomically(path, page)
+def load_results(runs_dir: Path, run_ids: Iterable[str]) -> list[BenchmarkResult]:
+    """The result.json of each run that has one (a run's folder may be on another host)."""
+    results = []
+    for run_id in run_ids:
+        path = runs_dir / run_id / "result.json"
+        try:
+            results.append(BenchmarkResult.from_json(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return results
+
+
+def write_report(path: Path, results: Sequence[BenchmarkResult], runs_dir: Path | None, *,
+                 history: Sequence[BenchmarkResult] = (), title: str = "gaobench runs"
+                 ) -> None:
+    """``runs_dir``: where the runs' folders are, for their transcripts (None: none)."""
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    data = page_data(list(results), runs_dir, title=title, generated=generated,
+                     history=history)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, render_page(data))

@@ -42,9 +42,10 @@ def run_view(result: BenchmarkResult, run_dir: Path | None) -> dict[str, Any]:
         "criteria": [c.model_dump(mode="json") for c in result.criteria],
         "warnings": list(result.warnings),
         "errors": [e.model_dump(mode="json") for e in result.errors],
-        "transcript": [], "transcript_cut": False,
+        "transcript": [], "transcript_cut": False, "transcript_found": False,
     }
     if run_dir is not None and run_dir.is_dir():
+        view["transcript_found"] = True
         entries = list(transcript_entries(run_dir))
         view["transcript"] = entries[:MAX_ENTRIES]
         view["transcript_cut"] = len(entries) > MAX_ENTRIES

@@ -144,6 +144,12 @@ _SCRIPT = r"""
   }
   var PALETTE = ["#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be123c", "#4d7c0f"];
   function barChart(title, items, format) {
+    var measured = items.some(function (i) { return i.parts.some(function (p) {
+      return p.value != null; }); });
+    if (!measured) {
+      return el("div", {"class": "chart", "data-chart": title}, [el("h3", {text: title}),
+        el("p", {"class": "muted", text: "not measured for these runs"})]);
+    }
     var width = 420, row = 18, left = 150, height = Math.max(items.length, 1) * row + 10;
     var max = Math.max.apply(null, items.map(function (i) {
       return i.parts.reduce(function (a, p) { return a + (p.value || 0); }, 0); }).concat([1e-9]));
@@ -158,8 +164,10 @@ _SCRIPT = r"""
         bar.appendChild(svg("title", {}, part.name + ": " + format(part.value)));
         chart.appendChild(bar); x += w;
       });
-      var total = item.parts.reduce(function (a, p) { return a + (p.value || 0); }, 0);
-      chart.appendChild(svg("text", {x: x + 4, y: y + 12, "font-size": 11}, format(total)));
+      var known = item.parts.filter(function (p) { return p.value != null; });
+      var total = known.reduce(function (a, p) { return a + p.value; }, 0);
+      chart.appendChild(svg("text", {x: x + 4, y: y + 12, "font-size": 11},
+                            known.length ? format(total) : "-"));
     });
     return el("div", {"class": "chart", "data-chart": title}, [el("h3", {text: title}), chart]);
   }
@@ -227,10 +235,21 @@ _SCRIPT = r"""
     var node = el("details", open ? {open: "open"} : {}, [el("summary", {text: summary})]);
     node.appendChild(body); return node;
   }
+  // Ids go on one element per tool call and result: the tool_call/tool_result entries
+  // when the transcript has them (our agents), else the message blocks (Claude's stream).
+  var blockIds = true;
   function blocks(content) {
     if (typeof content === "string") { return [pre(content)]; }
     return (content || []).map(function (block) {
       if (block.type === "text") { return pre(block.text); }
+      if (block.type === "tool_use" && !blockIds) {
+        return el("div", {"class": "muted"}, [el("span", {text: "asks for tool call "
+          + block.name + " "}), el("a", {href: "#use-" + block.id, text: block.id})]);
+      }
+      if (block.type === "tool_result" && !blockIds) {
+        return el("div", {"class": "muted"}, [el("span", {text: "sends back tool result "}),
+          el("a", {href: "#result-" + block.tool_use_id, text: block.tool_use_id})]);
+      }
       if (block.type === "tool_use") {
         return el("div", {"class": "entry tool", id: "use-" + block.id}, [
           el("span", {"class": "kind", text: "tool call " + block.name}),
@@ -299,9 +318,11 @@ _SCRIPT = r"""
           text: t}); })));
       return el("tr", {}, [cell(c.name), cell(c.passed ? "pass" : "FAIL",
         c.passed ? "completed" : "failed"), detail]); }));
+    blockIds = !run.transcript.some(function (item) { return item.kind === "tool_call"; });
     var transcript = el("div", {id: "transcript"}, run.transcript.map(entry));
     if (!run.transcript.length) { transcript.appendChild(el("p", {"class": "muted",
-      text: "no transcript in this report (the run folder was not found)"})); }
+      text: run.transcript_found ? "the transcript is empty"
+        : "no transcript in this report (the run's folder was not found)"})); }
     if (run.transcript_cut) { transcript.appendChild(el("p", {"class": "muted",
       text: "(the transcript is longer: see transcript.jsonl of the run)"})); }
     var issues = run.warnings.map(function (w) { return el("li", {text: "warning: " + w}); })

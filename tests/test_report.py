@@ -1,0 +1,132 @@
+"""The HTML report in a real headless Chromium (Debian's chromium, driven by Playwright),
+and ``gao-dev report`` from the results database."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from benchmark_files import SOLUTION, BenchmarkWriter, run_results
+from fake_anthropic import VALID_KEY, FakeAnthropic, message, text, tool, tool_turn
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None and os.environ.get("CI"):
+    pytest.fail("chromium is not installed: CI must install Debian's chromium (see .ci/run)",
+                pytrace=False)
+needs_chromium = pytest.mark.skipif(CHROMIUM is None,
+                                    reason="chromium not installed: apt-get install chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def embedded_data(page: Path) -> dict[str, Any]:
+    found = re.search(r"<script type='application/json' id='gaobench-data'>(.*?)</script>",
+                      page.read_text(), re.S)
+    assert found, "the page carries its data inline"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+@pytest.fixture
+def session_with_transcripts(pytester: pytest.Pytester, bench: BenchmarkWriter,
+                             fake_anthropic: FakeAnthropic,
+                             monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Four runs: two benchmarks, each by the oracle and by the anthropic agent."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", VALID_KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    monkeypatch.setenv("GAOBENCH_CONFIG", "/nonexistent")
+    bench.write("bad", oracle_files={})
+    bench.write("good", tags=["smoke"])
+    fake_anthropic.script(message(text("I give up.")),  # bad, anthropic
+                          tool_turn(tool("write_file", path="calc.py", content=SOLUTION),
+                                    input_tokens=400, output_tokens=30),
+                          message(text("Done: add works."), input_tokens=450, output_tokens=9))
+    outcome = pytester.runpytest("--gaobench-agent=oracle", "--gaobench-agent=anthropic",
+                                 "--gaobench-html=out/report.html", "-p", "no:cacheprovider")
+    outcome.assert_outcomes(passed=2, failed=2)
+    return pytester.path / "out" / "report.html"
+
+
+@needs_chromium
+def test_the_page_works_alone_in_chromium(session_with_transcripts: Path,
+                                          tmp_path_factory: pytest.TempPathFactory) -> None:
+    from playwright.sync_api import sync_playwright
+
+    root = session_with_transcripts.parent.parent
+    runs = {r["run_id"]: r for r in run_results(root)}
+    moved = tmp_path_factory.mktemp("artifact") / "report.html"  # no .gaobench beside it
+    shutil.copy(session_with_transcripts, moved)
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 1400})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(moved.as_uri())
+        shown = page.eval_on_selector_all("tr.run", "rows => rows.map(r => r.dataset.run)")
+        assert sorted(shown) == sorted(runs)
+        assert page.locator("[data-chart='cost per run'] rect").count() >= 2
+        page.select_option("#filter-status", "failed")
+        assert page.locator("tr.run").count() == 2
+        page.select_option("#filter-status", "")
+        page.select_option("#filter-agent", "anthropic")
+        assert page.locator("tr.run").count() == 2
+        page.select_option("#filter-tag", "smoke")
+        solved = next(r for r in runs.values()
+                      if r["agent"] == "anthropic" and r["status"] == "completed")
+        assert shown and page.locator("tr.run").count() == 1
+        page.click(f"tr.run[data-run='{solved['run_id']}']")
+        panel = page.locator("#run-panel")
+        assert panel.is_visible()
+        transcript = page.locator("#transcript").inner_text()
+        assert "tool call write_file" in transcript and "Done: add works." in transcript
+        use_id = page.locator("#transcript .entry.tool[id^='use-']").first.get_attribute("id")
+        assert use_id and page.locator(f"#result-{use_id[4:]}").count() == 1  # linked by id
+        assert "tests_must_pass" in panel.inner_text()
+        artifacts = Path(os.environ.get("GAOBENCH_ARTIFACTS") or moved.parent)
+        artifacts.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(artifacts / "report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+
+
+def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_gao_dev_report_reads_the_database_from_a_subfolder(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("alpha")
+    bench.write("beta", oracle_files={})
+    for _ in range(2):
+        pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
+    below = pytester.path / "some" / "folder"
+    below.mkdir(parents=True)
+    done = gao_dev(below, "report", "-o", "all.html")
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = embedded_data(below / "all.html")
+    assert {r["run_id"] for r in data["runs"]} == {r["run_id"] for r in
+                                                  run_results(pytester.path)}
+    assert not (below / ".gaobench").exists()  # found the project's, made no stray one
+    overview = {row["benchmark"]: row for row in data["overview"]}
+    assert (overview["alpha"]["completed"], overview["beta"]["completed"]) == (2, 0)
+    assert data["runs"][0]["transcript_found"] is True
+    only = gao_dev(below, "report", "--benchmark", "alpha", "--last", "1", "-o", "one.html")
+    assert only.returncode == 0
+    one = embedded_data(below / "one.html")
+    assert [r["benchmark"] for r in one["runs"]] == ["alpha"]
+    assert len(one["trend"]["alpha"]) == 2  # the earlier run is in the trend
+
+
+def test_gao_dev_report_without_a_database_says_so(tmp_path: Path) -> None:
+    done = gao_dev(tmp_path, "report")
+    assert done.returncode == 8 and "no results database" in done.stdout
+    assert not (tmp_path / ".gaobench").exists()
