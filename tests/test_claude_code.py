@@ -195,7 +195,9 @@ def test_a_missing_cli_is_a_config_failure_naming_the_install(
         pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic,
         monkeypatch: pytest.MonkeyPatch) -> None:
     bench.write("calc")
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    nothing = pytester.path / "empty-bin"
+    nothing.mkdir()
+    monkeypatch.setenv("PATH", str(nothing))  # (npm -g may put claude in /usr/bin)
     outcome = run(pytester)
     outcome.assert_outcomes(failed=1)
     result = result_named(pytester.path, "calc")

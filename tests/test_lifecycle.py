@@ -119,7 +119,7 @@ def test_phase_timeout_ends_as_timeout(pytester: pytest.Pytester, bench: Benchma
     assert result["status"] == "timeout"
     assert result["phases"][0]["status"] == "timeout"
     assert result["duration_seconds"] < 30  # the 60 s sleep was killed, not waited for
-    outcome.stdout.fnmatch_lines(["TIMEOUT: phase 'build' timed out after 1.0s",
+    outcome.stdout.fnmatch_lines(["TIMEOUT: phase 'build' timed out after 1.00s",
                                   "calc *: TIMEOUT",
                                   "*FAILED bench_calc.yaml::calc - TIMEOUT: phase 'build'*"])
     assert status_history(pytester.path, result["run_id"])[-1] == "timeout"

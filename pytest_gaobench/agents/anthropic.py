@@ -95,6 +95,7 @@ class AnthropicAgent:
                                request_id=getattr(response, "_request_id", None),
                                seconds=round(time.monotonic() - sent, 3))
             self._record(ctx, reply)
+            ctx.alive()
             check_usage_budget(ctx, budget)
             messages.append({"role": "assistant", "content": reply["content"]})
             calls = [block for block in reply["content"] if block.get("type") == "tool_use"]

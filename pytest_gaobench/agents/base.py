@@ -9,6 +9,7 @@ something outside it (an API outage) does; the runner turns each into a status.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -54,6 +55,14 @@ class PhaseContext:
     """time.monotonic() value after which the phase has timed out."""
     warnings: list[str] = field(default_factory=list)
     """The run's warnings; ``warn`` adds to them once."""
+    on_alive: Callable[[str | None], None] | None = None
+    """Told that the agent is still working (and its last tool); the runner rate-limits it."""
+
+    def alive(self, tool: str | None = None) -> None:
+        """Call after each turn or tool call, or every few seconds while waiting: live
+        progress shows that a long phase is not stuck."""
+        if self.on_alive is not None:
+            self.on_alive(tool)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:

@@ -102,7 +102,7 @@ class ClaudeCodeAgent:
                 env={**FIXED_ENV, **api.env, "HOME": str(home),
                      "CLAUDE_CONFIG_DIR": str(home / ".claude")},
                 network=True, writable=[home], readable=[package_dir(cli)],
-                stdout_path=stream_path, cancel=api.state.stop_agent,
+                stdout_path=stream_path, cancel=api.state.stop_agent, on_wait=ctx.alive,
                 display=f"claude -p <phase {ctx.phase.phase_name} prompt>")
         redact_file(stream_path, ctx)
         stream = read_claude_stream(stream_path)

@@ -123,7 +123,8 @@ class CommandAgent:
                 ["/bin/sh", "-c", command], timeout=max(ctx.remaining(), 0.001),
                 env={**env, **(api.env if api else {})}, network=True, writable=[folder],
                 readable=program_paths(command), stdout_path=stdout_path,
-                cancel=api.state.stop_agent if api else None, display=command)
+                cancel=api.state.stop_agent if api else None, on_wait=ctx.alive,
+                display=command)
         redact_file(stdout_path, ctx)
         stream = read_claude_stream(stdout_path)
         reported = read_usage_file(usage_file, ctx)

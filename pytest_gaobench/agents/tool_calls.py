@@ -30,4 +30,5 @@ def run_tools(ctx: PhaseContext, toolbox: Toolbox, calls: list[dict[str, Any]]
                            output=outcome.text)
         results.append({"type": "tool_result", "tool_use_id": call.get("id"),
                         "content": outcome.text, "is_error": outcome.is_error})
+        ctx.alive(str(call.get("name")))
     return results

@@ -112,6 +112,18 @@ class BenchmarkResult(BaseModel):
             lines.append(f"  reason: {kind}{self.reason}")
         if self.duration_seconds is not None:
             lines.append(f"  duration: {self.duration_seconds:.2f}s")
+        usage = self.metrics.usage
+        if usage.api_calls is not None or usage.turns is not None:
+            cost = "unknown" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"
+            lines.append(f"  usage: {usage.api_calls or 0} API calls, {usage.turns or 0} turns, "
+                         f"{usage.tool_calls or 0} tool calls, {usage.tokens_total or 0:,} "
+                         f"tokens (input {usage.tokens_input or 0:,}, output "
+                         f"{usage.tokens_output or 0:,}, cache read "
+                         f"{usage.tokens_cache_read or 0:,}, cache write "
+                         f"{usage.tokens_cache_write or 0:,}), cost {cost}")
+        if self.agent:
+            lines.append(f"  agent: {self.agent}" + (f", model {self.model}" if self.model
+                                                     else ""))
         for phase in self.phases:
             took = f" {phase.duration_seconds:.2f}s" if phase.duration_seconds is not None else ""
             error = f" - {phase.error}" if phase.error else ""

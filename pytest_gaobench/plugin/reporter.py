@@ -7,7 +7,9 @@ all of them); it does nothing and imports nothing heavy until a benchmark report
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -18,6 +20,7 @@ from .state import session_of
 if TYPE_CHECKING:
     from ..results.compare import Comparison
     from ..results.summary import SummaryRow
+    from .progress import EventsWatcher
 
 
 class GaobenchReporter:
@@ -26,8 +29,13 @@ class GaobenchReporter:
         self.is_worker = hasattr(config, "workerinput")
         self.rows: list[SummaryRow] = []
         self.started_at = datetime.now(UTC).isoformat()
+        self.started_wall = time.time()
         self.comparisons: list[Comparison] = []
         self.gate_notes: list[str] = []
+        self.watcher: EventsWatcher | None = None
+        self.is_controller = bool(getattr(config.option, "numprocesses", None)) \
+            and not self.is_worker
+        """An xdist controller: runs nothing itself, prints what its workers' runs do."""
 
     @property
     def settings(self) -> GaobenchSettings:
@@ -35,6 +43,18 @@ class GaobenchReporter:
 
     def pytest_sessionstart(self) -> None:
         self.started_at = datetime.now(UTC).isoformat()
+        self.started_wall = time.time()
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        """Under xdist, the first benchmark a worker starts starts the progress watcher."""
+        if not self.is_controller or self.watcher is not None:
+            return
+        if self.settings.is_benchmark_file(Path(nodeid.split("::")[0])):
+            from .progress import EventsWatcher
+
+            self.watcher = EventsWatcher(self.config, self.settings.dir / "runs",
+                                         since=self.started_wall)
+            self.watcher.start()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call":
@@ -48,6 +68,9 @@ class GaobenchReporter:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
         if self.is_worker or not self.rows:
             return
         if self.settings.baseline:

@@ -27,6 +27,7 @@ from ..sandbox.sandbox import Sandbox, SandboxManager
 from .api_key import prepare_api_key
 from .database import SessionDatabase
 from .interrupts import SigtermHandler, pytest_interruption
+from .progress import TerminalProgress
 from .settings import GaobenchSettings
 from .warning import GaobenchWarning
 
@@ -94,11 +95,14 @@ class GaobenchSession:
         if self.settings.resume:
             resume = find_resume_point(self.sandbox_manager.runs_dir, spec.name,
                                        self.settings.resume)
+        # An xdist worker's output is not shown: the controller reads events.jsonl instead.
+        progress = None if hasattr(self.config, "workerinput") else TerminalProgress(self.config)
         runner = BenchmarkRunner(spec, self.sandbox_manager, boilerplate, metrics, agent,
                                  sandbox=sandbox, redactor=self.redactor, resume=resume,
                                  listeners=[on_result], attempt=attempt,
                                  batch=self.settings.batch, node_id=node_id,
-                                 interruption=pytest_interruption)
+                                 interruption=pytest_interruption, progress=progress,
+                                 alive_seconds=self.settings.progress_seconds)
         return runner.run()
 
 

@@ -63,6 +63,8 @@ SETTINGS = (
     Setting("gaobench_baseline_threshold", "percent by which a metric may get worse before "
             "the baseline gate fails", "10"),
     Setting("gaobench_html", "write an HTML page of the session's runs here"),
+    Setting("gaobench_progress_seconds", "live progress: at most one 'still working' line per "
+            "run this often (0: every turn and tool call)", "10"),
     Setting("gaobench_batch", "a batch id recorded on every run, tying the shards of one "
             "logical run together (default: $GAOBENCH_BATCH)"),
     Setting("gaobench_repeat", "run every benchmark N times (overrides `repeats:`)"),
@@ -136,6 +138,7 @@ class GaobenchSettings:
     agent_command_default: str | None = None
     """The ini file's template (under the benchmark's)."""
     agent_env: tuple[str, ...] = ()
+    progress_seconds: float = 10.0
 
     @property
     def agent(self) -> str:
@@ -206,7 +209,8 @@ class GaobenchSettings:
                    or os.environ.get(BATCH_ENV) or None,
                    agent_command=config.getoption("gaobench_agent_command"),
                    agent_command_default=config.getini("gaobench_agent_command") or None,
-                   agent_env=list_setting(config, "gaobench_agent_env"))
+                   agent_env=list_setting(config, "gaobench_agent_env"),
+                   progress_seconds=number_setting(config, "gaobench_progress_seconds"))
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -10,18 +10,34 @@ MISSING = "-"
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """A metric's value with its unit: 12.3s, $0.0123, 81.5%, 12,345 tokens; '-' if absent."""
+    """A metric's value with its unit: 12.34s, $1.25, $0.0123, 81.5%, 12,345 tokens;
+    '-' only when it was not measured (a measured 0 is 0)."""
     if value is None:
         return MISSING
     if unit == "s":
-        return f"{value:.1f}s"
+        return format_seconds(value)
     if unit == "usd":
-        return f"${value:.4f}"
+        return format_usd(value)
     if unit == "percent":
         return f"{value:.1f}%"
     if unit == "tokens" or float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:g}"
+
+
+def format_seconds(value: float) -> str:
+    """Two decimals; minutes past a minute (1m05.20s)."""
+    if value < 60:
+        return f"{value:.2f}s"
+    minutes, seconds = divmod(value, 60)
+    return f"{minutes:.0f}m{seconds:05.2f}s"
+
+
+def format_usd(value: float) -> str:
+    """Rounded to what matters: cents from ten cents up, four decimals below, $0 for 0."""
+    if value == 0:
+        return "$0"
+    return f"${value:.2f}" if abs(value) >= 0.1 else f"${value:.4f}"
 
 
 def format_metric(name: str, value: float | None) -> str:

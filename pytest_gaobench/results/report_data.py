@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from ..model.result import BenchmarkResult
-from ..sandbox.output import cut_middle
 from .summary import pass_at_k
 
 MAX_ENTRIES = 1500
@@ -108,8 +107,11 @@ def _bounded(entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
 
 
 def _cut_texts(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        left = len(value) - MAX_TEXT
+        return f"{value[:MAX_TEXT]}\n[... {left:,} more characters in the run's files]"
     if isinstance(value, str):
-        return cut_middle(value, MAX_TEXT) if len(value) > MAX_TEXT else value
+        return value
     if isinstance(value, dict):
         return {key: _cut_texts(item) for key, item in value.items()}
     if isinstance(value, list):

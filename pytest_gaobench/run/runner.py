@@ -50,6 +50,7 @@ from .checkpoint import restore_checkpoint, save_checkpoint
 from .collector import MetricsCollector
 from .outcome import Outcome, interruption_outcome
 from .ownership import RunLock
+from .progress import ALIVE_SECONDS, AliveThrottle, Progress, ProgressListener, usage_fields
 from .resume import ResumePoint
 
 ResultListener = Callable[[BenchmarkResult], None]
@@ -89,12 +90,16 @@ class BenchmarkRunner:
                  listeners: Sequence[ResultListener] = (),
                  resume: ResumePoint | None = None, attempt: int | None = None,
                  batch: str | None = None, node_id: str | None = None,
-                 interruption: InterruptionPolicy = interruption_outcome) -> None:
+                 interruption: InterruptionPolicy = interruption_outcome,
+                 progress: ProgressListener | None = None,
+                 alive_seconds: float = ALIVE_SECONDS) -> None:
         """``sandbox``: a run directory made by the caller, who then also cleans it up.
         ``resume``: start from an earlier run's checkpoint instead of the boilerplate.
         ``attempt``, ``batch``, ``node_id``: recorded in the result's metadata.
         ``interruption``: the outcome of a run stopped by a BaseException (the plugin
-        tells its pytest-timeout backstop apart this way)."""
+        tells its pytest-timeout backstop apart this way). ``progress``: told when a phase
+        starts and ends, and that the agent is alive (the plugin's live progress), at most
+        every ``alive_seconds`` for the latter."""
         self.config = config
         self.sandbox_manager = sandbox_manager
         self.boilerplate_manager = boilerplate_manager
@@ -108,6 +113,8 @@ class BenchmarkRunner:
         self.batch = batch
         self.node_id = node_id
         self.interruption = interruption
+        self.progress = progress
+        self.alive_seconds = alive_seconds
 
     def run(self) -> BenchmarkResult:
         state = self._start()
@@ -239,7 +246,17 @@ class BenchmarkRunner:
                            sandbox=state.sandbox, usage=state.metrics.phase(name),
                            run_usage=state.metrics.total(), log=state.log, deadline=deadline,
                            warnings=result.warnings)
-        state.log.events.info("phase_started", phase=name, role=phase.agent)
+        throttle = AliveThrottle(self.alive_seconds)
+
+        def alive(tool: str | None) -> None:
+            if throttle.due():
+                self._tell(state, Progress("alive", result.run_id, self.config.name, name,
+                                           seconds=time.monotonic() - phase_started,
+                                           last_tool=tool, **usage_fields(ctx.usage)))
+
+        ctx.on_alive = alive
+        self._tell(state, Progress("phase_started", result.run_id, self.config.name, name,
+                                   role=phase.agent))
         state.stage = f"phase:{name}"
         outcome: Outcome | None = None
         try:
@@ -248,9 +265,9 @@ class BenchmarkRunner:
                 raise PhaseTimeout(f"phase {name!r} finished after its deadline")
         except PhaseTimeout as exc:
             limit = deadline - phase_started
-            record.status, record.error = PhaseStatus.TIMEOUT, f"timed out after {limit:.1f}s"
+            record.status, record.error = PhaseStatus.TIMEOUT, f"timed out after {limit:.2f}s"
             self._record(state, FailureKind.AGENT, exc)
-            outcome = Outcome.timeout(f"phase {name!r} timed out after {limit:.1f}s")
+            outcome = Outcome.timeout(f"phase {name!r} timed out after {limit:.2f}s")
         except Exception as exc:
             record.status = PhaseStatus.FAILED
             record.error = (str(exc) if isinstance(exc, AgentError | InfraError | SetupError)
@@ -265,9 +282,17 @@ class BenchmarkRunner:
             record.end_time = utcnow()
             record.duration_seconds = time.monotonic() - phase_started
             record.usage = state.metrics.phase(name).model_copy()
-            state.log.events.info("phase_finished", phase=name, status=record.status.value,
-                                  seconds=round(record.duration_seconds, 3))
+            self._tell(state, Progress("phase_finished", result.run_id, self.config.name, name,
+                                       role=phase.agent, status=record.status.value,
+                                       seconds=round(record.duration_seconds, 3),
+                                       **usage_fields(record.usage)))
         return outcome or self._check_artifacts(state, phase, record)
+
+    def _tell(self, state: _RunState, progress: Progress) -> None:
+        """events.jsonl (which an xdist controller reads) and the progress listener."""
+        state.log.events.info(progress.event, **progress.fields())
+        if self.progress is not None:
+            self.progress(progress)
 
     def _check_artifacts(self, state: _RunState, phase: WorkflowPhase,
                          record: PhaseResult) -> Outcome | None:

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,13 +47,14 @@ class CommandResult:
 
 def run_command(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[str, str],
                 output_limit: int = DEFAULT_OUTPUT_LIMIT, display: str | None = None,
-                stdout_path: Path | None = None, cancel: threading.Event | None = None
-                ) -> CommandResult:
+                stdout_path: Path | None = None, cancel: threading.Event | None = None,
+                on_wait: Callable[[], None] | None = None) -> CommandResult:
     """Run ``argv`` in ``cwd``; kill its whole process group at ``timeout`` seconds.
 
     ``stdout_path``: keep the whole standard output in this file, written as it comes (an
     agent's event stream), instead of a temporary one. ``cancel``: setting this event
-    from another thread ends the command early, as a timeout would (a budget stop)."""
+    from another thread ends the command early, as a timeout would (a budget stop).
+    ``on_wait``: called every few seconds while the command runs (live progress)."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gaobench-out-") as out_dir:
         out_path = stdout_path or Path(out_dir, "stdout")
@@ -68,7 +69,7 @@ def run_command(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[
                                  daemon=True).start()
             timed_out = False
             try:
-                process.wait(timeout=max(timeout, 0.001))
+                _wait(process, started + max(timeout, 0.001), on_wait)
             except subprocess.TimeoutExpired:
                 timed_out = True
             except BaseException:
@@ -85,6 +86,26 @@ def run_command(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[
             timed_out=timed_out,
             duration_seconds=time.monotonic() - started,
         )
+
+
+WAIT_TICK_SECONDS = 5.0
+
+
+def _wait(process: subprocess.Popen[bytes], deadline: float,
+          on_wait: Callable[[], None] | None) -> None:
+    """Wait until the process ends or the deadline passes (TimeoutExpired), telling
+    ``on_wait`` every few seconds."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(process.args, 0)
+        try:
+            process.wait(timeout=min(left, WAIT_TICK_SECONDS) if on_wait else left)
+            return
+        except subprocess.TimeoutExpired:
+            if on_wait is None or time.monotonic() >= deadline:
+                raise
+            on_wait()
 
 
 def _kill_on(cancel: threading.Event, finished: threading.Event,

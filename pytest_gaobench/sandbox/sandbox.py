@@ -14,7 +14,7 @@ import shutil
 import sys
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,13 +64,14 @@ class Sandbox:
             writable: Sequence[Path] = (), readable: Sequence[Path] = (),
             display: str | None = None, env: Mapping[str, str] | None = None,
             network: bool | None = None, stdout_path: Path | None = None,
-            cancel: threading.Event | None = None) -> CommandResult:
+            cancel: threading.Event | None = None,
+            on_wait: Callable[[], None] | None = None) -> CommandResult:
         """Run a command inside the workspace with the sandbox's environment and isolation.
         ``writable``/``readable``: harness paths the command may also write or read.
         ``env``: variables added to the scrubbed environment (never the harness's secrets:
         the caller chooses each one). ``network``: overrides the sandbox's own setting for
         this command (a CLI agent needs its API; grading never gets it this way).
-        ``stdout_path``, ``cancel``: as in ``run_command``."""
+        ``stdout_path``, ``cancel``, ``on_wait``: as in ``run_command``."""
         where = cwd or self.workspace
         wrapped = self.isolation.wrap(argv, workspace=self.workspace, cwd=where,
                                       network=self.network if network is None else network,
@@ -78,7 +79,7 @@ class Sandbox:
         return run_command(wrapped, cwd=where, timeout=timeout,
                            env={**sandbox_env(self.workspace), **(env or {})},
                            output_limit=output_limit, display=display or " ".join(argv),
-                           stdout_path=stdout_path, cancel=cancel)
+                           stdout_path=stdout_path, cancel=cancel, on_wait=on_wait)
 
     def run_shell(self, script: str, *, timeout: float,
                   output_limit: int = DEFAULT_OUTPUT_LIMIT) -> CommandResult:
