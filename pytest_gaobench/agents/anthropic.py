@@ -68,7 +68,7 @@ class AnthropicAgent:
         budget = stricter(ctx.config.budget, self.settings.budget)
         price = check_priced(ctx, self.prices, model, budget)
         toolbox = Toolbox(ctx.sandbox, command_timeout=self.settings.command_timeout)
-        system = [{"type": "text", "text": role_prompt(ctx.phase.agent),
+        system = [{"type": "text", "text": role_prompt(ctx.phase.agent, ctx.config.roles),
                    "cache_control": {"type": "ephemeral"}}]
         tools = [dict(spec) for spec in TOOL_SPECS]
         tools[-1]["cache_control"] = {"type": "ephemeral"}

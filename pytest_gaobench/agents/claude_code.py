@@ -86,7 +86,7 @@ class ClaudeCodeAgent:
                        / f"claude-{ctx.phase_index + 1:02d}-{ctx.phase.phase_name}.jsonl")
         argv = [str(cli), "-p", phase_prompt(ctx), "--output-format", "stream-json",
                 "--verbose", "--permission-mode", "bypassPermissions", "--model", model,
-                "--append-system-prompt", role_prompt(ctx.phase.agent)]
+                "--append-system-prompt", role_prompt(ctx.phase.agent, ctx.config.roles)]
         if turns_left is not None:
             argv += ["--max-turns", str(turns_left)]
         session = self._sessions.get(ctx.sandbox.run_id)

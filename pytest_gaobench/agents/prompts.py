@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
+
+from ..model.spec import role_key
 
 if TYPE_CHECKING:
     from .base import PhaseContext
@@ -28,10 +31,12 @@ ROLES = {
 }
 
 
-def role_prompt(role: str) -> str:
-    """The system prompt for a role; an unknown role gets the common prompt and its name."""
-    key = role.strip().lower().replace(" ", "_").replace("-", "_")
-    specific = ROLES.get(key, f"You are the {role}.")
+def role_prompt(role: str, declared: Mapping[str, str] | None = None) -> str:
+    """The system prompt for a role: the benchmark's own (``roles:``) first, then ours;
+    an unknown role (a spec made in code, unvalidated) gets the common prompt and its name."""
+    key = role_key(role)
+    own = {role_key(name): text for name, text in (declared or {}).items()}
+    specific = own.get(key) or ROLES.get(key, f"You are the {role}.")
     return f"{specific}\n\n{COMMON}"
 
 

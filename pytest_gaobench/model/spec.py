@@ -33,6 +33,15 @@ class Budget(_Strict):
     max_turns: int | None = Field(default=None, gt=0)
 
 
+ROLE_NAMES = ("product_manager", "analyst", "architect", "developer", "tester", "reviewer")
+"""The roles with a shipped prompt; a benchmark may declare others under ``roles:``."""
+
+
+def role_key(role: str) -> str:
+    """'Product Manager', 'product-manager' and 'product_manager' are one role."""
+    return role.strip().lower().replace(" ", "_").replace("-", "_")
+
+
 class WorkflowPhase(_Strict):
     phase_name: str = Field(pattern=NAME_PATTERN)
     agent: str = "developer"
@@ -114,6 +123,8 @@ class BenchmarkConfig(_Strict):
     """The command agent's command template for this benchmark (--gaobench-agent command);
     --gaobench-agent-command overrides it, the ini key gaobench_agent_command is the
     default."""
+    roles: dict[str, str] = Field(default_factory=dict)
+    """The benchmark's own roles: name -> the system prompt of a phase with that role."""
     continue_session: bool = False
     """CLI agents that keep sessions (claude-code): continue one session across the phases
     instead of starting each phase afresh."""
@@ -281,7 +292,16 @@ def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
             if problem:
                 found.append((loc, problem))
     seen: dict[str, int] = {}
+    declared = {role_key(name) for name in config.roles}
     for index, phase in enumerate(config.workflow_phases):
+        key = role_key(phase.agent)
+        if key not in ROLE_NAMES and key not in declared:
+            known = [*ROLE_NAMES, *sorted(declared)]
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            found.append((("workflow_phases", index, "agent"),
+                          f"unknown role {phase.agent!r}: {hint}known roles are "
+                          f"{', '.join(known)}; declare your own under `roles:`"))
         if phase.phase_name in seen:
             found.append((("workflow_phases", index, "phase_name"),
                           f"duplicate phase name {phase.phase_name!r} "

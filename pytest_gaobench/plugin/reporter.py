@@ -64,7 +64,10 @@ class GaobenchReporter:
             from ..results.summary import SummaryRow
 
             details = report.longreprtext if report.failed else ""
-            self.rows.append(SummaryRow.from_properties(report.nodeid, properties, details))
+            warnings = tuple(str(value) for name, value in report.user_properties
+                             if name == "warning")
+            self.rows.append(SummaryRow.from_properties(report.nodeid, properties, details,
+                                                        warnings))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

@@ -17,4 +17,5 @@ def junit_properties(result: BenchmarkResult) -> list[tuple[str, Any]]:
     if result.failure_kind is not None:
         properties.append(("failure_kind", result.failure_kind.value))
     properties.extend((name, value) for name, value in result.metrics.flat().items())
+    properties.extend(("warning", warning) for warning in result.warnings)
     return properties

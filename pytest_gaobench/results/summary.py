@@ -38,13 +38,15 @@ class SummaryRow:
     failure_kind: str
     agent: str = ""
     model: str | None = None
+    warnings: tuple[str, ...] = ()
     details: str = ""
     """Why it failed, as the pytest failure text says (verdict, criteria, failing tests)."""
 
     @classmethod
-    def from_properties(cls, nodeid: str, props: dict[str, Any], details: str = ""
-                        ) -> SummaryRow:
-        """A row from a test report's JUnit properties (what xdist workers send back)."""
+    def from_properties(cls, nodeid: str, props: dict[str, Any], details: str = "",
+                        warnings: tuple[str, ...] = ()) -> SummaryRow:
+        """A row from a test report's JUnit properties (what xdist workers send back);
+        ``warnings``: its 'warning' properties (a name that repeats)."""
         known = [int(props[name]) for name in TOKEN_METRICS if props.get(name) is not None]
         return cls(
             benchmark=nodeid.split("::")[-1],
@@ -59,6 +61,7 @@ class SummaryRow:
             failure_kind=str(props.get("failure_kind", "")),
             agent=str(props.get("agent", "")),
             model=None if props.get("model") is None else str(props["model"]),
+            warnings=warnings,
             details="\n".join(details.splitlines()[:60]),
         )
 
@@ -92,7 +95,24 @@ def render_summary(rows: list[SummaryRow]) -> list[str]:
     for row in rows:
         counts[row.status.value] = counts.get(row.status.value, 0) + 1
     lines.append(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
-    return lines + repeat_summary(rows) + agent_summary(rows)
+    return lines + repeat_summary(rows) + agent_summary(rows) + warning_lines(rows)
+
+
+def warning_lines(rows: list[SummaryRow]) -> list[str]:
+    """Every run warning once, with the benchmarks that had it."""
+    seen: dict[str, list[str]] = {}
+    for row in rows:
+        for warning in row.warnings:
+            names = seen.setdefault(warning, [])
+            if row.benchmark not in names:
+                names.append(row.benchmark)
+    if not seen:
+        return []
+    lines = ["", "warnings:"]
+    for warning, names in seen.items():
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        lines.append(f"  {shown}: {warning}")
+    return lines
 
 
 AGENT_HEADER = ("agent", "model", "runs", "completed", "pass rate", "mean time", "tokens",

@@ -318,6 +318,9 @@ class BenchmarkRunner:
                         errors=len(result.errors),
                         manual_interventions=metrics.total().manual_interventions or 0)
         result.criteria = grading.criteria
+        if not grading.criteria:
+            result.warnings.append("the benchmark has no success criteria: it passes "
+                                   "whatever the agent does")
         metrics.quality = grading.quality
         metrics.quality.tests_written = max(
             count_test_functions(sandbox.workspace) - (result.metadata.tests_at_start or 0), 0)
