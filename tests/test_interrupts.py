@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,16 @@ def test_signal_mid_phase_saves_the_run_and_removes_the_sandbox(
     assert result_named(pytester.path, "first")["status"] == "completed"
     junit = (pytester.path / "junit.xml").read_text()
     assert 'name="first"' in junit  # what finished is reported
+    cases = {case.get("name"): case for case in ET.parse(pytester.path / "junit.xml")
+             .iter("testcase")}
+    assert set(cases) == {"first", "slow"}  # no nameless case; the stopped one by name
+    stopped = cases["slow"]
+    assert stopped.find("failure") is not None
+    props = {p.get("name"): p.get("value") for p in stopped.iter("property")}
+    assert props["failure_kind"] == "interrupted" and props["run_id"] == slow["run_id"]
+    assert f"interrupted: slow [{slow['run_id']}] at " in output
+    assert "pytest -p no:cacheprovider --junitxml=junit.xml --gaobench-resume" in output
+    assert "gaobench summary" in output
     assert sleeper not in subprocess.run(["ps", "-eo", "args"], capture_output=True,
                                           text=True).stdout
 

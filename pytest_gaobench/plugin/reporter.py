@@ -7,10 +7,11 @@ all of them); it does nothing and imports nothing heavy until a benchmark report
 
 from __future__ import annotations
 
+import shlex
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -33,6 +34,9 @@ class GaobenchReporter:
         self.comparisons: list[Comparison] = []
         self.gate_notes: list[str] = []
         self.watcher: EventsWatcher | None = None
+        self.session_interrupted = False
+        self.interrupted: list[str] = []
+        """Node ids of benchmarks an interrupt stopped mid-run."""
         self.is_controller = bool(getattr(config.option, "numprocesses", None)) \
             and not self.is_worker
         """An xdist controller: runs nothing itself, prints what its workers' runs do."""
@@ -74,12 +78,37 @@ class GaobenchReporter:
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
+        self.session_interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        if self.session_interrupted and not self.is_worker:
+            self._report_interrupted(session)
         if self.is_worker or not self.rows:
             return
         if self.settings.baseline:
             self._gate(session)
         if self.settings.html:
             self._write_html()
+
+    def _report_interrupted(self, session: pytest.Session) -> None:
+        """The benchmark Ctrl-C or SIGTERM stopped never got its reports (the interrupt
+        left pytest's test protocol): report it now as a failed test, with its result's
+        properties, so the JUnit file and the summary name it."""
+        from .collect import BenchmarkItem
+
+        reported = {row.run_id for row in self.rows}
+        for item in session.items:
+            result = getattr(item, "gaobench_result", None)
+            if not isinstance(item, BenchmarkItem) or result is None \
+                    or result.run_id in reported:
+                continue
+            self.interrupted.append(item.nodeid)
+            common: dict[str, Any] = {"nodeid": item.nodeid, "location": item.location,
+                                      "keywords": {item.name: 1},
+                                      "user_properties": list(item.user_properties)}
+            item.ihook.pytest_runtest_logreport(report=pytest.TestReport(
+                outcome="failed", when="call",
+                longrepr=result.headline() + "\n" + result.summary(), **common))
+            item.ihook.pytest_runtest_logreport(report=pytest.TestReport(
+                outcome="passed", when="teardown", longrepr=None, **common))
 
     def _write_html(self) -> None:
         """The session's runs, with the recent runs of the same benchmarks from the
@@ -136,6 +165,16 @@ class GaobenchReporter:
             for note in self.gate_notes:
                 reporter.write_line(note)
         reporter.write_line(f"runs: {self.settings.dir / 'runs'}")
+        if self.session_interrupted:
+            for row in self.rows:
+                if row.failure_kind == "interrupted":
+                    reporter.write_line(f"interrupted: {row.benchmark} [{row.run_id}] at "
+                                        f"{self.settings.dir / 'runs' / row.run_id}")
+            args = [arg for arg in self.config.invocation_params.args
+                    if not arg.startswith("--gaobench-resume")]
+            reporter.write_line("continue the unfinished runs from their last completed "
+                                "phase with:")
+            reporter.write_line(f"  {shlex.join(['pytest', *args, '--gaobench-resume'])}")
 
 
 def _fail(session: pytest.Session) -> None:
