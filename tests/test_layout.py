@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "agents": {"model", "sandbox", "logs"},
     "run": {"model", "sandbox", "grading", "agents", "logs"},
     "results": {"model"},
-    "cli": {"model", "results"},
+    "cli": {"model", "results", "run"},
     "plugin": {"model", "logs", "sandbox", "grading", "agents", "run", "results"},
 }
 MAY_IMPORT_PYTEST = {"plugin", "cli"}

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING, NoReturn
 
-from . import check
+from . import check, maintenance
 from . import report as report_cli
 from . import results as results_cli
 
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     results_cli.add_commands(commands)
     report_cli.add_command(commands)
     check.add_command(commands)
+    maintenance.add_commands(commands)
     return parser
 
 
@@ -107,6 +108,16 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--batch", help="batch id recorded on every run (default: "
                                      "$GAOBENCH_BATCH)")
     run.add_argument("-q", "--quiet", action="store_true", help="less output")
+    run.add_argument("-v", "--verbose", action="count", default=0, help="more output")
+    run.add_argument("-x", "--exitfirst", action="store_true",
+                     help="stop at the first failed benchmark")
+    run.add_argument("--html", metavar="PATH", help="write the HTML report here")
+    run.add_argument("--repeat", metavar="N", help="run every benchmark N times")
+    run.add_argument("--baseline", metavar="REF",
+                     help="fail when a run regressed against REF ('latest' or a run id)")
+    run.add_argument("--resume", nargs="?", const="latest", metavar="RUN_ID",
+                     help="continue interrupted runs from their last completed phase")
+    run.epilog = "Anything after -- is passed to pytest as it is."
 
 
 def pytest_args(options: argparse.Namespace) -> list[str]:
@@ -125,7 +136,10 @@ def pytest_args(options: argparse.Namespace) -> list[str]:
              ("--gaobench-record", options.record),
              ("--gaobench-dir", options.sandbox_root), ("-k", options.keyword),
              ("-m", options.markexpr), ("-n", options.workers),
-             ("--junitxml", options.junitxml), ("--gaobench-batch", options.batch))
+             ("--junitxml", options.junitxml), ("--gaobench-batch", options.batch),
+             ("--gaobench-html", options.html), ("--gaobench-repeat", options.repeat),
+             ("--gaobench-baseline", options.baseline),
+             ("--gaobench-resume", options.resume))
     for flag, value in pairs:
         if value:
             # One `--flag=value` word: pytest takes a separate word that names an existing
@@ -135,7 +149,10 @@ def pytest_args(options: argparse.Namespace) -> list[str]:
         args.append("--gaobench-keep")
     if options.quiet:
         args.append("-q")
-    return args
+    args += ["-v"] * options.verbose
+    if options.exitfirst:
+        args.append("-x")
+    return args + list(getattr(options, "pytest_extra", []))
 
 
 def run_benchmarks(args: list[str]) -> int:
@@ -149,13 +166,23 @@ def run_benchmarks(args: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in words:  # `gao-dev sandbox run X -- <pytest args>`
+        at = words.index("--")
+        words, extra = words[:at], words[at + 1:]
+    options = build_parser().parse_args(words)
+    options.pytest_extra = extra
     if options.command in ("results", "schema"):
         return results_cli.run(options)
     if options.command == "check":
         return check.run(options)
     if options.command == "report":
         return report_cli.run(options)
+    if options.command == "prune":
+        return maintenance.run_prune(options)
+    if options.command == "init":
+        return maintenance.run_init(options)
     if options.command == "sandbox":
         if options.sandbox_command == "run-standalone":
             options.standalone = True

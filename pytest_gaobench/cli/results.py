@@ -156,10 +156,23 @@ def _print_rows(rows: list[dict[str, Any]], *, as_json: bool) -> None:
     if as_json:
         print(json.dumps(rows, indent=2))
         return
+    from ..model.registry import TOKEN_METRICS
+    from ..results.formatting import MISSING, format_metric, format_value, table_lines
+
+    if not rows:
+        print("no runs")
+        return
+    table = [("run id", "benchmark", "agent", "model", "status", "failure", "time", "tokens",
+              "cost")]
     for row in rows:
-        cost = f"${row['cost_usd']:.4f}" if row["cost_usd"] is not None else "-"
-        took = f"{row['duration_seconds']:.1f}s" if row["duration_seconds"] is not None else "-"
-        print(f"{row['run_id']}  {row['benchmark']}  {row['status']}  {took}  {cost}")
+        tokens = [row[name] for name in TOKEN_METRICS if row.get(name) is not None]
+        table.append((row["run_id"], row["benchmark"], row.get("agent") or MISSING,
+                      row.get("model") or MISSING, row["status"].upper(),
+                      row.get("failure_kind") or MISSING,
+                      format_metric("duration_seconds", row["duration_seconds"]),
+                      format_value(sum(tokens) if tokens else None, "tokens"),
+                      format_metric("cost_usd", row["cost_usd"])))
+    print("\n".join(table_lines(table, rule=True)))
 
 
 def _quick_read(options: argparse.Namespace) -> int | None:

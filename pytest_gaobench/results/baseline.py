@@ -7,13 +7,11 @@ it varies with the machine's load more than with the agent.
 
 from __future__ import annotations
 
-from ..model.registry import METRICS
 from ..model.result import BenchmarkResult
 from .compare import Comparison, compare
 from .store import ResultStore
 
 LATEST = "latest"
-GATE_IGNORES = tuple(metric.name for metric in METRICS if not metric.gated)
 
 
 def check_baseline(store: ResultStore, ref: str, run_ids: list[str], session_start: str,
@@ -39,7 +37,7 @@ def check_baseline(store: ResultStore, ref: str, run_ids: list[str], session_sta
         if base is None:
             notes.append(f"{current.benchmark.name}: no earlier run to compare with")
             continue
-        comparisons.append(compare(base, current, threshold_percent, ignore=GATE_IGNORES))
+        comparisons.append(compare(base, current, threshold_percent))
     return comparisons, notes
 
 
@@ -54,7 +52,7 @@ def compare_batches(store: ResultStore, batch: str, against: str, threshold_perc
         return found
 
     current, base = newest_by_item(batch), newest_by_item(against)
-    comparisons = [compare(base[item], result, threshold_percent, ignore=GATE_IGNORES)
+    comparisons = [compare(base[item], result, threshold_percent)
                    for item, result in sorted(current.items()) if item in base]
     notes = [f"{item}: not in batch {against}, nothing to compare with"
              for item in sorted(current) if item not in base]

@@ -1,0 +1,107 @@
+"""gao-dev's everyday commands: results list and compare, sandbox run pass-through,
+prune and init."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from benchmark_files import BenchmarkWriter, result_named, run_results
+
+
+def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=180, check=False)
+
+
+def test_results_list_has_a_header_agent_failure_tokens_and_cost(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("good")
+    bench.write("bad", oracle_files={})
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
+    listed = gao_dev(pytester.path, "results", "list")
+    assert listed.returncode == 0
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == ["run", "id", "benchmark", "agent", "model", "status", "failure",
+                                "time", "tokens", "cost"]
+    bad = next(line for line in lines if " bad " in line).split()
+    assert bad[2:5] == ["oracle", "-", "FAILED"] and bad[5] == "criteria"
+
+
+def test_compare_warns_about_different_benchmarks_and_never_gates_wall_time(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("fast")
+    bench.write("slow")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    fast, slow = result_named(pytester.path, "fast"), result_named(pytester.path, "slow")
+    done = gao_dev(pytester.path, "results", "compare", fast["run_id"], slow["run_id"])
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.startswith(f"warning: {fast['run_id']} is a run of 'fast'")
+    assert any(line.startswith("duration_seconds") and line.endswith("(information)")
+               for line in done.stdout.splitlines())
+
+
+def test_sandbox_run_passes_options_and_anything_after_a_double_dash(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc")
+    done = gao_dev(pytester.path, "sandbox", "run", ".", "--repeat", "2", "-v",
+                   "--html", "out/page.html", "--", "--junitxml=junit.xml", "-k", "calc")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "bench_calc.yaml::calc[1] PASSED" in done.stdout  # -v and --repeat
+    assert (pytester.path / "out" / "page.html").exists()
+    assert (pytester.path / "junit.xml").exists()
+
+
+def test_prune_removes_old_workspaces_and_checkpoints_and_keeps_results(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc", phases=[{"phase_name": "one"}, {"phase_name": "two"}],
+                phase_oracles={"two": {"calc.py": "def add(a, b):\n    return a + b\n"}})
+    for _ in range(3):
+        pytester.runpytest("-p", "no:cacheprovider", "--gaobench-keep").assert_outcomes(
+            passed=1)
+    runs = sorted((pytester.path / ".gaobench" / "runs").iterdir())
+    assert all((run / "workspace").exists() and (run / "checkpoints").exists() for run in runs)
+    done = gao_dev(pytester.path / ".gaobench", "prune", "--keep", "1")
+    assert done.returncode == 0 and done.stdout.startswith("pruned 2 runs")
+    kept = [run for run in runs if (run / "workspace").exists()]
+    assert len(kept) == 1 and (kept[0] / "checkpoints").exists()
+    assert all((run / "result.json").exists() and (run / "transcript.jsonl").exists()
+               for run in runs)
+    assert len(run_results(pytester.path)) == 3
+
+
+def test_init_writes_a_benchmark_that_passes_check(pytester: pytest.Pytester) -> None:
+    done = gao_dev(pytester.path, "init", "word-count")
+    assert done.returncode == 0, done.stdout
+    spec = pytester.path / "benchmarks" / "bench_word_count.yaml"
+    assert spec.exists()
+    checked = gao_dev(pytester.path, "check", "benchmarks")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "word-count" in checked.stdout and "valid" in checked.stdout
+    again = gao_dev(pytester.path, "init", "word-count")
+    assert again.returncode == 4 and "not overwriting" in again.stdout
+    assert json.loads(gao_dev(pytester.path, "schema", "spec").stdout)["title"]
+
+
+def test_wall_time_is_shown_but_never_a_regression() -> None:
+    from pytest_gaobench.model.result import BenchmarkInfo, BenchmarkResult
+    from pytest_gaobench.model.status import BenchmarkStatus
+    from pytest_gaobench.results.compare import compare
+
+    def run(run_id: str, seconds: float, tokens: int) -> BenchmarkResult:
+        result = BenchmarkResult(run_id=run_id, benchmark=BenchmarkInfo(name="calc"),
+                                 status=BenchmarkStatus.COMPLETED)
+        result.metrics.duration_seconds = seconds
+        result.metrics.usage.record_api_call(tokens_input=tokens, tokens_output=0,
+                                             cost_usd=None)
+        return result
+
+    slower = compare(run("a", 10.0, 5000), run("b", 100.0, 5000))
+    wall = next(m for m in slower.metrics if m.metric == "duration_seconds")
+    assert (wall.delta, wall.gated, wall.regressed, slower.regressed) == (90.0, False, False,
+                                                                          False)
+    costlier = compare(run("a", 10.0, 5000), run("b", 10.0, 50000))
+    assert costlier.regressed and not costlier.warnings
