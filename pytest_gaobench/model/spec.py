@@ -22,15 +22,20 @@ TAG_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # Each field's docstring is its description in the JSON Schema (`gao-dev schema spec`).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True,
+                              use_attribute_docstrings=True)
 
 
 class Budget(_Strict):
     """Limits that stop an API agent cleanly; exceeding one fails with failure_kind agent."""
 
     max_cost_usd: float | None = Field(default=None, ge=0)
+    """Most a run may spend, in USD (needs a known price for the model)."""
     max_tokens: int | None = Field(default=None, gt=0)
+    """Most tokens a run may use (input, output and cache, summed)."""
     max_turns: int | None = Field(default=None, gt=0)
+    """Most model turns a run may take."""
 
 
 ROLE_NAMES = ("product_manager", "analyst", "architect", "developer", "tester", "reviewer")
@@ -43,28 +48,43 @@ def role_key(role: str) -> str:
 
 
 class WorkflowPhase(_Strict):
+    """One step of the work, done by the agent in the role it names."""
+
     phase_name: str = Field(pattern=NAME_PATTERN)
+    """The phase's name, unique in the benchmark (letters, digits, - and _)."""
     agent: str = "developer"
-    """A role: selects the role prompt, not the driver."""
+    """A role: selects the role prompt, not the driver (product_manager, analyst,
+    architect, developer, tester, reviewer, or one declared under `roles:`)."""
     prompt: str = ""
+    """What this phase asks for, after the benchmark's `initial_prompt`."""
     timeout_seconds: float | None = Field(default=None, gt=0)
+    """This phase's own limit (default: the benchmark's `timeout_seconds`)."""
     continue_on_failure: bool = False
+    """Go on to the next phase when this one fails or times out (a warning is recorded)."""
     expected_artifacts: list[str] = Field(default_factory=list)
     """Globs, relative to the sandbox, that must match at least one file after the phase."""
 
 
 class CommandCriterion(_Strict):
+    """A command run at grading time in the workspace; exit code 0 passes."""
+
     name: str = Field(min_length=1)
+    """The criterion's name in results (as command:<name>)."""
     run: str = Field(min_length=1)
+    """The shell command."""
     timeout_seconds: float = Field(default=300, gt=0)
+    """Its limit; past it the criterion fails."""
 
 
 class MetricCommand(_Strict):
     """A command that prints a JSON object of numbers: the benchmark's own metrics."""
 
     name: str = Field(pattern=NAME_PATTERN)
+    """The metric group's name: its numbers are reported as custom.<name>.<key>."""
     run: str = Field(min_length=1)
+    """The shell command, run in the workspace at grading time."""
     timeout_seconds: float = Field(default=120, gt=0)
+    """Its limit; past it the metrics are missing and a warning is recorded."""
 
 
 class LintCommand(_Strict):
@@ -73,46 +93,75 @@ class LintCommand(_Strict):
     with an integer "errors", or else one error per non-empty line."""
 
     run: str = Field(min_length=1)
+    """The linter's command line, run in the workspace."""
     timeout_seconds: float = Field(default=300, gt=0)
+    """Its limit; past it the lint criterion fails."""
 
 
 class SuccessCriteria(_Strict):
+    """What must hold at the end for the run to be COMPLETED; each is its own criterion."""
+
     tests_must_pass: bool = False
+    """The project's own tests (the agent's and the boilerplate's) must pass."""
     test_command: str | None = None
     """Replaces ``python -m pytest`` for ``tests_must_pass``; exit code 0 = pass."""
     test_timeout_seconds: float = Field(default=600, gt=0)
+    """Limit of the test run at grading time."""
     min_test_coverage: float | None = Field(default=None, ge=0, le=100)
     """Percent of the project's (non-test) lines covered by its tests, measured at grading."""
     max_errors: int | None = Field(default=None, ge=0)
+    """Most errors the run may record (tool errors, failed phases going on)."""
     max_manual_interventions: int | None = Field(default=None, ge=0)
+    """Most times the agent may ask for help (ask_user, a turn ending in a question)."""
     required_features: list[str] = Field(default_factory=list)
     """Globs, relative to the sandbox, that must each match at least one file."""
     grading_tests: str | None = None
     """A folder of tests beside the benchmark file that the agent never sees: run at
     grading from a fresh copy outside the workspace, with the project importable."""
     lint: LintCommand | None = None
+    """A linter whose errors are counted (see `max_lint_errors`)."""
     max_lint_errors: int | None = Field(default=None, ge=0)
+    """Most lint errors allowed (needs `lint`)."""
     commands: list[CommandCriterion] = Field(default_factory=list)
+    """Further checks: each command must exit 0."""
 
 
 class BenchmarkConfig(_Strict):
     """One benchmark file, validated. Paths in it are relative to the file's folder."""
 
     name: str = Field(pattern=NAME_PATTERN)
+    """The benchmark's name: its test id, its results' key (letters, digits, - and _)."""
     description: str = ""
+    """One or two sentences for people reading results."""
     version: str = "1.0"
+    """The benchmark's version; change it when the task changes, so runs compare fairly."""
     tags: list[typing.Annotated[str, Field(pattern=TAG_PATTERN)]] = Field(default_factory=list)
+    """Labels; each is a pytest marker (`pytest -m smoke`)."""
     project_name: str | None = None
+    """The project's name in prompts (default: `name`)."""
     boilerplate_path: str | None = None
+    """A folder beside the benchmark file copied into the workspace at the start (give
+    this or `boilerplate_url`)."""
     boilerplate_url: str | None = None
+    """A git repository cloned into the workspace at the start (give this or
+    `boilerplate_path`); clones go through a local mirror."""
     boilerplate_ref: str | None = None
+    """The branch, tag or commit of `boilerplate_url` (default: its default branch)."""
     timeout_seconds: float = Field(default=1800, gt=0)
+    """The run's wall-time limit; past it the run ends as TIMEOUT."""
     budget: Budget = Field(default_factory=Budget)
+    """Limits of API agents (the stricter of these and the command line's applies)."""
     model: str | None = None
+    """The model API agents use (--gaobench-model overrides it)."""
     initial_prompt: str = ""
+    """The task, given to the agent at the start of every phase."""
     workflow_phases: list[WorkflowPhase] = Field(min_length=1)
+    """The phases, in order (at least one)."""
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
+    """How the run is graded."""
     oracle: str | None = None
+    """A folder beside the benchmark file with the reference solution (the oracle agent,
+    `gao-dev check`): <phase>/ and <phase>.sh, or files/ and solve.sh."""
     metrics: list[MetricCommand] = Field(default_factory=list)
     """Extra metrics, measured at grading time; reported as custom.<name>.<key>."""
     repeats: int = Field(default=1, ge=1)
@@ -129,6 +178,7 @@ class BenchmarkConfig(_Strict):
     """CLI agents that keep sessions (claude-code): continue one session across the phases
     instead of starting each phase afresh."""
     metadata: dict[str, Any] = Field(default_factory=dict)
+    """Anything else you want kept with the benchmark and its results."""
 
     _source_path: Path | None = PrivateAttr(default=None)
 

@@ -74,7 +74,8 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if not GaobenchSettings.of(parent.config).is_benchmark_file(file_path):
+    if not GaobenchSettings.of(parent.config).is_benchmark_file(file_path) \
+            and not named_yaml_file(parent.config, file_path):
         return None
     from .collect import BenchmarkFile
 
@@ -82,6 +83,16 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if not gaobench.started:
         gaobench.start()  # made during collection: sessionstart has passed
     return BenchmarkFile.from_parent(parent, path=file_path)
+
+
+def named_yaml_file(config: pytest.Config, file_path: Path) -> bool:
+    """A YAML file named on the command line is run even when its name does not match
+    the benchmark patterns (in a folder, only matching files are)."""
+    if file_path.suffix not in (".yaml", ".yml"):
+        return False
+    named = {(config.invocation_params.dir / arg.split("::")[0]).resolve()
+             for arg in config.args}
+    return file_path.resolve() in named
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
