@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,3 +89,9 @@ def result_named(root: Path, name: str) -> dict[str, Any]:
     matches = [r for r in run_results(root) if r["benchmark"]["name"] == name]
     assert len(matches) == 1, f"expected one result for {name}, found {len(matches)}"
     return matches[0]
+
+
+def gao_dev(cwd: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """The gao-dev command, run for real in ``cwd``."""
+    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout, check=False)

@@ -9,7 +9,7 @@ import pytest
 # imports SQLAlchemy only when a benchmark runs, so import it here, before any such run.
 import sqlalchemy  # noqa: F401
 from benchmark_files import BenchmarkWriter
-from fake_anthropic import fake_anthropic  # noqa: F401  (registers the fixture)
+from fake_anthropic import api, fake_anthropic  # noqa: F401  (registers the fixtures)
 from postgres import postgres_url  # noqa: F401  (registers the fixture)
 
 

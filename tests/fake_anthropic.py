@@ -219,3 +219,13 @@ def fake_anthropic() -> Iterator[FakeAnthropic]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def api(fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropic:
+    """The scripted API with the harness pointed at it: its key in ANTHROPIC_API_KEY, its
+    URL in ANTHROPIC_BASE_URL, and no user config file."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", VALID_KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    monkeypatch.setenv("GAOBENCH_CONFIG", "/nonexistent")
+    return fake_anthropic

@@ -12,14 +12,6 @@ from benchmark_files import SOLUTION, BenchmarkWriter, result_named, run_results
 from fake_anthropic import VALID_KEY, FakeAnthropic, error, message, text, tool, tool_turn
 
 
-@pytest.fixture
-def api(fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropic:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", VALID_KEY)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
-    monkeypatch.setenv("GAOBENCH_CONFIG", "/nonexistent")
-    return fake_anthropic
-
-
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest("--gaobench-agent", "anthropic", "--gaobench-retry-base", "0.01",
                               "-p", "no:cacheprovider", *args)

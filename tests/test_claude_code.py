@@ -24,13 +24,6 @@ pytestmark = pytest.mark.skipif(CLAUDE is None, reason="Claude Code CLI not inst
                                 "npm install -g @anthropic-ai/claude-code")
 
 
-@pytest.fixture
-def api(fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropic:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", VALID_KEY)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
-    monkeypatch.setenv("GAOBENCH_CONFIG", "/nonexistent")
-    return fake_anthropic
-
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess("--gaobench-agent=claude-code", "-p",

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from benchmark_files import BenchmarkWriter, run_results
-
-
-def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+from benchmark_files import BenchmarkWriter, gao_dev, run_results
 
 
 def test_completed_run_exits_0(pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:

@@ -4,17 +4,9 @@ prune and init."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from benchmark_files import BenchmarkWriter, result_named, run_results
-
-
-def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=180, check=False)
+from benchmark_files import BenchmarkWriter, gao_dev, result_named, run_results
 
 
 def test_results_list_has_a_header_agent_failure_tokens_and_cost(

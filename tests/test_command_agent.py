@@ -135,12 +135,8 @@ print(os.environ["ANTHROPIC_API_KEY"])
 
 
 def test_api_access_goes_through_the_proxy_with_a_run_token(
-        pytester: pytest.Pytester, bench: BenchmarkWriter, fake_anthropic: FakeAnthropic,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", VALID_KEY)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
-    monkeypatch.setenv("GAOBENCH_CONFIG", "/nonexistent")
-    fake_anthropic.script(message(text("a"), input_tokens=500, output_tokens=5),
+        pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic) -> None:
+    api.script(message(text("a"), input_tokens=500, output_tokens=5),
                           message(text("b"), input_tokens=600, output_tokens=6))
     bench.write("calc", agent_command=f"{sys.executable} agent.py > said.txt && {WRITE}")
     (pytester.path / "boilerplates" / "calc" / "agent.py").write_text(METERED_AGENT)
@@ -152,7 +148,7 @@ def test_api_access_goes_through_the_proxy_with_a_run_token(
     said = (pytester.path / ".gaobench" / "runs" / result["run_id"] / "workspace"
             / "said.txt").read_text()
     assert said.startswith("gaobench-run-") and VALID_KEY not in said
-    assert all(r["headers"]["x-api-key"] == VALID_KEY for r in fake_anthropic.requests)
+    assert all(r["headers"]["x-api-key"] == VALID_KEY for r in api.requests)
 
 
 GIVES_UP = """\
@@ -166,12 +162,8 @@ except anthropic.APIStatusError as exc:
 
 
 def test_an_outage_seen_at_the_proxy_is_an_infra_failure(
-        pytester: pytest.Pytester, bench: BenchmarkWriter, fake_anthropic: FakeAnthropic,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", VALID_KEY)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
-    monkeypatch.setenv("GAOBENCH_CONFIG", "/nonexistent")
-    fake_anthropic.script(error(529, "overloaded_error"))
+        pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic) -> None:
+    api.script(error(529, "overloaded_error"))
     bench.write("calc", agent_command=f"{sys.executable} agent.py")
     (pytester.path / "boilerplates" / "calc" / "agent.py").write_text(GIVES_UP)
     run(pytester, "--gaobench-agent-env=ANTHROPIC_API_KEY").assert_outcomes(failed=1)

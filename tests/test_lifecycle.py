@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -355,8 +356,12 @@ def test_html_report_lists_every_run(pytester: pytest.Pytester, bench: Benchmark
     bench.write("bad", oracle_files={})
     pytester.runpytest("--gaobench-html", "out/report.html").assert_outcomes(passed=1, failed=1)
     page = (pytester.path / "out" / "report.html").read_text()
+    found = re.search(r"<script type='application/json' id='gaobench-data'>(.*?)</script>",
+                      page, re.S)
+    assert found
+    runs = {run["benchmark"]: run for run in json.loads(found.group(1))["runs"]}
     for name in ("good", "bad"):
-        run_id = result_named(pytester.path, name)["run_id"]
-        assert f">{run_id}</a>" in page and f"<td>{name}</td>" in page
-    assert '<td class="COMPLETED">COMPLETED</td>' in page
-    assert '<td class="FAILED">FAILED</td><td>' in page and "<td>criteria</td>" in page
+        assert runs[name]["run_id"] == result_named(pytester.path, name)["run_id"]
+    assert (runs["good"]["status"], runs["good"]["failure_kind"]) == ("completed", None)
+    assert (runs["bad"]["status"], runs["bad"]["failure_kind"]) == ("failed", "criteria")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", page)  # all inline

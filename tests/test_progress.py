@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import pytest
 from benchmark_files import SOLUTION, BenchmarkWriter
-from fake_anthropic import VALID_KEY, FakeAnthropic, message, text, tool, tool_turn
+from fake_anthropic import FakeAnthropic, message, text, tool, tool_turn
 
 
 def test_phases_and_turns_are_shown_as_they_happen(
-        pytester: pytest.Pytester, bench: BenchmarkWriter, fake_anthropic: FakeAnthropic,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", VALID_KEY)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
-    monkeypatch.setenv("GAOBENCH_CONFIG", "/nonexistent")
+        pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic) -> None:
     bench.write("calc", model="claude-sonnet-5-5",
                 phases=[{"phase_name": "design", "agent": "architect"},
                         {"phase_name": "build"}])
-    fake_anthropic.script(message(text("Planned."), input_tokens=100, output_tokens=10),
+    api.script(message(text("Planned."), input_tokens=100, output_tokens=10),
                           tool_turn(tool("write_file", path="calc.py", content=SOLUTION),
                                     input_tokens=200, output_tokens=20),
                           message(text("Done."), input_tokens=300, output_tokens=5))

@@ -7,14 +7,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from benchmark_files import SOLUTION, BenchmarkWriter, run_results
-from fake_anthropic import VALID_KEY, FakeAnthropic, message, text, tool, tool_turn
+from benchmark_files import SOLUTION, BenchmarkWriter, gao_dev, run_results
+from fake_anthropic import FakeAnthropic, message, text, tool, tool_turn
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI"):
@@ -36,15 +34,11 @@ def embedded_data(page: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def session_with_transcripts(pytester: pytest.Pytester, bench: BenchmarkWriter,
-                             fake_anthropic: FakeAnthropic,
-                             monkeypatch: pytest.MonkeyPatch) -> Path:
+                             api: FakeAnthropic) -> Path:
     """Four runs: two benchmarks, each by the oracle and by the anthropic agent."""
-    monkeypatch.setenv("ANTHROPIC_API_KEY", VALID_KEY)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
-    monkeypatch.setenv("GAOBENCH_CONFIG", "/nonexistent")
     bench.write("bad", oracle_files={})
     bench.write("good", tags=["smoke"])
-    fake_anthropic.script(message(text("I give up.")),  # bad, anthropic
+    api.script(message(text("I give up.")),  # bad, anthropic
                           tool_turn(tool("write_file", path="calc.py", content=SOLUTION),
                                     input_tokens=400, output_tokens=30),
                           message(text("Done: add works."), input_tokens=450, output_tokens=9))
@@ -96,10 +90,6 @@ def test_the_page_works_alone_in_chromium(session_with_transcripts: Path,
         browser.close()
     assert errors == []
 
-
-def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_gao_dev_report_reads_the_database_from_a_subfolder(

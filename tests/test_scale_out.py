@@ -14,15 +14,11 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from benchmark_files import BenchmarkWriter
+from benchmark_files import BenchmarkWriter, gao_dev
 
 NAMES = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot")
 REPO = Path(__file__).resolve().parent.parent
 
-
-def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
 
 
 def write_suite(bench: BenchmarkWriter) -> None:

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from benchmark_files import BenchmarkWriter, result_named
+from benchmark_files import BenchmarkWriter, gao_dev, result_named
 
 from pytest_gaobench.model.result import BenchmarkInfo, BenchmarkResult
 from pytest_gaobench.model.status import BenchmarkStatus
 from pytest_gaobench.results.compare import compare
 from pytest_gaobench.results.store import ResultStore
-
-
-def gao_dev(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=60)
 
 
 def test_each_run_is_a_row_and_the_commands_read_them(pytester: pytest.Pytester,

@@ -8,15 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from benchmark_files import BenchmarkWriter, result_named
-from fake_anthropic import VALID_KEY, FakeAnthropic, message, text
-
-
-@pytest.fixture
-def api(fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropic:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", VALID_KEY)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
-    monkeypatch.setenv("GAOBENCH_CONFIG", "/nonexistent")
-    return fake_anthropic
+from fake_anthropic import FakeAnthropic, message, text
 
 
 def test_run_warnings_are_in_the_summary_and_the_junit_file(

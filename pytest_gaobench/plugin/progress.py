@@ -95,13 +95,16 @@ class EventsWatcher:
             self._read_new()
 
     def _read_new(self) -> None:
+        lines = []
         for folder in self._run_folders():
             if folder in self._known:
                 continue
             for event in self._new_events(folder / "events.jsonl"):
                 progress = _progress_of(event, folder.name)
                 if progress is not None:
-                    _write(self.config, progress_line(progress))
+                    lines.append(progress_line(progress))
+        if lines:  # xdist's progress dots may hold the line: start on a fresh one
+            _write(self.config, "\n".join(["", *lines]))
 
     def _new_events(self, path: Path) -> list[dict[str, Any]]:
         try:
