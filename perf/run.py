@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -19,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -164,8 +166,180 @@ def git_repeat(scratch: Path, repeat: int) -> None:
            "<= 0.3x")
 
 
+def api_server(responder: Callable[[dict[str, Any]], Any], delay: float = 0.0) -> Any:
+    """The tests' scripted Messages API, answering from each request's conversation."""
+    from fake_anthropic import FakeAnthropic
+
+    server = FakeAnthropic()
+    server.responder = responder
+    server.delay = delay
+    server.start()
+    return server
+
+
+def turns_wanted(body: dict[str, Any]) -> int:
+    """The conversation says how long it should last: TURNS=N in its first message."""
+    first = body["messages"][0]["content"]
+    text = first if isinstance(first, str) else " ".join(
+        block.get("text", "") for block in first if isinstance(block, dict))
+    found = re.search(r"TURNS=(\d+)", text)
+    return int(found.group(1)) if found else 1
+
+
+def tool_until_done(body: dict[str, Any]) -> Any:
+    """A list_files call each turn until the conversation has its TURNS, then a reply."""
+    from fake_anthropic import message, text, tool, tool_turn
+
+    turn = (len(body["messages"]) + 1) // 2
+    if turn < turns_wanted(body):
+        return tool_turn(tool("list_files"))
+    return message(text("Done."))
+
+
+def api_env(server: Any) -> dict[str, str]:
+    from fake_anthropic import VALID_KEY
+
+    return {**os.environ, "ANTHROPIC_API_KEY": VALID_KEY, "ANTHROPIC_BASE_URL": server.url,
+            "GAOBENCH_CONFIG": "/nonexistent"}
+
+
+def api_benchmarks(folder: Path, names: list[str], turns: int) -> None:
+    from benchmark_files import BenchmarkWriter
+
+    writer = BenchmarkWriter(folder)
+    for name in names:
+        writer.write(name, initial_prompt=f"TURNS={turns}", success_criteria={},
+                     model="claude-sonnet-5-5")
+
+
+RAW_LOOP = """
+import os, sys, anthropic
+from pathlib import Path
+from pytest_gaobench.agents.prompts import role_prompt
+from pytest_gaobench.agents.tools import TOOL_SPECS
+# The same request as our agent's: its system prompt and tool definitions, so the two sides
+# differ only in what the harness does around each call.
+client = anthropic.Anthropic(max_retries=0)
+system = [{"type": "text", "text": role_prompt("developer")}]
+tools = [dict(spec) for spec in TOOL_SPECS]
+messages = [{"role": "user", "content": [{"type": "text", "text": "TURNS=" + sys.argv[1]}]}]
+while True:
+    reply = client.messages.create(model="claude-sonnet-5-5", max_tokens=8192, system=system,
+                                   tools=tools, messages=messages)
+    messages.append({"role": "assistant",
+                     "content": reply.model_dump(mode="json", exclude_none=True)["content"]})
+    calls = [b for b in reply.content if b.type == "tool_use"]
+    if not calls:
+        break
+    messages.append({"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": c.id,
+         "content": "\\n".join(sorted(p.as_posix() for p in Path(".").glob("**/*")
+                                        if p.is_file()))}
+        for c in calls]})
+"""
+
+
+def agent_turn(scratch: Path, repeat: int) -> None:
+    """Our agent's marginal cost per turn (110 turns minus 10) against the raw SDK loop."""
+    server = api_server(tool_until_done)
+    env = api_env(server)
+    try:
+        projects = {}
+        for turns in (10, 110):
+            projects[turns] = scratch / f"ours-{turns}"
+            projects[turns].mkdir()
+            api_benchmarks(projects[turns], ["turns"], turns)
+
+        def ours(turns: int) -> float:
+            # The agent through StandaloneRunner: the agent's own turn, without pytest's
+            # end-of-test garbage collection (which grows with the heap, not with us).
+            script = ("import sys; from pathlib import Path; "
+                      "from pytest_gaobench import StandaloneRunner; "
+                      "StandaloneRunner(sandbox_root=Path(sys.argv[2])).run_benchmark("
+                      "sys.argv[1])")
+            return timed_env([sys.executable, "-c", script, "bench_turns.yaml",
+                              str(scratch / "sandbox")], projects[turns], env)
+
+        workspace = scratch / "raw-workspace"  # the same files as the agent's workspace
+        shutil.copytree(projects[10] / "boilerplates" / "turns", workspace)
+
+        def raw(turns: int) -> float:
+            return timed_env([sys.executable, "-c", RAW_LOOP, str(turns)], workspace, env)
+
+        ours_s, raw_s = side_by_side(lambda: (ours(110) - ours(10)) / 100,
+                                     lambda: (raw(110) - raw(10)) / 100, repeat)
+    finally:
+        server.stop()
+    report("agent's marginal time per turn vs the raw SDK loop (110 - 10 turns)",
+           ours_s * 1000, raw_s * 1000, "<= 1.10x", unit="ms")
+
+
+def parallel(scratch: Path, repeat: int) -> None:
+    """-n 2 against serial when the agents spend their time waiting on the API (0.5 s a
+    call, 4 calls a benchmark): the marginal time of a benchmark (8 minus 2 of them), so
+    the start of pytest and of xdist's workers, paid once per session, cancels out."""
+    server = api_server(tool_until_done, delay=0.5)
+    env = api_env(server)
+    folders = {}
+    for count in (2, 8):
+        folders[count] = scratch / f"suite-{count}"
+        folders[count].mkdir()
+        api_benchmarks(folders[count], [f"wait{n}" for n in range(count)], 4)
+    base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            "--gaobench-agent=anthropic", "--gaobench-db=none"]
+
+    def marginal(extra: list[str]) -> float:
+        return (timed_env([*base, *extra], folders[8], env)
+                - timed_env([*base, *extra], folders[2], env)) / 6
+
+    try:
+        two, one = side_by_side(lambda: marginal(["-n", "2"]), lambda: marginal([]),
+                                max(1, min(repeat, 2)))
+    finally:
+        server.stop()
+    print(f"{'-n 2 vs serial, a benchmark waiting on the API (marginal)':58} {two:8.3f}s vs "
+          f"{one:8.3f}s  speed-up {one / two:5.2f}x  (target >= 1.8x)", flush=True)
+
+
+def harness(scratch: Path, repeat: int) -> None:
+    """A whole benchmark run through pytest against the same work done by hand."""
+    bench = ROOT / "benchmarks"
+
+    def ours() -> float:
+        return timed([sys.executable, "-m", "pytest", str(bench / "bench_todo_cli.yaml"), "-q",
+                      "-p", "no:cacheprovider", f"--gaobench-dir={scratch / 'gb'}"], ROOT)
+
+    def by_hand() -> float:
+        started = time.perf_counter()
+        work = scratch / "manual"
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(bench / "boilerplates" / "python-cli", work)
+        shutil.copytree(bench / "oracles" / "todo-cli" / "files", work, dirs_exist_ok=True)
+        data = scratch / ".coverage"
+        for command in (
+            [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "--source=.",
+             "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:gaobench"],
+            [sys.executable, "-m", "coverage", "json", f"--data-file={data}", "-o",
+             str(scratch / "c.json"), "-q"],
+            [sys.executable, "-m", "compileall", "-q", "todo"],
+        ):
+            subprocess.run(command, cwd=work, check=True, capture_output=True)
+        return time.perf_counter() - started
+
+    ours_s, hand_s = side_by_side(ours, by_hand, repeat)
+    report("todo-cli with the oracle through pytest vs the same work by hand", ours_s, hand_s,
+           "as low as it goes (information)")
+
+
+def timed_env(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True, env=env)
+    return time.perf_counter() - started
+
+
 ROWS = {"plugin": plugin_overhead, "results": results_commands, "collect": collection,
-        "copy": copying, "git": git_repeat}
+        "copy": copying, "git": git_repeat, "turn": agent_turn, "parallel": parallel,
+        "harness": harness}
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -109,6 +109,11 @@ class FakeAnthropic:
         """The usage of each message really sent (a hung stream: what it sent of it)."""
         self.released = threading.Event()
         self.lanes: dict[str, list[Reply]] = {}
+        self.responder: Callable[[dict[str, Any]], Reply] | None = None
+        """Answers every request from its body instead of the script (perf/run.py: any
+        number of agents at once, each conversation deciding its own replies)."""
+        self.delay = 0.0
+        """Seconds each reply waits, as the real API's latency would."""
         self.key_checks: list[str] = []
         self.valid_keys = {VALID_KEY}
         self._lock = threading.Lock()
@@ -145,6 +150,8 @@ class FakeAnthropic:
             self.requests.append({"headers": headers, "body": body})
             if presented_key(headers) not in self.valid_keys:
                 return error(401, "authentication_error", "invalid x-api-key")
+            if self.responder is not None:
+                return self.responder(body)
             queue = self.lanes.get(lane_of(headers)) or self.replies
             if not queue:
                 return message(text("(script exhausted)"))
@@ -202,6 +209,8 @@ class FakeAnthropic:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 reply = fake._next_reply(body, headers)
+                if fake.delay:
+                    fake.released.wait(fake.delay)
                 if reply.status == 200 and body.get("stream"):
                     self._stream(reply)
                     return

@@ -215,8 +215,10 @@ def retry_after(headers: Any) -> float | None:
 
 
 def _mark_cache_breakpoint(messages: list[dict[str, Any]]) -> None:
-    """One moving breakpoint on the newest message, so each turn reuses the last one's cache."""
-    for entry in messages:
+    """One moving breakpoint on the newest message, so each turn reuses the last one's cache.
+    The previous breakpoint is on one of the few messages before it (each turn adds two),
+    so only those are cleared: a long conversation costs the same per turn as a short one."""
+    for entry in messages[-4:-1]:
         for block in entry["content"]:
             if isinstance(block, dict):
                 block.pop("cache_control", None)

@@ -237,8 +237,20 @@ class Toolbox:
             raise ToolError(f"{pattern}: refused, patterns stay inside the project folder")
         top = self.sandbox.workspace.resolve()
         return sorted(p for p in top.glob(pattern)
-                      if p.is_file() and p.resolve().is_relative_to(top)
-                      and ".git" not in p.relative_to(top).parts)
+                      if ".git" not in p.relative_to(top).parts and p.is_file()
+                      and _stays_inside(top, p))
+
+
+def _stays_inside(top: Path, path: Path) -> bool:
+    """Whether ``path`` (found below ``top``) really is inside it: only a path through a
+    symbolic link can leave, so only such a path is resolved (resolving every file walks
+    the whole absolute path, a system call a component, on every listing)."""
+    current = top
+    for part in path.relative_to(top).parts:
+        current = current / part
+        if current.is_symlink():
+            return path.resolve().is_relative_to(top)
+    return True
 
 
 MAX_LINE = 64 * 1024
