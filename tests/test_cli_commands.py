@@ -7,6 +7,7 @@ import json
 
 import pytest
 from benchmark_files import BenchmarkWriter, gao_dev, result_named, run_results
+from fake_anthropic import FakeAnthropic, message, text
 
 
 def test_results_list_has_a_header_agent_failure_tokens_and_cost(
@@ -97,3 +98,16 @@ def test_wall_time_is_shown_but_never_a_regression() -> None:
                                                                           False)
     costlier = compare(run("a", 10.0, 5000), run("b", 10.0, 50000))
     assert costlier.regressed and not costlier.warnings
+
+
+def test_results_show_tells_the_usage(pytester: pytest.Pytester, bench: BenchmarkWriter,
+                                      api: FakeAnthropic) -> None:
+    bench.write("calc", success_criteria={})
+    api.script(message(text("Nothing to change."), input_tokens=1234, output_tokens=56))
+    pytester.runpytest("--gaobench-agent=anthropic", "-p", "no:cacheprovider"
+                       ).assert_outcomes(passed=1)
+    run_id = result_named(pytester.path, "calc")["run_id"]
+    shown = gao_dev(pytester.path, "results", "show", run_id)
+    assert "usage: 1 API calls, 1 turns, 0 tool calls, 1,290 tokens (input 1,234, output 56, " \
+           "cache read 0, cache write 0), cost $0." in shown.stdout
+    assert "agent: anthropic, model claude-sonnet-5-5" in shown.stdout
