@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -107,47 +108,79 @@ IGNORED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".gaobench"})
 
 
 class TreeCopy:
-    """One pass over a boilerplate that checks and copies: links leaving the folder, pipes
-    and devices (reading a FIFO would block forever) and more than ``max_bytes`` of data
-    are refused before the offending entry is copied. Files are copied by the kernel
-    (copy_file_range: a reflink where the file system can), modes kept."""
+    """Checks a boilerplate, then copies it: links leaving the folder, pipes and devices
+    (reading a FIFO would block forever) and more than ``max_bytes`` of data are refused
+    before anything is copied. The check is one pass of ``lstat``s; the copy is GNU
+    ``cp -a`` where it is installed (C, reflinks where the file system can), else this
+    class's own copy (copy_file_range by the kernel, modes kept). Caches (__pycache__,
+    .pyc, .gaobench) are left out either way."""
 
     def __init__(self, source: Path, max_bytes: int) -> None:
         self.source = source
         self.top = source.resolve()
         self.max_bytes = max_bytes
         self.total = 0
+        self.has_ignored = False
 
     def into(self, target: Path) -> None:
+        self._folder(str(self.source), None)  # check everything first
+        if not self.has_ignored and _cp_copies(self.source, target):
+            return
+        self.total = 0
         self._folder(str(self.source), str(target))
 
-    def _folder(self, source: str, target: str) -> None:
-        os.makedirs(target, exist_ok=True)
+    def _folder(self, source: str, target: str | None) -> None:
+        """Check (``target`` None) or check and copy one folder, recursively."""
+        if target is not None:
+            os.makedirs(target, exist_ok=True)
         with os.scandir(source) as entries:
             for entry in entries:
                 if entry.name in IGNORED_NAMES or entry.name.endswith(".pyc"):
+                    self.has_ignored = True
+                    continue
+                if target is None:
+                    self._check(entry)
+                    if entry.is_dir(follow_symlinks=False):
+                        self._folder(entry.path, None)
                     continue
                 destination = os.path.join(target, entry.name)
-                if entry.is_symlink():
-                    link = os.readlink(entry.path)
-                    if not Path(entry.path).resolve().is_relative_to(self.top):
-                        raise BoilerplateError(f"boilerplate {self.source} has a symlink "
-                                               f"pointing outside it: {entry.path} -> {link}")
-                    os.symlink(link, destination)
+                if entry.is_symlink():  # (checked: it stays inside)
+                    os.symlink(os.readlink(entry.path), destination)
                 elif entry.is_dir(follow_symlinks=False):
                     self._folder(entry.path, destination)
-                elif entry.is_file(follow_symlinks=False):
-                    info = entry.stat(follow_symlinks=False)
-                    self.total += info.st_size
-                    if self.total > self.max_bytes:
-                        raise BoilerplateError(
-                            f"boilerplate {self.source} holds {self.total / 2**20:.0f} MiB, "
-                            f"more than the {self.max_bytes / 2**20:.0f} MiB limit")
-                    _copy_file(entry.path, destination, info)
                 else:
-                    raise BoilerplateError(
-                        f"boilerplate {self.source} holds {entry.path}, which is not a regular "
-                        "file, folder or link (a pipe, socket or device)")
+                    _copy_file(entry.path, destination, entry.stat(follow_symlinks=False))
+
+    def _check(self, entry: os.DirEntry[str]) -> None:
+        if entry.is_symlink():
+            if not Path(entry.path).resolve().is_relative_to(self.top):
+                raise BoilerplateError(f"boilerplate {self.source} has a symlink pointing "
+                                       f"outside it: {entry.path} -> {os.readlink(entry.path)}")
+        elif entry.is_file(follow_symlinks=False):
+            self.total += entry.stat(follow_symlinks=False).st_size
+            if self.total > self.max_bytes:
+                raise BoilerplateError(
+                    f"boilerplate {self.source} holds {self.total / 2**20:.0f} MiB, more "
+                    f"than the {self.max_bytes / 2**20:.0f} MiB limit")
+        elif not entry.is_dir(follow_symlinks=False):
+            raise BoilerplateError(
+                f"boilerplate {self.source} holds {entry.path}, which is not a regular file, "
+                "folder or link (a pipe, socket or device)")
+
+
+def _cp_copies(source: Path, target: Path) -> bool:
+    """``cp -a`` of a checked tree; False (nothing copied) where GNU cp is not there."""
+    cp = shutil.which("cp")
+    if cp is None:
+        return False
+    target.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([cp, "-a", "--reflink=auto", f"{source}/.", str(target)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode == 0:
+        return True
+    if "unrecognized option" in done.stderr or "illegal option" in done.stderr:
+        return False  # not GNU cp (BSD, busybox): our own copy does it
+    raise BoilerplateError(f"copying boilerplate {source} failed: {done.stderr.strip()}")
 
 
 def _copy_file(source: str, target: str, info: os.stat_result) -> None:
