@@ -11,6 +11,7 @@ from ..results.db_url import database_url
 
 if TYPE_CHECKING:
     from ..model.result import BenchmarkResult
+    from ..results.compare import Comparison
     from ..results.store import ResultStore
 
 EXIT_NOT_FOUND = 8
@@ -146,7 +147,10 @@ def _show_or_compare(found: dict[str, BenchmarkResult | None], url: str,
     if options.results_command == "show":
         print(results[0].to_json() if options.json else results[0].summary())
         return 0
-    comparison = compare(results[0], results[1], options.threshold)
+    return _print_comparison(compare(results[0], results[1], options.threshold), options)
+
+
+def _print_comparison(comparison: Comparison, options: argparse.Namespace) -> int:
     print(json.dumps(comparison.to_dict(), indent=2) if options.json
           else "\n".join(comparison.table()))
     return 1 if comparison.regressed else 0
@@ -178,7 +182,7 @@ def _print_rows(rows: list[dict[str, Any]], *, as_json: bool) -> None:
 def _quick_read(options: argparse.Namespace) -> int | None:
     """list, show and compare straight from an SQLite file (no SQLAlchemy import); None
     when that cannot serve and ResultStore must."""
-    from ..results.quick_list import quick_list, quick_results_json
+    from ..results.quick_list import quick_list, quick_results_json, quick_rows
 
     url = database_url(options.db, gaobench_dir(options.dir))
     if url is None:
@@ -189,6 +193,18 @@ def _quick_read(options: argparse.Namespace) -> int | None:
             return None
         _print_rows(rows, as_json=options.json)
         return 0
+    if options.results_command == "compare":
+        found = quick_rows(url, _wanted(options))
+        if found is None:
+            return None
+        missing = [run_id for run_id, row in found.items() if row is None]
+        if missing:
+            print(f"gao-dev: no run {', '.join(missing)} in {url}")
+            return EXIT_NOT_FOUND
+        from ..results.compare import compare_rows
+
+        a, b = (row for row in found.values() if row is not None)
+        return _print_comparison(compare_rows(a, b, options.threshold), options)
     texts = quick_results_json(url, _wanted(options))
     if texts is None:
         return None

@@ -5,12 +5,17 @@ Which metrics are compared, and which way is worse, comes from the metric regist
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from ..model.registry import METRICS, Better
-from ..model.result import BenchmarkResult
-from ..model.status import BenchmarkStatus
 from .formatting import format_delta, format_metric, table_lines
+
+if TYPE_CHECKING:
+    from ..model.result import BenchmarkResult
+
+COMPLETED = "completed"
 
 
 @dataclass(frozen=True)
@@ -29,27 +34,26 @@ class MetricDelta:
 class Comparison:
     run_a: str
     run_b: str
-    status_a: BenchmarkStatus
-    status_b: BenchmarkStatus
+    status_a: str
+    status_b: str
+    """Status values ('completed', 'failed', ...): comparing needs no models loaded."""
     threshold_percent: float
     metrics: list[MetricDelta]
     warnings: tuple[str, ...] = ()
 
     @property
     def regressed(self) -> bool:
-        status_worse = (self.status_a is BenchmarkStatus.COMPLETED
-                        and self.status_b is not BenchmarkStatus.COMPLETED)
+        status_worse = self.status_a == COMPLETED and self.status_b != COMPLETED
         return status_worse or any(m.regressed for m in self.metrics)
 
     def to_dict(self) -> dict[str, object]:
         return {**{k: v for k, v in asdict(self).items() if k != "metrics"},
-                "status_a": self.status_a.value, "status_b": self.status_b.value,
                 "regressed": self.regressed,
                 "metrics": [asdict(m) for m in self.metrics]}
 
     def table(self) -> list[str]:
         rows = [("metric", self.run_a, self.run_b, "delta", ""),
-                ("status", self.status_a.value, self.status_b.value, "", "")]
+                ("status", self.status_a, self.status_b, "", "")]
         rows += [(m.metric, format_metric(m.metric, m.a), format_metric(m.metric, m.b),
                   format_delta(m.delta, m.delta_percent),
                   "REGRESSED" if m.regressed else "" if m.gated else "(information)")
@@ -64,7 +68,19 @@ def compare(a: BenchmarkResult, b: BenchmarkResult, threshold_percent: float = 1
     """B against A: a gated metric regresses when it is worse by more than the threshold
     percent and by more than its absolute floor (from the metric registry); the others
     (wall time: it depends on the machine) are shown for information."""
-    flat_a, flat_b = a.metrics.flat(), b.metrics.flat()
+    return compare_rows(_row(a), _row(b), threshold_percent)
+
+
+def _row(result: BenchmarkResult) -> dict[str, object]:
+    return {"run_id": result.run_id, "benchmark": result.benchmark.name,
+            "status": result.status.value, **result.metrics.flat()}
+
+
+def compare_rows(a: Mapping[str, object], b: Mapping[str, object],
+                 threshold_percent: float = 10.0) -> Comparison:
+    """``compare`` on flat rows (run_id, benchmark, status and each metric by name), as the
+    results database stores them: a quick `gao-dev results compare` loads no model."""
+    flat_a, flat_b = a, b
     deltas = []
     for metric in METRICS:
         if not metric.compared:
@@ -84,11 +100,11 @@ def compare(a: BenchmarkResult, b: BenchmarkResult, threshold_percent: float = 1
         deltas.append(MetricDelta(metric.name, va, vb, delta, percent, regressed,
                                   metric.gated))
     warnings = []
-    if a.benchmark.name != b.benchmark.name:
-        warnings.append(f"{a.run_id} is a run of {a.benchmark.name!r} and {b.run_id} of "
-                        f"{b.benchmark.name!r}: their numbers may not be comparable")
-    return Comparison(a.run_id, b.run_id, a.status, b.status, threshold_percent, deltas,
-                      tuple(warnings))
+    if a["benchmark"] != b["benchmark"]:
+        warnings.append(f"{a['run_id']} is a run of {a['benchmark']!r} and {b['run_id']} of "
+                        f"{b['benchmark']!r}: their numbers may not be comparable")
+    return Comparison(str(a["run_id"]), str(b["run_id"]), str(a["status"]), str(b["status"]),
+                      threshold_percent, deltas, tuple(warnings))
 
 
 def _number(value: object) -> float | None:

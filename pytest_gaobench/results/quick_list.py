@@ -42,6 +42,17 @@ def quick_results_json(url: str, run_ids: list[str]) -> dict[str, str | None] | 
     return {run_id: found.get(run_id) for run_id in run_ids}
 
 
+def quick_rows(url: str, run_ids: list[str]) -> dict[str, dict[str, Any] | None] | None:
+    """run id -> its row's columns (None when absent); None when this path cannot serve."""
+    marks = ", ".join("?" for _ in run_ids)
+    rows = _query(url, f"SELECT {', '.join(LIST_COLUMNS)} FROM gaobench_runs WHERE run_id IN "
+                       f"({marks})", list(run_ids))
+    if rows is None:
+        return None
+    found = {row[0]: dict(zip(LIST_COLUMNS, row, strict=True)) for row in rows}
+    return {run_id: found.get(run_id) for run_id in run_ids}
+
+
 def quick_list(url: str, benchmark: str | None, limit: int, batch: str | None
                ) -> list[dict[str, Any]] | None:
     """The newest rows, as ResultStore.list gives them; None when this path cannot serve."""

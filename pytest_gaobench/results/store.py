@@ -186,7 +186,6 @@ def _row(result: BenchmarkResult) -> dict[str, Any]:
             "start_time": result.start_time.isoformat() if result.start_time else None,
             "batch": result.metadata.batch,
             **{name: flat.get(name) for name in METRIC_COLUMNS},
-            "duration_seconds": result.duration_seconds,
             "result_json": json.dumps(json.loads(result.to_json()))}
 
 
