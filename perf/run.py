@@ -276,12 +276,13 @@ def agent_turn(scratch: Path, repeat: int) -> None:
 
 def parallel(scratch: Path, repeat: int) -> None:
     """-n 2 against serial when the agents spend their time waiting on the API (0.5 s a
-    call, 4 calls a benchmark): the marginal time of a benchmark (8 minus 2 of them), so
-    the start of pytest and of xdist's workers, paid once per session, cancels out."""
+    call, 4 calls a benchmark): the marginal time of a benchmark (10 minus 4 of them), so
+    the start of pytest and of xdist's workers (each imports the SDK on its first run),
+    paid once per session, cancels out."""
     server = api_server(tool_until_done, delay=0.5)
     env = api_env(server)
     folders = {}
-    for count in (2, 8):
+    for count in (4, 10):
         folders[count] = scratch / f"suite-{count}"
         folders[count].mkdir()
         api_benchmarks(folders[count], [f"wait{n}" for n in range(count)], 4)
@@ -289,8 +290,8 @@ def parallel(scratch: Path, repeat: int) -> None:
             "--gaobench-agent=anthropic", "--gaobench-db=none"]
 
     def marginal(extra: list[str]) -> float:
-        return (timed_env([*base, *extra], folders[8], env)
-                - timed_env([*base, *extra], folders[2], env)) / 6
+        return (timed_env([*base, *extra], folders[10], env)
+                - timed_env([*base, *extra], folders[4], env)) / 6
 
     try:
         two, one = side_by_side(lambda: marginal(["-n", "2"]), lambda: marginal([]),
