@@ -10,6 +10,8 @@ ratio, run again before believing a surprise. Not a test: timing never is.
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import os
 import re
 import shutil
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +216,7 @@ def api_benchmarks(folder: Path, names: list[str], turns: int) -> None:
 
 
 RAW_LOOP = """
-import os, sys, anthropic
+import os, sys, time, anthropic
 from pathlib import Path
 from pytest_gaobench.agents.prompts import role_prompt
 from pytest_gaobench.agents.tools import TOOL_SPECS
@@ -228,6 +231,7 @@ while True:
                                    tools=tools, messages=messages)
     messages.append({"role": "assistant",
                      "content": reply.model_dump(mode="json", exclude_none=True)["content"]})
+    print(time.time(), flush=True)
     calls = [b for b in reply.content if b.type == "tool_use"]
     if not calls:
         break
@@ -240,38 +244,48 @@ while True:
 
 
 def agent_turn(scratch: Path, repeat: int) -> None:
-    """Our agent's marginal cost per turn (110 turns minus 10) against the raw SDK loop."""
+    """Our agent's time per turn against the raw SDK loop, from inside each run: the
+    median gap between one response and the next over turns 10 to 110 (our transcript's
+    timestamps; the raw loop prints its own), so process start and imports, which made a
+    110-minus-10 difference of whole runs swing by milliseconds per turn, are not in it."""
     server = api_server(tool_until_done)
     env = api_env(server)
     try:
-        projects = {}
-        for turns in (10, 110):
-            projects[turns] = scratch / f"ours-{turns}"
-            projects[turns].mkdir()
-            api_benchmarks(projects[turns], ["turns"], turns)
-
-        def ours(turns: int) -> float:
-            # The agent through StandaloneRunner: the agent's own turn, without pytest's
-            # end-of-test garbage collection (which grows with the heap, not with us).
-            script = ("import sys; from pathlib import Path; "
-                      "from pytest_gaobench import StandaloneRunner; "
-                      "StandaloneRunner(sandbox_root=Path(sys.argv[2])).run_benchmark("
-                      "sys.argv[1])")
-            return timed_env([sys.executable, "-c", script, "bench_turns.yaml",
-                              str(scratch / "sandbox")], projects[turns], env)
-
+        project = scratch / "ours"
+        project.mkdir()
+        api_benchmarks(project, ["turns"], 110)
         workspace = scratch / "raw-workspace"  # the same files as the agent's workspace
-        shutil.copytree(projects[10] / "boilerplates" / "turns", workspace)
+        shutil.copytree(project / "boilerplates" / "turns", workspace)
+        script = ("import sys; from pathlib import Path; "
+                  "from pytest_gaobench import StandaloneRunner; "
+                  "print(StandaloneRunner(sandbox_root=Path(sys.argv[2])).run_benchmark("
+                  "sys.argv[1]).run_id)")
 
-        def raw(turns: int) -> float:
-            return timed_env([sys.executable, "-c", RAW_LOOP, str(turns)], workspace, env)
+        def ours() -> float:
+            run_id = subprocess.run([sys.executable, "-c", script, "bench_turns.yaml",
+                                     str(scratch / "sandbox")], cwd=project, env=env,
+                                    check=True, capture_output=True, text=True).stdout.split()[-1]
+            lines = (scratch / "sandbox" / "runs" / run_id / "transcript.jsonl").read_text()
+            stamps = [datetime.fromisoformat(entry["at"]).timestamp()
+                      for entry in map(json.loads, lines.splitlines())
+                      if entry["kind"] == "response"]
+            return median_gap(stamps)
 
-        ours_s, raw_s = side_by_side(lambda: (ours(110) - ours(10)) / 100,
-                                     lambda: (raw(110) - raw(10)) / 100, repeat)
+        def raw() -> float:
+            printed = subprocess.run([sys.executable, "-c", RAW_LOOP, "110"], cwd=workspace,
+                                     env=env, check=True, capture_output=True, text=True)
+            return median_gap([float(line) for line in printed.stdout.split()])
+
+        ours_s, raw_s = side_by_side(ours, raw, repeat)
     finally:
         server.stop()
-    report("agent's marginal time per turn vs the raw SDK loop (110 - 10 turns)",
+    report("agent's time per turn vs the raw SDK loop (median, turns 10-110)",
            ours_s * 1000, raw_s * 1000, "<= 1.10x", unit="ms")
+
+
+def median_gap(stamps: list[float]) -> float:
+    """The median time between consecutive responses, after the first ten turns."""
+    return statistics.median(b - a for a, b in itertools.pairwise(stamps[10:]))
 
 
 def parallel(scratch: Path, repeat: int) -> None:
