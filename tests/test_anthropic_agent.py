@@ -68,6 +68,7 @@ def test_scripted_tool_calls_solve_a_benchmark_graded_for_real(
     kinds = [entry["kind"] for entry in entries]
     assert kinds[:5] == ["request_setup", "request", "response", "tool_call", "tool_result"]
     assert kinds.count("response") == 3 and kinds.count("request_setup") == 1
+    assert kinds.count("request") == 1  # tool results are their tool_result entries, once
     setup = entries[0]
     assert setup["model"] == "claude-sonnet-5-5" and "write_file" in setup["tools"]
     assert "You are the developer" in setup["system"][0]["text"]

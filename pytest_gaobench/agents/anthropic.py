@@ -84,8 +84,9 @@ class AnthropicAgent:
             _mark_cache_breakpoint(messages)
             request = {"model": model, "max_tokens": self.settings.max_response_tokens,
                        "system": system, "tools": tools, "messages": messages}
-            ctx.log.transcript("request", phase=ctx.phase.phase_name, model=model,
-                               message=messages[-1])
+            if not _tool_results_only(messages[-1]):  # those are in the transcript already
+                ctx.log.transcript("request", phase=ctx.phase.phase_name, model=model,
+                                   message=messages[-1])
             sent = time.monotonic()
             response = self._create(ctx, request)
             reply = response.model_dump(mode="json", exclude_none=True)
@@ -212,6 +213,13 @@ def retry_after(headers: Any) -> float | None:
         return max(float(value), 0.0) if value is not None else None
     except ValueError:
         return None
+
+
+def _tool_results_only(message: dict[str, Any]) -> bool:
+    """A user message made of tool results only: each was written to the transcript as a
+    ``tool_result`` entry when it was made, so it is not written again as a request."""
+    return all(isinstance(block, dict) and block.get("type") == "tool_result"
+               for block in message["content"])
 
 
 def _mark_cache_breakpoint(messages: list[dict[str, Any]]) -> None:

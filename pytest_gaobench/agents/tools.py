@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..sandbox.output import cut_middle
 from ..sandbox.sandbox import Sandbox
+from .file_search import PatternError, find_files
 
 DEFAULT_COMMAND_TIMEOUT = 120.0
 DEFAULT_OUTPUT_LIMIT = 20_000
@@ -197,17 +198,15 @@ class Toolbox:
         return ToolOutcome(f"edited {args.path}")
 
     def _list_files(self, args: ListFiles, time_left: float) -> ToolOutcome:
-        files = [p.relative_to(self.sandbox.workspace).as_posix()
-                 for p in self._glob(args.pattern)]
-        return self._bounded("\n".join(files) or "(no files)")
+        return self._bounded("\n".join(self._find(args.pattern)) or "(no files)")
 
     def _grep(self, args: Grep, time_left: float) -> ToolOutcome:
         """Streams each file line by line and stops once the output limit is reached."""
         regex = re.compile(args.pattern)
         found: list[str] = []
         size = 0
-        for path in self._glob(args.glob):
-            relative = path.relative_to(self.sandbox.workspace).as_posix()
+        for relative in self._find(args.glob):
+            path = self.sandbox.workspace / relative
             for number, line in enumerate(_bounded_lines(path), start=1):
                 if not regex.search(line):
                     continue
@@ -232,25 +231,11 @@ class Toolbox:
             raise ToolError(f"{path}: refused, it is outside the project folder")
         return target
 
-    def _glob(self, pattern: str) -> list[Path]:
-        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-            raise ToolError(f"{pattern}: refused, patterns stay inside the project folder")
-        top = self.sandbox.workspace.resolve()
-        return sorted(p for p in top.glob(pattern)
-                      if ".git" not in p.relative_to(top).parts and p.is_file()
-                      and _stays_inside(top, p))
-
-
-def _stays_inside(top: Path, path: Path) -> bool:
-    """Whether ``path`` (found below ``top``) really is inside it: only a path through a
-    symbolic link can leave, so only such a path is resolved (resolving every file walks
-    the whole absolute path, a system call a component, on every listing)."""
-    current = top
-    for part in path.relative_to(top).parts:
-        current = current / part
-        if current.is_symlink():
-            return path.resolve().is_relative_to(top)
-    return True
+    def _find(self, pattern: str) -> list[str]:
+        try:
+            return find_files(self.sandbox.workspace, pattern)
+        except PatternError as exc:
+            raise ToolError(str(exc)) from None
 
 
 MAX_LINE = 64 * 1024
