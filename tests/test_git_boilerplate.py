@@ -59,13 +59,18 @@ def test_clone_at_a_pinned_ref(pytester: pytest.Pytester, bench: BenchmarkWriter
         "commit": git(calc_repo, "rev-parse", "v1")}
 
 
+@pytest.mark.parametrize("ref", [None, "main"])
 def test_without_a_ref_the_default_branch_is_used(pytester: pytest.Pytester,
-                                                  bench: BenchmarkWriter, calc_repo: Path) -> None:
-    git_benchmark(bench, calc_repo, None)
+                                                  bench: BenchmarkWriter, calc_repo: Path,
+                                                  ref: str | None) -> None:
+    """No ref, or the default branch named: its files are all there (a ref's clone writes
+    no working tree of its own, the checkout of the ref does)."""
+    git_benchmark(bench, calc_repo, ref)
     pytester.runpytest().assert_outcomes(failed=1)  # main's tests import a missing module
     result = result_named(pytester.path, "calc")
     assert result["metadata"]["boilerplate"]["commit"] == git(calc_repo, "rev-parse", "main")
     assert result["failure_kind"] == "criteria"
+    assert result["metadata"]["tests_at_start"] == 1  # main's renamed test file is there
 
 
 def test_a_ref_that_does_not_exist_is_an_infra_failure(

@@ -57,13 +57,16 @@ class BoilerplateManager:
         """A git clone at ``ref``; through the local mirror of the URL when there is a
         cache (a repeat run then copies hard links instead of cloning again)."""
         git = _import_git()
+        # With a ref, the clone writes no working tree: the checkout of the ref writes it
+        # once, instead of the default branch's files being written and then replaced.
+        options = {"no_checkout": True} if ref else {}
         try:
             if self.git_cache is None:
-                repo = git.Repo.clone_from(url, workspace)
+                repo = git.Repo.clone_from(url, workspace, **options)
             else:
                 with self.git_cache.locked(url) as mirror:
                     self.git_cache.ensure(url, ref, mirror)
-                    repo = git.Repo.clone_from(str(mirror), workspace)
+                    repo = git.Repo.clone_from(str(mirror), workspace, **options)
                 repo.git.remote("set-url", "origin", url)
         except GitCacheError as exc:
             raise BoilerplateError(str(exc)) from exc
