@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from .yaml_source import ParsedYaml, parse_yaml, resolved_below
+
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 TAG_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 
@@ -257,23 +259,27 @@ class SpecError(ValueError):
 Loc = tuple[int | str, ...]
 
 
-def load_spec(path: Path) -> BenchmarkConfig:
+def load_spec(path: Path, parsed: ParsedYaml | None = None) -> BenchmarkConfig:
+    """The validated spec of ``path``; ``parsed`` is the file's parse when the caller
+    already has it (collection's folder scan does), so the file is not parsed again."""
     model = BenchmarkConfig
     def fail(message: str, line: int | None = None, field: str = "") -> SpecError:
         return SpecError([SpecIssue(path, line, field, message)])
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise fail(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise fail(f"cannot read: {exc.strerror}") from None
-    try:
-        root, data = parse_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise fail(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
+    if parsed is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise fail(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        except OSError as exc:
+            raise fail(f"cannot read: {exc.strerror}") from None
+        try:
+            parsed = parse_yaml(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise fail(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
+    root, data = parsed.root, parsed.data
     if data is None:
         raise fail("the file is empty; a benchmark is a mapping with at least "
                    "'name' and 'workflow_phases'")
@@ -297,32 +303,7 @@ def load_spec(path: Path) -> BenchmarkConfig:
 
 def line_of(path: Path, *loc: int | str) -> int | None:
     """The line of the value at ``loc`` in a YAML file that has already loaded once."""
-    return _line(parse_yaml(path.read_text(encoding="utf-8"))[0], loc)
-
-
-# libyaml's loader where PyYAML was built with it (the wheels are): several times faster.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
-    """The document's node tree (for line numbers and duplicate keys) and its data, from
-    one parse. A file that does not parse is parsed again by the pure-Python loader, so
-    its error message is the same wherever libyaml is or is not installed."""
-    try:
-        return _parse(text, _LOADER)
-    except yaml.YAMLError:
-        if _LOADER is yaml.SafeLoader:
-            raise
-        return _parse(text, yaml.SafeLoader)
-
-
-def _parse(text: str, loader_class: type[yaml.SafeLoader]) -> tuple[yaml.Node | None, Any]:
-    loader = loader_class(text)
-    try:
-        root = loader.get_single_node()
-        return root, (loader.construct_document(root) if root is not None else None)
-    finally:
-        loader.dispose()
+    return _line(parse_yaml(path.read_text(encoding="utf-8")).root, loc)
 
 
 def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
@@ -336,9 +317,10 @@ def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
     folders: list[tuple[Loc, str | None]] = [
         (("boilerplate_path",), config.boilerplate_path), (("oracle",), config.oracle),
         (("success_criteria", "grading_tests"), config.success_criteria.grading_tests)]
+    base = config.base_dir  # resolved: load_spec resolves the source path
     for loc, value in folders:
         if value:
-            problem = _folder_problem(config.base_dir, value)
+            problem = _folder_problem(base, value)
             if problem:
                 found.append((loc, problem))
     seen: dict[str, int] = {}
@@ -369,8 +351,9 @@ def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
 
 
 def _folder_problem(base: Path, relative: str) -> str | None:
-    target = (base / relative).resolve()
-    if not target.is_relative_to(base.resolve()):
+    """What is wrong with the folder ``relative`` to ``base`` (already resolved), if anything."""
+    target = resolved_below(base, relative)
+    if not target.is_relative_to(base):
         return f"{relative!r} points outside the benchmark's folder {base}"
     if not target.exists():
         return f"{relative!r} does not exist (looked for {target})"

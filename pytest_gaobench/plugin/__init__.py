@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from . import hookspec
-from .folders import BenchmarkFolders
+from .folders import folders_of
 from .path_options import check_path_options
 from .reporter import GaobenchReporter
 from .settings import GaobenchSettings, add_options, gaobench_requested
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from ..sandbox.boilerplate import BoilerplateManager
     from ..sandbox.sandbox import Sandbox
     from .session import GaobenchSession
-
-FOLDERS_KEY = pytest.StashKey[BenchmarkFolders]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,14 +61,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    settings = GaobenchSettings.of(config)
-    if collection_path.resolve().is_relative_to(settings.dir.resolve()):
-        return True
-    if FOLDERS_KEY not in config.stash:
-        config.stash[FOLDERS_KEY] = BenchmarkFolders(config.rootpath, settings.is_benchmark_file)
-    if config.stash[FOLDERS_KEY].is_used_by_benchmark(collection_path):
-        return True
-    return None
+    return True if folders_of(config).ignored(collection_path) else None
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

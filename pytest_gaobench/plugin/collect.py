@@ -25,6 +25,7 @@ from ..run.limits import longest_run_seconds
 from ..run.runner import record_invalid_benchmark
 from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.sandbox import Sandbox
+from .folders import folders_of
 from .session import GaobenchSession
 from .settings import GaobenchSettings
 from .state import session_of
@@ -42,7 +43,7 @@ class BenchmarkFailed(Exception):
 class BenchmarkFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         try:
-            spec = load_spec(self.path)
+            spec = load_spec(self.path, folders_of(self.config).take_parse(self.path))
         except SpecError as error:
             yield BenchmarkItem.invalid(self, _fallback_name(self.path), error)
             return

@@ -1,16 +1,17 @@
 """The session's results database, opened on first use; a database problem costs a
-warning, never a run (its result.json is on disk already)."""
+warning, never a run (its result.json is on disk already). SQLAlchemy is imported then
+too: a collect-only session never pays for it."""
 
 from __future__ import annotations
 
 import warnings
 from typing import TYPE_CHECKING
 
-from ..results.store import ResultStore, StoreError
 from .warning import GaobenchWarning
 
 if TYPE_CHECKING:
     from ..model.result import BenchmarkResult
+    from ..results.store import ResultStore
 
 
 class SessionDatabase:
@@ -21,6 +22,8 @@ class SessionDatabase:
 
     def store(self) -> ResultStore:
         """The open store; raises StoreError when it cannot be opened."""
+        from ..results.store import ResultStore, StoreError
+
         if self.url is None:
             raise StoreError("the results database is turned off (--gaobench-db none)")
         if self._store is None:
@@ -30,6 +33,8 @@ class SessionDatabase:
     def save(self, result: BenchmarkResult) -> None:
         if self.url is None:
             return
+        from ..results.store import StoreError
+
         try:
             self.store().save(result)
         except StoreError as exc:

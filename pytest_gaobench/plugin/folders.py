@@ -1,26 +1,52 @@
-"""Folders a benchmark uses (boilerplate, oracle, hidden grading tests) are never collected.
+"""What collection skips: the gaobench folder, and the folders a benchmark uses.
 
 A boilerplate's own tests fail by design until the agent has worked, so collecting them
-would report failures that are not failures. A folder is skipped when a benchmark file
-in one of its ancestor folders names it (or one of its ancestors).
+would report failures that are not failures: a folder (boilerplate, oracle, hidden
+grading tests) is skipped when a benchmark file in one of its ancestor folders names it.
+Finding those names parses the benchmark files; the parses are kept for collection to
+validate, so each file is read and parsed once per session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .settings import GaobenchSettings
+
+if TYPE_CHECKING:
+    from ..model.yaml_source import ParsedYaml
 
 FOLDER_KEYS = (("boilerplate_path",), ("oracle",), ("success_criteria", "grading_tests"))
 
 
 class BenchmarkFolders:
-    def __init__(self, top: Path, is_benchmark_file: Callable[[Path], bool]) -> None:
+    def __init__(self, top: Path, gaobench_dir: Path,
+                 is_benchmark_file: Callable[[Path], bool]) -> None:
         self._top = top.resolve()
+        self._gaobench_dir = gaobench_dir.resolve()
         self._is_benchmark_file = is_benchmark_file
         self._used_in: dict[Path, frozenset[Path]] = {}
+        self._parsed: dict[Path, ParsedYaml] = {}
 
-    def is_used_by_benchmark(self, path: Path) -> bool:
+    def ignored(self, path: Path) -> bool:
+        """Whether collection skips ``path``: inside the gaobench folder, or used by a
+        benchmark."""
         target = path.resolve()
+        if target.is_relative_to(self._gaobench_dir) or self._used_by_benchmark(target):
+            return True
+        if target != path and target in self._parsed:  # a path through a link: keep its parse
+            self._parsed[path] = self._parsed.pop(target)
+        return False
+
+    def take_parse(self, benchmark_file: Path) -> ParsedYaml | None:
+        """The file's parse from the folder scan, handed over once (None if it had none)."""
+        return self._parsed.pop(benchmark_file, None)  # as collected: resolving costs more
+
+    def _used_by_benchmark(self, target: Path) -> bool:
         for folder in target.parents:
             if not folder.is_relative_to(self._top):
                 break
@@ -37,27 +63,40 @@ class BenchmarkFolders:
                 candidates = [p for p in folder.iterdir() if self._is_benchmark_file(p)]
             except OSError:
                 candidates = []
+            if candidates:  # PyYAML only once a benchmark file is seen: this runs everywhere
+                from ..model.yaml_source import parse_file
             for candidate in candidates:
-                used.update(_named_folders(candidate))
+                parsed = parse_file(candidate)
+                if parsed is not None:
+                    self._parsed[candidate] = parsed
+                    used.update(_named_folders(candidate, parsed))
             self._used_in[folder] = frozenset(used)
         return self._used_in[folder]
 
 
-def _named_folders(benchmark_file: Path) -> set[Path]:
-    import yaml  # only once a benchmark file is seen: the plugin is loaded in every run
+_KEY = pytest.StashKey["BenchmarkFolders"]()
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        data = yaml.load(benchmark_file.read_text(encoding="utf-8"), Loader=loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return set()
-    if not isinstance(data, dict):
+
+def folders_of(config: pytest.Config) -> BenchmarkFolders:
+    """The session's folder scan, made on first use."""
+    if _KEY not in config.stash:
+        settings = GaobenchSettings.of(config)
+        config.stash[_KEY] = BenchmarkFolders(config.rootpath, settings.dir,
+                                              settings.is_benchmark_file)
+    return config.stash[_KEY]
+
+
+def _named_folders(benchmark_file: Path, parsed: ParsedYaml) -> set[Path]:
+    """The folders the file names, resolved (its own folder already is)."""
+    from ..model.yaml_source import resolved_below
+
+    if not isinstance(parsed.data, dict):
         return set()
     named = set()
     for keys in FOLDER_KEYS:
-        value: object = data
+        value: object = parsed.data
         for key in keys:
             value = value.get(key) if isinstance(value, dict) else None
         if isinstance(value, str) and value:
-            named.add((benchmark_file.parent / value).resolve())
+            named.add(resolved_below(benchmark_file.parent, value))
     return named
