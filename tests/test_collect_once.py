@@ -4,7 +4,6 @@ of collection hands its parse to validation, even when the file is reached throu
 from __future__ import annotations
 
 import collections
-from pathlib import Path
 from typing import Any
 
 import pytest
