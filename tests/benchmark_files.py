@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import textwrap
@@ -95,3 +96,10 @@ def gao_dev(cwd: Path, *args: str, timeout: float = 180) -> subprocess.Completed
     """The gao-dev command, run for real in ``cwd``."""
     return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def ctrl_c_works() -> None:
+    """A ``preexec_fn`` for a pytest child the test will send SIGINT: a process started in
+    the background by a shell without job control inherits SIGINT ignored, and Python then
+    keeps ignoring it, so Ctrl-C would never arrive however the harness handles it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from benchmark_files import BenchmarkWriter, result_named, run_results
+from benchmark_files import BenchmarkWriter, ctrl_c_works, result_named, run_results
 
 
 def wait_for(root: Path, pattern: str, timeout: float = 60) -> None:
@@ -37,7 +37,8 @@ def test_signal_mid_phase_saves_the_run_and_removes_the_sandbox(
                 file_name="bench_z_slow.yaml")
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=junit.xml"],
-        cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        preexec_fn=ctrl_c_works)
     wait_for(pytester.path, ".gaobench/runs/*-slow-*/workspace/phase-started")
     process.send_signal(sig)
     output = process.communicate(timeout=60)[0].decode()
@@ -180,7 +181,8 @@ def test_a_failing_result_listener_does_not_replace_a_ctrl_c(pytester: pytest.Py
     pytester.makeconftest(FAILING_LISTENER)
     process = subprocess.Popen(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml=junit.xml"],
-        cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        preexec_fn=ctrl_c_works)
     wait_for(pytester.path, ".gaobench/runs/*-slow-*/workspace/phase-started")
     process.send_signal(signal.SIGINT)
     output = process.communicate(timeout=60)[0].decode()

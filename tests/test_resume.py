@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from benchmark_files import SOLUTION, BenchmarkWriter, run_results
+from benchmark_files import SOLUTION, BenchmarkWriter, ctrl_c_works, run_results
 
 PHASES = [{"phase_name": "plan", "expected_artifacts": ["PLAN.md"]},
           {"phase_name": "build"},
@@ -22,7 +22,8 @@ PHASES = [{"phase_name": "plan", "expected_artifacts": ["PLAN.md"]},
 
 def interrupt_during_build(root: Path) -> dict[str, object]:
     process = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"],
-                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               preexec_fn=ctrl_c_works)
     deadline = time.monotonic() + 60
     while not list(root.glob(".gaobench/runs/*/workspace/build-started")):
         assert time.monotonic() < deadline and process.poll() is None, "build never started"
