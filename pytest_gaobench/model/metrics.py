@@ -6,7 +6,7 @@ fake 0: an oracle run makes no API calls, so it has no token counts at all.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 
 def _plus(total: int | None, amount: int) -> int:
@@ -14,9 +14,11 @@ def _plus(total: int | None, amount: int) -> int:
 
 
 class Usage(BaseModel):
-    """What an agent consumed and did, in one phase or summed over a run."""
+    """What an agent consumed and did, in one phase or summed over a run.
 
-    model_config = ConfigDict(validate_assignment=True)
+    Counted on every turn, so assignments are not validated again: the ``record_*``
+    methods take typed values, and numbers read from an agent's own files are checked
+    where they are read."""
 
     api_calls: int | None = None
     tokens_input: int | None = None
