@@ -34,9 +34,9 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 Side = Callable[[], float]
 
 
-def timed(command: list[str], cwd: Path) -> float:
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True, env=env)
     return time.perf_counter() - started
 
 
@@ -337,8 +337,8 @@ def parallel(scratch: Path, repeat: int) -> None:
             "--gaobench-agent=anthropic", "--gaobench-db=none"]
 
     def marginal(extra: list[str]) -> float:
-        return (timed_env([*base, *extra], folders[10], env)
-                - timed_env([*base, *extra], folders[4], env)) / 6
+        return (timed([*base, *extra], folders[10], env)
+                - timed([*base, *extra], folders[4], env)) / 6
 
     try:
         two, one = side_by_side(lambda: marginal(["-n", "2"]), lambda: marginal([]),
@@ -377,12 +377,6 @@ def harness(scratch: Path, repeat: int) -> None:
     ours_s, hand_s = side_by_side(ours, by_hand, repeat)
     report("todo-cli with the oracle through pytest vs the same work by hand", ours_s, hand_s,
            "as low as it goes (information)")
-
-
-def timed_env(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True, env=env)
-    return time.perf_counter() - started
 
 
 ROWS = {"plugin": plugin_overhead, "results": results_commands, "collect": collection,

@@ -80,12 +80,11 @@ def compare_rows(a: Mapping[str, object], b: Mapping[str, object],
                  threshold_percent: float = 10.0) -> Comparison:
     """``compare`` on flat rows (run_id, benchmark, status and each metric by name), as the
     results database stores them: a quick `gao-dev results compare` loads no model."""
-    flat_a, flat_b = a, b
     deltas = []
     for metric in METRICS:
         if not metric.compared:
             continue
-        va, vb = _number(flat_a.get(metric.name)), _number(flat_b.get(metric.name))
+        va, vb = _number(a.get(metric.name)), _number(b.get(metric.name))
         if va is None and vb is None:
             continue
         delta = vb - va if va is not None and vb is not None else None

@@ -129,7 +129,6 @@ class TreeCopy:
         self._folder(str(self.source), None)  # check everything first
         if not self.has_ignored and _cp_copies(self.source, target):
             return
-        self.total = 0
         self._folder(str(self.source), str(target))
 
     def _folder(self, source: str, target: str | None) -> None:
