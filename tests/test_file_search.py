@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gaobench.agents.file_search import PatternError, find_files
 from pytest_gaobench.agents.tools import Toolbox
+from pytest_gaobench.sandbox.file_search import PatternError, find_files
 from pytest_gaobench.sandbox.sandbox import SandboxManager
 
 FILES = ["README.md", ".env", "calc.py", "src/app/main.py", "src/app/util.py",

@@ -67,11 +67,17 @@ def test_isolated_commands_are_confined(pytester: pytest.Pytester, bench: Benchm
 
 
 @needs_bwrap
-def test_a_benchmark_may_ask_for_the_network(pytester: pytest.Pytester,
-                                             bench: BenchmarkWriter, tcp_server: int) -> None:
-    bench.write("calc", allow_network=True,
-                success_criteria={"tests_must_pass": True, "commands": [connect(tcp_server)]})
-    pytester.runpytest("--gaobench-isolation=required").assert_outcomes(passed=1)
+def test_allow_network_opens_the_agents_phases_and_never_grading(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, tcp_server: int) -> None:
+    reach = connect(tcp_server)["run"]
+    bench.write("calc", allow_network=True, oracle_script=f"{reach} && touch reached.txt",
+                success_criteria={"tests_must_pass": True, "commands": [
+                    {"name": "agent-reached", "run": "test -f reached.txt"},
+                    connect(tcp_server)]})
+    pytester.runpytest("--gaobench-isolation=required").assert_outcomes(failed=1)
+    criteria = {c["name"]: c["passed"] for c in result_named(pytester.path, "calc")["criteria"]}
+    assert criteria == {"tests_must_pass": True, "command:agent-reached": True,
+                        "command:network": False}
 
 
 def test_without_isolation_the_same_command_reaches_the_network(

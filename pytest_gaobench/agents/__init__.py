@@ -48,6 +48,8 @@ class AgentSettings(Protocol):
     def agent_command_default(self) -> str | None: ...
     @property
     def agent_env(self) -> tuple[str, ...]: ...
+    @property
+    def agent_network(self) -> bool: ...
 
 
 def price_table(settings: AgentSettings) -> PriceTable:
@@ -89,7 +91,8 @@ def _command(*, settings: AgentSettings, api_key: ApiKey | None = None,
 
     return CommandAgent(command=settings.agent_command,
                         default_command=settings.agent_command_default,
-                        env_names=settings.agent_env, api_key=api_key, model=model,
+                        env_names=settings.agent_env, network=settings.agent_network,
+                        api_key=api_key, model=model,
                         budget=settings.budget, prices=price_table(settings))
 
 

@@ -101,7 +101,7 @@ class ClaudeCodeAgent:
                 argv, timeout=max(ctx.remaining(), 0.001),
                 env={**FIXED_ENV, **api.env, "HOME": str(home),
                      "CLAUDE_CONFIG_DIR": str(home / ".claude")},
-                network=True, writable=[home], readable=[package_dir(cli)],
+                writable=[home], readable=[package_dir(cli)], service=api.service,
                 stdout_path=stream_path, cancel=api.state.stop_agent, on_wait=ctx.alive,
                 display=f"claude -p <phase {ctx.phase.phase_name} prompt>")
         redact_file(stream_path, ctx)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.spec import BenchmarkConfig, Budget
+from ..sandbox.untrusted import read_regular
 from .base import PhaseContext, SetupError
 from .budget import check_priced, stricter
 from .claude_code import package_dir, redact_file
@@ -37,6 +38,8 @@ from .metering import MeteredApi, new_run_token
 from .pricing import DEFAULT_MODEL, PriceTable
 from .prompts import phase_prompt
 
+USAGE_FILE = "usage.json"
+USAGE_FILE_LIMIT = 64 * 1024
 PLACEHOLDERS = ("prompt", "prompt_file", "model", "phase", "role", "workspace")
 USAGE_KEYS = {"input_tokens": "tokens_input", "output_tokens": "tokens_output",
               "cache_read_input_tokens": "tokens_cache_read",
@@ -51,16 +54,20 @@ class CommandAgent:
     name = "command"
 
     def __init__(self, *, command: str | None = None, default_command: str | None = None,
-                 env_names: Sequence[str] = (), api_key: ApiKey | None = None,
+                 env_names: Sequence[str] = (), network: bool = False,
+                 api_key: ApiKey | None = None,
                  model: str | None = None, budget: Budget | None = None,
                  prices: PriceTable | None = None) -> None:
         """``command`` (the command line's) wins over the benchmark's ``agent_command``,
         which wins over ``default_command`` (the ini file's). ``env_names``: the harness's
         variables the command receives; ``ANTHROPIC_API_KEY`` among them means metered
-        API access (``api_key`` is then the real key, kept in the harness)."""
+        API access (``api_key`` is then the real key, kept in the harness). ``network``: the
+        host's network for the command (else only the proxy, unless the benchmark allows
+        the network)."""
         self.command = command
         self.default_command = default_command
         self.env_names = tuple(env_names)
+        self.network = network
         self.api_key = api_key
         self.model = model
         self.budget = budget or Budget()
@@ -92,10 +99,13 @@ class CommandAgent:
         template = self.template(ctx.config.agent_command)
         model = self.model_for(ctx.config)
         budget = stricter(ctx.config.budget, self.budget)
+        # The phase's folder is the harness's: the prompt is shown read-only inside, the
+        # output is written through descriptors the harness holds; only `out/` (for the
+        # usage file) is writable inside, and it is read back as hostile data.
         folder = ctx.sandbox.run_dir / f"agent-{ctx.phase_index + 1:02d}-{ctx.phase.phase_name}"
-        folder.mkdir(parents=True, exist_ok=True)
-        prompt_file, usage_file = folder / "prompt.md", folder / "usage.json"
-        usage_file.unlink(missing_ok=True)
+        out = folder / "out"
+        out.mkdir(parents=True, exist_ok=False)
+        prompt_file, usage_file = folder / "prompt.md", out / USAGE_FILE
         prompt = phase_prompt(ctx)
         prompt_file.write_text(prompt, encoding="utf-8")
         values = {"prompt": prompt, "prompt_file": str(prompt_file), "model": model,
@@ -115,16 +125,18 @@ class CommandAgent:
             assert self.api_key is not None
             check_priced(ctx, self.prices, model, budget)
             metering: Any = MeteredApi(ctx, api_key=self.api_key, token=self.token,
-                                       prices=self.prices, budget=budget, model=model)
+                                       prices=self.prices, budget=budget, model=model,
+                                       network=True if self.network else None)
         else:
             metering = nullcontext(None)
         with metering as api:
             done = ctx.sandbox.run(
                 ["/bin/sh", "-c", command], timeout=max(ctx.remaining(), 0.001),
-                env={**env, **(api.env if api else {})}, network=True, writable=[folder],
-                readable=program_paths(command), stdout_path=stdout_path,
+                env={**env, **(api.env if api else {})},
+                network=True if self.network else None, writable=[out],
+                readable=[prompt_file, *program_paths(command)], stdout_path=stdout_path,
                 cancel=api.state.stop_agent if api else None, on_wait=ctx.alive,
-                display=command)
+                display=command, service=api.service if api else None)
         redact_file(stdout_path, ctx)
         stream = read_claude_stream(stdout_path)
         reported = read_usage_file(usage_file, ctx)
@@ -157,10 +169,12 @@ def program_paths(command: str) -> list[Path]:
 
 
 def read_usage_file(path: Path, ctx: PhaseContext) -> dict[str, Any] | None:
-    if not path.exists():
-        return None
+    """The agent's usage file: written inside the sandbox, so read as hostile data (a
+    regular file, no link on the way, at most USAGE_FILE_LIMIT bytes)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular(path.parent, path.name, USAGE_FILE_LIMIT))
+    except FileNotFoundError:
+        return None
     except (OSError, ValueError) as exc:
         ctx.warn(f"phase {ctx.phase.phase_name!r}: the usage file could not be read ({exc})")
         return None

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
+from pathlib import Path
 
 from ..model.spec import Budget
 from .base import PhaseContext
@@ -33,24 +36,49 @@ def upstream_url() -> str:
 
 
 class MeteredApi:
-    """``with MeteredApi(...) as api:`` run the agent with ``api.env``; read ``api.state``."""
+    """``with MeteredApi(...) as api:`` run the agent with ``api.env`` and
+    ``service=api.service``; read ``api.state``.
+
+    Where the agent's sandbox has a private network, the proxy listens on a Unix socket
+    (in a folder only the harness can open) that the sandbox places inside and serves on
+    its own loopback; nothing else of the host is reachable. Otherwise (no isolation, or a
+    benchmark with ``allow_network``) it listens on a port of the host's loopback."""
 
     def __init__(self, ctx: PhaseContext, *, api_key: ApiKey, token: str, prices: PriceTable,
-                 budget: Budget, model: str, upstream: str | None = None) -> None:
+                 budget: Budget, model: str, upstream: str | None = None,
+                 network: bool | None = None) -> None:
+        """``network``: the agent command's network, as given to ``Sandbox.run``."""
         self.ctx = ctx
         self.prices = prices
         self.budget = budget
         self.model = model
+        self._folder: str | None = None
+        socket_path = None
+        if ctx.sandbox.private_network(network):
+            # Short (a Unix socket's path has ~100 bytes) and private (mode 0700).
+            self._folder = tempfile.mkdtemp(prefix="gaobench-api-")
+            socket_path = Path(self._folder, "proxy.sock")
         self.proxy = MeteringProxy(upstream=upstream or upstream_url(), api_key=api_key.value,
                                    token=token, on_usage=self._count,
-                                   over_budget=self._over_budget, log=self._log)
+                                   over_budget=self._over_budget, log=self._log,
+                                   unix_socket=socket_path)
         self.token = token
+
+    @property
+    def service(self) -> Path | None:
+        """The socket to give ``Sandbox.run`` as its service, if the proxy is on one."""
+        return self.proxy.unix_socket
+
+    @property
+    def url(self) -> str:
+        """The proxy's URL as the agent sees it."""
+        return self.ctx.sandbox.service_url if self.service else self.proxy.url
 
     @property
     def env(self) -> dict[str, str]:
         """The agent's API settings (ANTHROPIC_API_BASE too: LiteLLM-based agents such as
         Aider read that name)."""
-        return {"ANTHROPIC_BASE_URL": self.proxy.url, "ANTHROPIC_API_BASE": self.proxy.url,
+        return {"ANTHROPIC_BASE_URL": self.url, "ANTHROPIC_API_BASE": self.url,
                 "ANTHROPIC_API_KEY": self.token}
 
     @property
@@ -63,6 +91,8 @@ class MeteredApi:
 
     def __exit__(self, *exc: object) -> None:
         self.proxy.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     def _count(self, model: str, tokens: dict[str, int], new_call: bool) -> None:
         counts = {"tokens_input": tokens.get("input_tokens", 0),

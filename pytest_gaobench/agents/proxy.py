@@ -18,11 +18,13 @@ import hmac
 import http.client
 import json
 import socket
+import socketserver
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,9 +57,11 @@ class MeteringProxy:
 
     def __init__(self, *, upstream: str, api_key: str, token: str, on_usage: UsageSink,
                  over_budget: Callable[[], str | None],
-                 log: Callable[..., None]) -> None:
+                 log: Callable[..., None], unix_socket: Path | None = None) -> None:
         """``on_usage`` and ``log`` are called under the proxy's lock, one call at a time.
-        ``over_budget`` returns the reason further calls are refused, or None."""
+        ``over_budget`` returns the reason further calls are refused, or None.
+        ``unix_socket``: listen there (for a sandbox with a private network) instead of on
+        a port of the host's loopback."""
         parts = urlsplit(upstream)
         self._upstream = parts
         self._api_key = api_key
@@ -71,14 +75,18 @@ class MeteringProxy:
         """Upstream connections in use, with their socket (a response that reads to the
         end of the connection takes the socket from its connection)."""
         self._described = False
-        self._server = _Server(("127.0.0.1", 0), _handler(self))
+        self.unix_socket = unix_socket
+        self._server: socketserver.BaseServer = (
+            _Server(("127.0.0.1", 0), _handler(self)) if unix_socket is None
+            else _UnixServer(str(unix_socket), _handler(self)))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name="gaobench-proxy")
 
     @property
     def url(self) -> str:
-        port = self._server.server_address[1]
-        return f"http://127.0.0.1:{port}"
+        """The proxy's URL on the host's loopback (not for a proxy on a Unix socket)."""
+        assert isinstance(self._server, _Server)
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> MeteringProxy:
         self._thread.start()
@@ -173,6 +181,11 @@ class MeteringProxy:
 class _Server(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True  # close() waits for the request threads: the count is final
+
+
+class _UnixServer(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = False
+    block_on_close = True
 
 
 def anthropic_error(kind: str, message: str) -> bytes:

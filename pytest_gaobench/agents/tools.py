@@ -10,17 +10,19 @@ into the harness.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..sandbox.file_search import PatternError, find_files
 from ..sandbox.output import cut_middle
 from ..sandbox.sandbox import Sandbox
-from .file_search import PatternError, find_files
+from ..sandbox.untrusted import open_regular, read_regular, write_regular
 
 DEFAULT_COMMAND_TIMEOUT = 120.0
 DEFAULT_OUTPUT_LIMIT = 20_000
@@ -167,7 +169,7 @@ class Toolbox:
         start = max(args.offset, 1)
         chosen: list[str] = []
         size = 0
-        for number, line in enumerate(_bounded_lines(target), start=1):
+        for number, line in enumerate(_bounded_lines(self._open_text(target)), start=1):
             if number < start:
                 continue
             if (args.limit and len(chosen) >= args.limit) or size + len(line) > self.output_limit:
@@ -181,20 +183,20 @@ class Toolbox:
 
     def _write_file(self, args: WriteFile, time_left: float) -> ToolOutcome:
         target = self._inside(args.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(args.content, encoding="utf-8")
+        write_regular(self._top(), target, args.content.encode("utf-8"))
         return ToolOutcome(f"wrote {len(args.content.encode())} bytes to {args.path}")
 
     def _edit_file(self, args: EditFile, time_left: float) -> ToolOutcome:
         target = self._inside(args.path)
         if not target.is_file():
             raise ToolError(f"{args.path}: no such file")
-        original = target.read_text(encoding="utf-8")
+        original = read_regular(self._top(), target, EDIT_LIMIT).decode("utf-8")
         count = original.count(args.old_text)
         if count != 1:
             raise ToolError(f"{args.path}: old_text occurs {count} times; it must occur "
                             "exactly once")
-        target.write_text(original.replace(args.old_text, args.new_text), encoding="utf-8")
+        write_regular(self._top(), target,
+                      original.replace(args.old_text, args.new_text).encode("utf-8"))
         return ToolOutcome(f"edited {args.path}")
 
     def _list_files(self, args: ListFiles, time_left: float) -> ToolOutcome:
@@ -206,8 +208,12 @@ class Toolbox:
         found: list[str] = []
         size = 0
         for relative in self._find(args.glob):
-            path = self.sandbox.workspace / relative
-            for number, line in enumerate(_bounded_lines(path), start=1):
+            try:
+                handle = self._open_text(Path(os.path.realpath(self.sandbox.workspace
+                                                               / relative)))
+            except OSError:  # not a regular file (any more): nothing to search
+                continue
+            for number, line in enumerate(_bounded_lines(handle), start=1):
                 if not regex.search(line):
                     continue
                 match = f"{relative}:{number}: {line.rstrip()}"
@@ -224,8 +230,17 @@ class Toolbox:
 
     # -- confinement -------------------------------------------------------------------
 
+    def _top(self) -> Path:
+        return self.sandbox.workspace.resolve()
+
+    def _open_text(self, target: Path) -> TextIO:
+        """A resolved file of the workspace, opened as hostile data: a regular file only,
+        and the open never blocks (a FIFO is refused)."""
+        return os.fdopen(open_regular(self._top(), target), encoding="utf-8",
+                         errors="replace", newline="")
+
     def _inside(self, path: str) -> Path:
-        top = self.sandbox.workspace.resolve()
+        top = self._top()
         target = (top / path).resolve()  # an absolute `path` replaces `top` here
         if not target.is_relative_to(top):
             raise ToolError(f"{path}: refused, it is outside the project folder")
@@ -239,12 +254,14 @@ class Toolbox:
 
 
 MAX_LINE = 64 * 1024
+EDIT_LIMIT = 16 * 1024 * 1024
+"""The largest file edit_file rewrites."""
 
 
-def _bounded_lines(path: Path) -> Iterator[str]:
+def _bounded_lines(handle: TextIO) -> Iterator[str]:
     """The file's lines, a line longer than MAX_LINE coming in pieces: a file that is one
     enormous line is never read whole."""
-    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+    with handle:
         while line := handle.readline(MAX_LINE):
             yield line
 

@@ -19,6 +19,7 @@ from ..model.metrics import QualityMetrics
 from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig
 from ..sandbox.sandbox import Sandbox
+from ..sandbox.untrusted import read_regular, read_regular_text
 
 TEST_OMIT = "tests/*,test_*.py,*/tests/*,*/test_*.py,conftest.py,*/conftest.py,setup.py"
 """Relative to the workspace: test code, whose coverage is not the project's."""
@@ -27,19 +28,39 @@ COVERAGE_REPORT_SECONDS = 120.0
 
 # The grader's interpreter: isolated (-I: no PYTHON* variables, no user site, nothing of
 # the current folder on sys.path at start), so no sitecustomize, coverage/ or pytest.py of
-# the workspace can stand in for the grader; pytest and coverage are imported from the
-# interpreter's own packages first, and only then does the project join sys.path (first
-# for its own tests, as `python -m pytest` would put it; last for hidden tests, so it
-# shadows nothing).
+# the workspace can stand in for the grader. No pytest plugin is loaded from entry points
+# (a fake *.dist-info in the workspace would register one), and pytest and coverage are
+# imported from the interpreter's own packages first. Only then does the project join
+# sys.path (first for its own tests, as `python -m pytest` would put it; last for hidden
+# tests), and a finder ahead of the path makes every module name the interpreter itself
+# provides (the standard library, pytest's own lazy imports, anything installed) come
+# from the interpreter: an optional `import trio` of an installed package, or a
+# `json.py` in the workspace, is never served by the workspace.
 GUARDED_LAUNCHER = """\
-import sys
+import importlib.machinery, os, sys
+os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 import coverage.cmdline
 import pytest
+
+class InterpreterFirst:
+    path = list(sys.path)
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if path is not None or name in sys.modules:
+            return None
+        return importlib.machinery.PathFinder.find_spec(name, cls.path)
+
+sys.meta_path.insert(sys.meta_path.index(importlib.machinery.PathFinder), InterpreterFirst)
 where, project = sys.argv.pop(1), sys.argv.pop(1)
 sys.path.insert(0, project) if where == "first" else sys.path.append(project)
 sys.argv[0] = "coverage"
 sys.exit(coverage.cmdline.main())
 """
+REPORT_LIMIT = 64 * 1024 * 1024
+"""The largest report (JUnit XML, coverage JSON) read back: the grader's folder is
+writable by the code under test, so its files are read as hostile data."""
+CONFIG_LIMIT = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -99,18 +120,22 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
         empty_ini.write_text("[pytest]\n", encoding="utf-8")
         pytest_args += ["-c", str(empty_ini)]
     where = "first" if run.project_first else "last"
+    rcfile = run.reports / "coveragerc"  # the harness's: no rc file of the workspace counts
+    rcfile.write_text("[run]\n", encoding="utf-8")
     argv = [sys.executable, "-I", "-c", GUARDED_LAUNCHER, where, str(workspace), "run",
-            f"--data-file={data_file}", f"--source={workspace}", f"--omit={_omit(workspace)}",
+            f"--rcfile={rcfile}", f"--data-file={data_file}", f"--source={workspace}",
+            f"--omit={_omit(workspace)}",
             *pytest_args, *([] if run.project_first else [str(run.tests)])]
     outcome = sandbox.run(argv, timeout=timeout, cwd=run.tests, writable=[run.reports],
                           display=shlex.join(["python", "-m", "pytest", run.tests.name]))
-    quality = _junit_counts(junit)
+    junit_root = _junit_root(junit)
+    quality = _junit_counts(junit_root)
     if data_file.exists():
-        sandbox.run([sys.executable, "-I", "-m", "coverage", "json",
+        sandbox.run([sys.executable, "-I", "-m", "coverage", "json", f"--rcfile={rcfile}",
                      f"--data-file={data_file}", "-o", str(report), "-q"],
                     timeout=COVERAGE_REPORT_SECONDS, cwd=run.reports, writable=[run.reports])
         quality.coverage_percent = _coverage_percent(report)
-    failing = failing_tests(junit, run.tests)
+    failing = failing_tests(junit_root)
 
     ran = (quality.tests_total or 0) - (quality.tests_skipped or 0)
     if outcome.timed_out or (outcome.exit_code not in (0, 1, 5) and quality.tests_total is None):
@@ -139,15 +164,21 @@ def _omit(workspace: Path) -> str:
     return ",".join(str(workspace / pattern) for pattern in TEST_OMIT.split(","))
 
 
-def failing_tests(junit: Path, root: Path, limit: int = 20) -> list[str]:
-    """'node id: first line of the message' of each failed or erroring test (at most
-    ``limit``), read from the JUnit report the harness wrote."""
+def _junit_root(junit: Path) -> ET.Element | None:
+    """The JUnit report's root, read as hostile data; None when there is none to read."""
     try:
-        cases = ET.parse(junit).getroot().iter("testcase")
+        return ET.fromstring(read_regular(junit.parent, junit.name, REPORT_LIMIT))
     except (OSError, ET.ParseError):
+        return None
+
+
+def failing_tests(root: ET.Element | None, limit: int = 20) -> list[str]:
+    """'node id: first line of the message' of each failed or erroring test (at most
+    ``limit``), read from the JUnit report the grader wrote."""
+    if root is None:
         return []
     found = []
-    for case in cases:
+    for case in root.iter("testcase"):
         problem = case.find("failure")
         if problem is None:
             problem = case.find("error")
@@ -175,43 +206,51 @@ def _exit_detail(code: int | None, timed_out: bool, timeout: float, tail: str) -
     return f"exit code {code}" + (f": {tail}" if code != 0 and tail else "")
 
 
-def _has_pytest_config(workspace: Path) -> bool:
-    if (workspace / "pytest.ini").is_file() or (workspace / ".pytest.ini").is_file():
+def _config_text(folder: Path, name: str) -> str | None:
+    try:
+        return read_regular_text(folder, name, CONFIG_LIMIT)
+    except OSError:
+        return None
+
+
+def _has_pytest_config(folder: Path) -> bool:
+    """Whether pytest would find its configuration in ``folder`` (the workspace, for its own
+    tests: its files are read as hostile data)."""
+    if any(_config_text(folder, name) is not None for name in ("pytest.ini", ".pytest.ini")):
         return True
-    pyproject = workspace / "pyproject.toml"
-    if pyproject.is_file() and "[tool.pytest" in pyproject.read_text(errors="replace"):
+    if "[tool.pytest" in (_config_text(folder, "pyproject.toml") or ""):
         return True
     for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
-        path = workspace / name
-        if path.is_file():
-            parser = configparser.ConfigParser(interpolation=None)
-            try:
-                parser.read(path, encoding="utf-8")
-            except (configparser.Error, UnicodeDecodeError):
-                continue
-            if parser.has_section(section):
-                return True
+        text = _config_text(folder, name)
+        if text is None:
+            continue
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(text)
+        except configparser.Error:
+            continue
+        if parser.has_section(section):
+            return True
     return False
 
 
-def _junit_counts(path: Path) -> QualityMetrics:
-    if not path.is_file():
-        return QualityMetrics()
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError:
+def _junit_counts(root: ET.Element | None) -> QualityMetrics:
+    if root is None:
         return QualityMetrics()
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
-    total = sum(int(s.get("tests", 0)) for s in suites)
-    failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
-    skipped = sum(int(s.get("skipped", 0)) for s in suites)
+    try:
+        total = sum(int(s.get("tests", 0)) for s in suites)
+        failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+        skipped = sum(int(s.get("skipped", 0)) for s in suites)
+    except ValueError:  # not a report pytest wrote
+        return QualityMetrics()
     return QualityMetrics(tests_total=total, tests_failed=failed, tests_skipped=skipped,
                           tests_passed=total - failed - skipped)
 
 
 def _coverage_percent(report: Path) -> float | None:
     try:
-        data = json.loads(report.read_text(encoding="utf-8"))
+        data = json.loads(read_regular(report.parent, report.name, REPORT_LIMIT))
         return round(float(data["totals"]["percent_covered"]), 2)
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -1,7 +1,8 @@
 """Secret redaction for everything the harness writes: logs, transcripts, results, errors.
 
 Known secrets (the API key in use) are replaced wherever they occur; strings shaped like
-Anthropic keys are replaced even when nobody registered them.
+Anthropic keys are replaced even when nobody registered them. What passes through is also
+made writable (``text.writable_text``): the redactor sees every string the harness writes.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+
+from .text import writable_text
 
 REDACTED = "[REDACTED]"
 _KEY_SHAPE = re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}")
@@ -23,6 +26,7 @@ class Redactor:
             self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
 
     def text(self, value: str) -> str:
+        value = writable_text(value)
         for secret in self._secrets:
             value = value.replace(secret, REDACTED)
         return _KEY_SHAPE.sub(REDACTED, value)

@@ -19,6 +19,7 @@ import yaml
 from ..agents import Agent
 from ..model.result import BenchmarkResult
 from ..model.spec import NAME_PATTERN, BenchmarkConfig, SpecError, SpecIssue, line_of, load_spec
+from ..results.formatting import terminal_safe
 from ..results.junit import junit_properties
 from ..run.collector import MetricsCollector
 from ..run.limits import longest_run_seconds
@@ -35,7 +36,7 @@ class BenchmarkFailed(Exception):
     """Raised by an item whose run ended FAILED or TIMEOUT; carries the result."""
 
     def __init__(self, result: BenchmarkResult, result_path: Path | None) -> None:
-        super().__init__(result.reason or result.status.value)
+        super().__init__(terminal_safe(result.reason or result.status.value))
         self.result = result
         self.result_path = result_path
 
@@ -108,7 +109,7 @@ class BenchmarkItem(pytest.Function):
             text = failure.result.headline() + "\n" + failure.result.summary()
             if failure.result_path:
                 text += f"\n  result: {failure.result_path}"
-            return text
+            return terminal_safe(text)
         if isinstance(excinfo.value, SpecError):
             return f"invalid benchmark file (failure_kind: config)\n{excinfo.value}"
         return str(super().repr_failure(excinfo))

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ..results.formatting import format_seconds, format_usd
+from ..results.formatting import format_seconds, format_usd, terminal_safe
 from ..run.progress import Progress
 
 POLL_SECONDS = 1.0
@@ -49,7 +49,7 @@ def _write(config: pytest.Config, line: str) -> None:
     capture: Any = config.pluginmanager.get_plugin("capturemanager")
     quiet = capture.global_and_fixture_disabled() if capture else contextlib.nullcontext()
     with quiet:
-        reporter.write_line(line)
+        reporter.write_line(terminal_safe(line))
 
 
 class TerminalProgress:

@@ -150,11 +150,12 @@ class GaobenchReporter:
         reporter = terminalreporter
         if not self.rows:
             return
+        from ..results.formatting import terminal_safe
         from ..results.summary import render_summary
 
         reporter.write_sep("=", "gaobench summary")
         for line in render_summary(self.rows):
-            reporter.write_line(line)
+            reporter.write_line(terminal_safe(line))
         if self.settings.baseline:
             regressed = [c for c in self.comparisons if c.regressed]
             reporter.write_sep("=", f"gaobench baseline {self.settings.baseline}: "

@@ -51,6 +51,9 @@ SETTINGS = (
     Setting("gaobench_agent_env", "environment variables the command agent receives from "
             "the harness, comma-separated; ANTHROPIC_API_KEY gives it the metering proxy "
             "and a run token, never the key", multiple=True),
+    Setting("gaobench_agent_network", "give the command agent the host's network (an agent "
+            "that calls its own API with its own key); without it, a sandboxed command agent "
+            "reaches only the metering proxy", flag=True),
     Setting("gaobench_dir", "where runs, results and the database go (default: "
             "<rootdir>/.gaobench)"),
     Setting("gaobench_keep", "keep every sandbox workspace, not only failed ones", flag=True),
@@ -138,6 +141,8 @@ class GaobenchSettings:
     agent_command_default: str | None = None
     """The ini file's template (under the benchmark's)."""
     agent_env: tuple[str, ...] = ()
+    agent_network: bool = False
+    """The command agent gets the host's network (not only the proxy)."""
     progress_seconds: float = 10.0
 
     @property
@@ -210,6 +215,7 @@ class GaobenchSettings:
                    agent_command=config.getoption("gaobench_agent_command"),
                    agent_command_default=config.getini("gaobench_agent_command") or None,
                    agent_env=list_setting(config, "gaobench_agent_env"),
+                   agent_network=flag_setting(config, "gaobench_agent_network"),
                    progress_seconds=number_setting(config, "gaobench_progress_seconds"))
 
 

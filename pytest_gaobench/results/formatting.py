@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ..model.registry import BY_NAME
 
 MISSING = "-"
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text for a terminal: control characters (an agent's ANSI colours, an OSC 52
+    clipboard write, a bidi override) shown as escapes such as ``\\x1b``, never sent raw;
+    newlines and tabs stay."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}"
+                        if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}",
+                        text)
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -20,6 +20,9 @@ MAX_ENTRIES = 1500
 """Transcript entries kept per run (the first ones; the page says when some were left)."""
 MAX_TEXT = 12_000
 """Characters kept of one text in a transcript entry."""
+PAGE_TRANSCRIPT_CHARS = 40_000_000
+"""Characters of transcript JSON one page embeds in all: past it, later runs' transcripts
+are left out (the page says so; they stay in each run's files)."""
 
 
 def run_view(result: BenchmarkResult, run_dir: Path | None) -> dict[str, Any]:
@@ -49,6 +52,21 @@ def run_view(result: BenchmarkResult, run_dir: Path | None) -> dict[str, Any]:
         view["transcript"] = entries[:MAX_ENTRIES]
         view["transcript_cut"] = len(entries) > MAX_ENTRIES
     return view
+
+
+def keep_within(runs: list[dict[str, Any]], budget: int) -> None:
+    """Trim the runs' transcripts, in order, to ``budget`` characters of JSON in all, so a
+    page of heavy transcripts stays a page a browser opens."""
+    for view in runs:
+        kept = []
+        for entry in view["transcript"]:
+            size = len(json.dumps(entry, default=str))
+            if size > budget:
+                view["transcript_cut"] = True
+                break
+            budget -= size
+            kept.append(entry)
+        view["transcript"] = kept
 
 
 def _value(kind: Any) -> str | None:
@@ -159,6 +177,7 @@ def page_data(results: list[BenchmarkResult], runs_dir: Path | None, *, title: s
     the database), for the trend chart; the page's own runs are added to it."""
     runs = [run_view(result, runs_dir / result.run_id if runs_dir else None)
             for result in results]
+    keep_within(runs, PAGE_TRANSCRIPT_CHARS)
     names = {result.benchmark.name for result in results}
     trend: dict[str, dict[str, dict[str, Any]]] = {}
     for result in [*history, *results]:

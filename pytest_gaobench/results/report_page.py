@@ -13,9 +13,17 @@ import json
 from typing import Any
 
 
+def embedded_json(data: Any) -> str:
+    """JSON that is inert inside a ``<script>`` element whatever its strings hold: ``<``,
+    ``>`` and ``&`` (a ``</script>`` or ``<!--`` would end or bend the element) and every
+    character beyond ASCII (U+2028/2029, lone surrogates) as ``\\uXXXX`` escapes, which
+    only ever occur inside JSON strings."""
+    text = json.dumps(data, default=str, ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def render_page(data: dict[str, Any]) -> str:
-    # "</" would end the script element early; JSON allows "<\/" for it.
-    payload = json.dumps(data, default=str).replace("</", "<\\/").replace("<!--", "<\\!--")
+    payload = embedded_json(data)
     title = html.escape(str(data.get("title") or "gaobench report"))
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"

@@ -14,9 +14,36 @@ import tempfile
 from pathlib import Path
 
 from ..model.run_metadata import Checkpoint
+from ..sandbox.untrusted import regular_files
+
+CHECKPOINT_LIMIT = 2 * 1024**3
+"""The largest workspace archived after a phase, counted in the files' full sizes."""
 
 
-def save_checkpoint(run_dir: Path, workspace: Path, index: int, phase: str) -> Checkpoint:
+class CheckpointTooLarge(RuntimeError):
+    """The workspace is over the checkpoint cap: the agent's failure, said plainly."""
+
+
+def workspace_size(workspace: Path, limit: int) -> int:
+    """The regular files' total size (a sparse file at its full size), counted from lstat
+    alone and stopped once over ``limit``: nothing is read and no link followed."""
+    total = 0
+    for _, size in regular_files(workspace):
+        total += size
+        if total > limit:
+            break
+    return total
+
+
+def save_checkpoint(run_dir: Path, workspace: Path, index: int, phase: str,
+                    limit: int = CHECKPOINT_LIMIT) -> Checkpoint:
+    """Archive the workspace; CheckpointTooLarge before any work when its files add up to
+    more than ``limit`` bytes (a 4 GB sparse file would otherwise take minutes to pack)."""
+    size = workspace_size(workspace, limit)
+    if size > limit:
+        raise CheckpointTooLarge(
+            f"the workspace holds more than {limit / 1024**2:.0f} MiB of files after phase "
+            f"{phase!r} (sparse files count at their full size), over the checkpoint cap")
     folder = run_dir / "checkpoints"
     folder.mkdir(exist_ok=True)
     target = folder / f"{index:02d}-{phase}.tar.gz"

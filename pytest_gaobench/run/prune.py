@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..sandbox.untrusted import regular_files
 from .ownership import LOCK_FILE, owner_is_alive
 
 BULKY = ("workspace", "checkpoints")
@@ -49,4 +50,5 @@ def prune_runs(runs_dir: Path, *, keep: int | None = None,
 
 
 def _size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+    """What removing it frees: the agent's workspace is walked without following links."""
+    return sum(size for _, size in regular_files(path))

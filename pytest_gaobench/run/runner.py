@@ -46,7 +46,7 @@ from ..model.spec import BenchmarkConfig, SpecError, WorkflowPhase
 from ..model.status import BenchmarkStatus, FailureKind, StatusHistory, utcnow
 from ..sandbox.boilerplate import BoilerplateError, BoilerplateManager
 from ..sandbox.sandbox import Sandbox, SandboxError, SandboxManager
-from .checkpoint import restore_checkpoint, save_checkpoint
+from .checkpoint import CheckpointTooLarge, restore_checkpoint, save_checkpoint
 from .collector import MetricsCollector
 from .outcome import Outcome, interruption_outcome
 from .ownership import RunLock
@@ -210,14 +210,12 @@ class BenchmarkRunner:
                 continue
             self._snapshot(state)
             outcome = self._run_phase(state, index, phase)
-            if outcome is None:
-                if index < len(phases) - 1:
-                    self._checkpoint(state, index, phase)
-                continue
-            if self._goes_on_after(state, phase, outcome):
-                self._checkpoint(state, index, phase)
-                continue
-            return outcome
+            if outcome is not None and not self._goes_on_after(state, phase, outcome):
+                return outcome
+            if outcome is not None or index < len(phases) - 1:
+                stopped = self._checkpoint(state, index, phase)
+                if stopped is not None:
+                    return stopped
         return None
 
     def _goes_on_after(self, state: _RunState, phase: WorkflowPhase, outcome: Outcome) -> bool:
@@ -312,6 +310,7 @@ class BenchmarkRunner:
         state.stage = "grading"
         state.log.events.info("grading_started")
         sandbox, result, metrics = state.sandbox, state.result, state.metrics
+        sandbox.network = False  # allow_network is for the agent's phases: grading never has it
         grading_dir = sandbox.run_dir / f"grading-{secrets.token_hex(6)}"
         result.metadata.grading_dir = grading_dir.name
         grading = grade(self.config, sandbox, grading_dir,
@@ -348,9 +347,16 @@ class BenchmarkRunner:
         state.result.phases.append(earlier.model_copy(deep=True))
         state.metrics.phases[phase.phase_name] = earlier.usage.model_copy()
 
-    def _checkpoint(self, state: _RunState, index: int, phase: WorkflowPhase) -> None:
-        state.result.metadata.checkpoints.append(save_checkpoint(
-            state.sandbox.run_dir, state.sandbox.workspace, index, phase.phase_name))
+    def _checkpoint(self, state: _RunState, index: int, phase: WorkflowPhase
+                    ) -> Outcome | None:
+        """Archive the workspace after a phase; a workspace over the cap ends the run as
+        the agent's failure."""
+        try:
+            state.result.metadata.checkpoints.append(save_checkpoint(
+                state.sandbox.run_dir, state.sandbox.workspace, index, phase.phase_name))
+        except CheckpointTooLarge as exc:
+            return self._record(state, FailureKind.AGENT, exc)
+        return None
 
     def _snapshot(self, state: _RunState) -> None:
         """result.json as the run stands (status running), rewritten before each phase and
@@ -390,13 +396,15 @@ class BenchmarkRunner:
         state.history.transition(outcome.status)
         result.status = state.history.current
         result.status_history = list(state.history.changes)
-        result = state.result = self._redacted(result)
-        result.write(sandbox.run_dir / "result.json")
-        state.log.events.info("run_finished", status=result.status.value,
-                              failure_kind=result.failure_kind, reason=result.reason,
-                              seconds=round(result.duration_seconds or 0.0, 3))
-        state.log.close()
-        state.lock.release()
+        try:
+            result = state.result = self._redacted(result)
+            result.write(sandbox.run_dir / "result.json")
+            state.log.events.info("run_finished", status=result.status.value,
+                                  failure_kind=result.failure_kind, reason=result.reason,
+                                  seconds=round(result.duration_seconds or 0.0, 3))
+        finally:  # a run that could not be written is still not a live run
+            state.log.close()
+            state.lock.release()
         self._tell_listeners(result)
 
     def _tell_listeners(self, result: BenchmarkResult) -> None:
@@ -429,7 +437,7 @@ class BenchmarkRunner:
             metrics.workflow.artifacts_produced = len(found)
         boilerplate = result.metadata.boilerplate
         metrics.workflow.commits = count_new_commits(
-            workspace, boilerplate.commit if boilerplate else None)
+            state.sandbox, boilerplate.commit if boilerplate else None)
 
     def _record(self, state: _RunState, kind: FailureKind, exc: BaseException) -> Outcome:
         """Add ``exc`` to the run's errors and log; the outcome if it ends the run."""

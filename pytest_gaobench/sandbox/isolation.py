@@ -3,10 +3,13 @@
 Inside: the system folders programs need and the interpreter, read-only; the workspace
 the only writable place (plus a private /tmp); nothing else of the machine (not the
 benchmark's folder with its oracle and hidden tests, not the results folder, not the
-user's home or key files); no network unless the benchmark asks for it,
-its own PID namespace (killing bwrap ends every process in it), and the already
-scrubbed environment. Where bubblewrap is missing or cannot run, the harness says
-so and runs commands unisolated, unless isolation is ``required``.
+user's home or key files); no network unless the caller asks for it, its own PID
+namespace (killing bwrap ends every process in it), and the already scrubbed
+environment. Every process inside runs in a user namespace of its own as an
+unprivileged uid with no capabilities, and cannot make another user namespace: even
+when the harness is root (a CI container), open-by-handle, raw sockets, mknod and mount
+fail inside. Where bubblewrap is missing, or user namespaces are not available, the
+harness says so and runs with less, unless isolation is ``required``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -41,16 +44,21 @@ class Isolation:
     """Path of a working bwrap; None runs commands without isolation."""
     hidden: Path | None = None
     """The harness's folder (runs, database), invisible inside."""
+    user_namespace: bool = True
+    """Whether bwrap can make a user namespace here (else, as root, capabilities are still
+    dropped, but processes keep uid 0)."""
 
     @property
     def name(self) -> str:
         return "bwrap" if self.bwrap else "none"
 
     def wrap(self, argv: Sequence[str], *, workspace: Path, cwd: Path, network: bool = False,
-             writable: Sequence[Path] = (), readable: Sequence[Path] = ()) -> list[str]:
+             writable: Sequence[Path] = (), readable: Sequence[Path] = (),
+             placed: Mapping[str, Path] = {}) -> list[str]:
         """``argv`` under bubblewrap. The new root is empty but for what is bound in: the
         system folders read-only, the interpreter and its packages read-only, a private
-        /tmp, ``readable`` files read-only and the workspace (and ``writable``) read-write.
+        /tmp, ``readable`` files read-only and the workspace (and ``writable``) read-write;
+        ``placed`` binds harness paths (a Unix socket) at other paths inside.
         The benchmark's folder, .gaobench, the user's home and key files are not there."""
         if self.bwrap is None:
             return list(argv)
@@ -79,10 +87,12 @@ class Isolation:
             command += ["--ro-bind", str(path), str(path)]
         for path in (workspace, *writable):
             command += ["--bind", str(path), str(path)]
+        for inside, path in placed.items():
+            command += ["--bind", str(path), inside]
         for cover in (*covers, Path("/")):  # "/": nothing to write in the new root itself
             command += ["--remount-ro", str(cover)]
-        command += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-                    "--new-session", "--chdir", str(cwd)]
+        command += [*privilege_args(self.user_namespace), "--unshare-pid", "--unshare-ipc",
+                    "--unshare-uts", "--die-with-parent", "--new-session", "--chdir", str(cwd)]
         if not network:
             command.append("--unshare-net")
         return [*command, "--", *argv]
@@ -114,15 +124,35 @@ def interpreter_paths() -> tuple[Path, ...]:
     return tuple(p for p in found if not any(p != q and p.is_relative_to(q) for q in found))
 
 
+UNPRIVILEGED_ID = 65534
+"""The uid and gid inside when the harness is root ("nobody"); any other user keeps its own
+ids, mapped, in the sandbox's user namespace."""
+
+
+def privilege_args(user_namespace: bool) -> list[str]:
+    """No capabilities inside; with a user namespace, an unprivileged uid that cannot make
+    another one. ``--cap-drop`` alone (no user namespace) still leaves root its uid."""
+    if not user_namespace:
+        return ["--cap-drop", "ALL"] if os.geteuid() == 0 else []
+    uid = os.geteuid() or UNPRIVILEGED_ID
+    gid = os.getegid() or UNPRIVILEGED_ID
+    return ["--unshare-user", "--uid", str(uid), "--gid", str(gid), "--disable-userns",
+            "--cap-drop", "ALL"]
+
+
+def _probe(path: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                           *extra, "--unshare-pid", "--unshare-net", "true"],
+                          capture_output=True, text=True, timeout=20)
+
+
 def find_bwrap() -> tuple[str | None, str]:
     """A bwrap that works here, or None and the reason it cannot be used."""
     path = shutil.which("bwrap")
     if path is None:
         return None, "bubblewrap (bwrap) is not installed"
     try:
-        probe = subprocess.run([path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                                "--unshare-pid", "--unshare-net", "true"],
-                               capture_output=True, text=True, timeout=20)
+        probe = _probe(path)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"bwrap could not start: {exc}"
     if probe.returncode != 0:
@@ -130,17 +160,41 @@ def find_bwrap() -> tuple[str | None, str]:
     return path, ""
 
 
+def user_namespace_problem(bwrap: str) -> str | None:
+    """Why bwrap cannot run commands in a user namespace without capabilities, or None."""
+    try:
+        probe = _probe(bwrap, *privilege_args(True))
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap could not start: {exc}"
+    if probe.returncode == 0:
+        return None
+    detail = probe.stderr.strip() or f"exit code {probe.returncode}"
+    return (f"bwrap cannot run commands in a user namespace here ({detail}): it needs "
+            f"bubblewrap 0.8 or newer and unprivileged user namespaces (sysctl "
+            f"user.max_user_namespaces > 0, kernel.unprivileged_userns_clone=1, or a container "
+            f"seccomp profile that allows them)")
+
+
 def choose_isolation(mode: IsolationMode, hidden: Path) -> tuple[Isolation, str | None]:
     """The isolation to use, and a warning to show when it is weaker than asked."""
     if mode is IsolationMode.NONE:
         return Isolation(), None
     path, reason = find_bwrap()
-    if path is not None:
+    if path is None:
+        if mode is IsolationMode.REQUIRED:
+            raise IsolationUnavailable(f"--gaobench-isolation=required, but {reason}: "
+                                       f"{INSTALL_HINT}")
+        return Isolation(), (f"sandbox commands run without isolation ({reason}): the agent "
+                             f"can read the oracle, hidden grading tests, other runs and key "
+                             f"files, so grades and secrets are not protected; {INSTALL_HINT},"
+                             f" or pass --gaobench-isolation=none to silence this")
+    problem = user_namespace_problem(path)
+    if problem is None:
         return Isolation(bwrap=path, hidden=hidden), None
     if mode is IsolationMode.REQUIRED:
-        raise IsolationUnavailable(f"--gaobench-isolation=required, but {reason}: "
-                                   f"{INSTALL_HINT}")
-    return Isolation(), (f"sandbox commands run without isolation ({reason}): the agent can "
-                         f"read the oracle, hidden grading tests, other runs and key files, "
-                         f"so grades and secrets are not protected; {INSTALL_HINT}, or pass "
-                         f"--gaobench-isolation=none to silence this")
+        raise IsolationUnavailable(f"--gaobench-isolation=required, but {problem}")
+    as_root = ("as root with its capabilities dropped, but still uid 0"
+               if os.geteuid() == 0 else "as your own user")
+    return Isolation(bwrap=path, hidden=hidden, user_namespace=False), (
+        f"sandbox commands run under bubblewrap without a user namespace ({problem}): they "
+        f"run {as_root}; pass --gaobench-isolation=none to silence this")

@@ -22,6 +22,12 @@ from pathlib import Path
 from .isolation import Isolation
 from .process import DEFAULT_OUTPUT_LIMIT, CommandResult, run_command
 
+SERVICE_SOCKET = "/run/gaobench/service.sock"
+"""Where a harness service's Unix socket (the metering proxy) is placed inside."""
+SERVICE_PORT = 8390
+"""Where the forwarder serves it on the sandbox's private loopback."""
+FORWARDER = Path(__file__).with_name("forwarder.py")
+
 # Only these variables of the harness's environment reach sandbox commands.
 PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "USER", "LOGNAME", "SHELL",
               "VIRTUAL_ENV", "SYSTEMROOT")
@@ -57,7 +63,19 @@ class Sandbox:
     workspace: Path
     isolation: Isolation = field(default_factory=Isolation)
     network: bool = False
-    """Whether commands may use the network (only meaningful under isolation)."""
+    """Whether commands may use the network (only meaningful under isolation); the runner
+    sets it from ``allow_network`` for the agent's phases and clears it for grading."""
+
+    def private_network(self, network: bool | None = None) -> bool:
+        """Whether a command runs in a network namespace of its own (nothing of the host's
+        loopback reachable): under isolation, unless it was given the network."""
+        return self.isolation.bwrap is not None and not (
+            self.network if network is None else network)
+
+    @property
+    def service_url(self) -> str:
+        """The URL of ``service`` inside the sandbox (see ``run``)."""
+        return f"http://127.0.0.1:{SERVICE_PORT}"
 
     def run(self, argv: Sequence[str], *, timeout: float, cwd: Path | None = None,
             output_limit: int = DEFAULT_OUTPUT_LIMIT,
@@ -65,20 +83,32 @@ class Sandbox:
             display: str | None = None, env: Mapping[str, str] | None = None,
             network: bool | None = None, stdout_path: Path | None = None,
             cancel: threading.Event | None = None,
-            on_wait: Callable[[], None] | None = None) -> CommandResult:
+            on_wait: Callable[[], None] | None = None,
+            service: Path | None = None) -> CommandResult:
         """Run a command inside the workspace with the sandbox's environment and isolation.
         ``writable``/``readable``: harness paths the command may also write or read.
         ``env``: variables added to the scrubbed environment (never the harness's secrets:
         the caller chooses each one). ``network``: overrides the sandbox's own setting for
         this command (a CLI agent needs its API; grading never gets it this way).
-        ``stdout_path``, ``cancel``, ``on_wait``: as in ``run_command``."""
+        ``stdout_path``, ``cancel``, ``on_wait``: as in ``run_command``. ``service``: a
+        harness Unix socket the command reaches at ``service_url`` on its private loopback
+        (only with a private network: the forwarder runs in front of the command)."""
         where = cwd or self.workspace
+        shown = display or " ".join(argv)
+        network = self.network if network is None else network
+        placed: dict[str, Path] = {}
+        if service is not None:
+            if not self.private_network(network):
+                raise ValueError("a service socket needs the sandbox's private network")
+            placed[SERVICE_SOCKET] = service
+            argv = [sys.executable, "-I", str(FORWARDER), SERVICE_SOCKET, str(SERVICE_PORT),
+                    "--", *argv]
         wrapped = self.isolation.wrap(argv, workspace=self.workspace, cwd=where,
-                                      network=self.network if network is None else network,
-                                      writable=writable, readable=readable)
+                                      network=network, writable=writable, readable=readable,
+                                      placed=placed)
         return run_command(wrapped, cwd=where, timeout=timeout,
                            env={**sandbox_env(self.workspace), **(env or {})},
-                           output_limit=output_limit, display=display or " ".join(argv),
+                           output_limit=output_limit, display=shown,
                            stdout_path=stdout_path, cancel=cancel, on_wait=on_wait)
 
     def run_shell(self, script: str, *, timeout: float,
