@@ -112,3 +112,55 @@ def test_auto_isolation_without_bwrap_warns_and_runs(pytester: pytest.Pytester,
         in output
     assert "grades and secrets are not protected" in output
     assert result_named(pytester.path, "calc")["metadata"]["isolation"] == "none"
+
+
+NO_USERNS_BWRAP = """\
+#!/bin/sh
+for arg in "$@"; do
+  if [ "$arg" = "--unshare-user" ]; then
+    echo "bwrap: No permissions to create new namespace" >&2
+    exit 1
+  fi
+done
+exec {bwrap} "$@"
+"""
+
+
+def run_with_bwrap_without_user_namespaces(root: Path, *args: str
+                                           ) -> subprocess.CompletedProcess[str]:
+    """A bwrap that cannot make user namespaces, as on a kernel or container that forbids
+    them (the real one wrapped, so everything else still works)."""
+    assert BWRAP is not None
+    shim = root / "shim"
+    shim.mkdir()
+    (shim / "bwrap").write_text(NO_USERNS_BWRAP.format(bwrap=BWRAP))
+    (shim / "bwrap").chmod(0o755)
+    env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
+
+
+@needs_bwrap
+def test_required_isolation_without_user_namespaces_is_a_usage_error(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc")
+    done = run_with_bwrap_without_user_namespaces(pytester.path,
+                                                  "--gaobench-isolation=required")
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR
+    assert ("--gaobench-isolation=required, but bwrap cannot run commands in a user "
+            "namespace here (bwrap: No permissions to create new namespace)") in done.stderr
+    assert "unprivileged user namespaces" in done.stderr
+
+
+@needs_bwrap
+def test_auto_isolation_without_user_namespaces_warns_and_drops_capabilities(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc", oracle_script="grep CapEff /proc/self/status > caps.txt")
+    done = run_with_bwrap_without_user_namespaces(pytester.path, "--gaobench-keep")
+    assert done.returncode == 0, done.stdout + done.stderr
+    output = " ".join(done.stdout.split())
+    assert "sandbox commands run under bubblewrap without a user namespace" in output
+    result = result_named(pytester.path, "calc")
+    assert result["metadata"]["isolation"] == "bwrap"
+    caps = (Path(result["workspace"]) / "caps.txt").read_text().split()
+    assert int(caps[1], 16) == 0  # still no capabilities, even as root
