@@ -32,13 +32,17 @@ def embedded_data(page: Path) -> dict[str, Any]:
     return data
 
 
+GIVE_UP = "I give up <!-- </script> & \u2028 \ud800 -->."
+"""Agent text the page must keep as text: it once blanked the whole page."""
+
+
 @pytest.fixture
 def session_with_transcripts(pytester: pytest.Pytester, bench: BenchmarkWriter,
                              api: FakeAnthropic) -> Path:
     """Four runs: two benchmarks, each by the oracle and by the anthropic agent."""
     bench.write("bad", oracle_files={})
     bench.write("good", tags=["smoke"])
-    api.script(message(text("I give up.")),  # bad, anthropic
+    api.script(message(text(GIVE_UP)),  # bad, anthropic
                           tool_turn(tool("write_file", path="calc.py", content=SOLUTION),
                                     input_tokens=400, output_tokens=30),
                           message(text("Done: add works."), input_tokens=450, output_tokens=9))
@@ -84,6 +88,12 @@ def test_the_page_works_alone_in_chromium(session_with_transcripts: Path,
         use_id = page.locator("#transcript .entry.tool[id^='use-']").first.get_attribute("id")
         assert use_id and page.locator(f"#result-{use_id[4:]}").count() == 1  # linked by id
         assert "tests_must_pass" in panel.inner_text()
+        page.select_option("#filter-tag", "")
+        page.select_option("#filter-status", "failed")
+        gave_up = next(r for r in runs.values()
+                       if r["agent"] == "anthropic" and r["status"] == "failed")
+        page.click(f"tr.run[data-run='{gave_up['run_id']}']")
+        assert "I give up <!-- </script> & \u2028 " in page.locator("#transcript").inner_text()
         artifacts = Path(os.environ.get("GAOBENCH_ARTIFACTS") or moved.parent)
         artifacts.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(artifacts / "report.png"), full_page=True)
