@@ -316,6 +316,162 @@ def agent_turn(scratch: Path, repeat: int) -> None:
            ours_s * 1000, raw_s * 1000, "<= 1.10x", unit="ms")
 
 
+UPSTREAM = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from fake_anthropic import FakeAnthropic, message, text
+server = FakeAnthropic(keep_alive=True)
+server.responder = lambda body: message(text("ok"), input_tokens=10, output_tokens=2)
+server.start()
+print(server.url, flush=True)
+for line in sys.stdin:  # one line: clear what the server keeps; end of input: stop
+    server.requests.clear()
+"""
+
+PASSTHROUGH = """
+import asyncio, sys
+from aiohttp import ClientSession, web
+# The floor of the stack: aiohttp passing calls on with the key swapped, nothing metered.
+upstream, key = sys.argv[1], sys.argv[2]
+DROPPED = {"host", "content-length", "x-api-key", "accept-encoding", "connection"}
+
+async def main():
+    session = ClientSession(auto_decompress=False)
+
+    async def handle(request):
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in DROPPED}
+        headers["x-api-key"] = key
+        async with session.request(request.method, upstream + request.path,
+                                   data=await request.read(), headers=headers) as answer:
+            if "event-stream" not in answer.headers.get("content-type", ""):
+                return web.Response(status=answer.status, body=await answer.read(),
+                                    content_type="application/json")
+            reply = web.StreamResponse(status=answer.status)
+            reply.content_type = "text/event-stream"
+            await reply.prepare(request)
+            async for chunk in answer.content.iter_any():
+                await reply.write(chunk)
+            return reply
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(f"http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await runner.cleanup()
+    await session.close()
+
+asyncio.run(main())
+"""
+
+CALLER = """
+import statistics, sys, time, anthropic
+sdk = anthropic.Anthropic(api_key=sys.argv[2], base_url=sys.argv[1], max_retries=0)
+request = {"model": "claude-sonnet-5-5", "max_tokens": 100,
+           "messages": [{"role": "user", "content": "hi"}]}
+times = {True: [], False: []}
+for number in range(int(sys.argv[3])):
+    started = time.perf_counter()
+    if number % 2:
+        sdk.messages.create(**request)
+    else:
+        with sdk.messages.stream(**request) as stream:
+            stream.get_final_message()
+    if number >= 10:
+        times[number % 2 == 0].append(time.perf_counter() - started)
+print(statistics.median(times[True]), statistics.median(times[False]))
+"""
+
+
+def proxy_overhead(scratch: Path, repeat: int) -> None:
+    """The metering proxy's added time per call: the same small streamed and whole calls,
+    in turn straight to the scripted API, through a real ``MeteredApi`` (admission,
+    counting, the run log) and through a bare aiohttp passthrough (the stack's own cost of
+    two more hops), each side's median over 200 calls per repeat. As in use, the agent and
+    the API are other processes than the harness (in one process they would wait on each
+    other for the interpreter lock). Also how long the proxy takes to close."""
+    import anthropic
+    from benchmark_files import BenchmarkWriter
+    from fake_anthropic import VALID_KEY
+
+    from pytest_gaobench.agents.base import PhaseContext
+    from pytest_gaobench.agents.credentials import ApiKey
+    from pytest_gaobench.agents.metering import MeteredApi
+    from pytest_gaobench.agents.pricing import PriceTable
+    from pytest_gaobench.logs.log import RunLog
+    from pytest_gaobench.logs.redaction import Redactor
+    from pytest_gaobench.model.metrics import Usage
+    from pytest_gaobench.model.spec import BenchmarkConfig, Budget
+    from pytest_gaobench.sandbox.sandbox import Sandbox
+
+    upstream = subprocess.Popen([sys.executable, "-c", UPSTREAM, str(ROOT / "tests")],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert upstream.stdout is not None and upstream.stdin is not None
+    server_url = upstream.stdout.readline().strip()
+    passthrough = subprocess.Popen([sys.executable, "-c", PASSTHROUGH, server_url, VALID_KEY],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert passthrough.stdout is not None and passthrough.stdin is not None
+    passthrough_url = passthrough.stdout.readline().strip()
+    config = BenchmarkConfig.from_yaml(BenchmarkWriter(scratch / "suite").write("calc"))
+    (scratch / "run" / "workspace").mkdir(parents=True)
+    log = RunLog(scratch / "run", Redactor([VALID_KEY]), run_id="run", benchmark="calc")
+    ctx = PhaseContext(config=config, phase=config.workflow_phases[0], phase_index=0,
+                       sandbox=Sandbox("run", scratch / "run", scratch / "run" / "workspace"),
+                       usage=Usage(), run_usage=Usage(), log=log,
+                       deadline=time.monotonic() + 3600)
+
+    def metered(budget: Budget) -> MeteredApi:
+        return MeteredApi(ctx, api_key=ApiKey(VALID_KEY, "perf"), token="perf-token",
+                          prices=PriceTable.shipped(), budget=budget,
+                          model="claude-sonnet-5-5", upstream=server_url)
+
+    def per_call(url: str, key: str) -> tuple[float, float]:
+        """Medians of one caller's streamed and whole calls."""
+        printed = subprocess.run([sys.executable, "-c", CALLER, url, key, "210"],
+                                 check=True, capture_output=True, text=True).stdout
+        upstream.stdin.write("clear\n")  # type: ignore[union-attr]
+        upstream.stdin.flush()  # type: ignore[union-attr]
+        streamed, whole = map(float, printed.split())
+        return streamed, whole
+
+    closing = []
+    proxied: list[tuple[float, float]] = []
+    direct: list[tuple[float, float]] = []
+    bare: list[tuple[float, float]] = []
+    try:
+        with metered(Budget(max_cost_usd=1000.0)) as api:
+            per_call(api.url, "perf-token")  # warm the roads
+            per_call(passthrough_url, "any")
+            for _ in range(repeat):
+                proxied.append(per_call(api.url, "perf-token"))
+                direct.append(per_call(server_url, VALID_KEY))
+                bare.append(per_call(passthrough_url, "any"))
+        for _ in range(repeat):
+            with metered(Budget()) as again:
+                anthropic.Anthropic(api_key="perf-token", base_url=again.url, max_retries=0
+                                    ).models.list()
+                started = time.perf_counter()
+            closing.append(time.perf_counter() - started)
+    finally:
+        log.close()
+        for process in (upstream, passthrough):
+            process.stdin.close()  # type: ignore[union-attr]
+            process.wait()
+    for index, kind in enumerate(("streamed", "whole")):
+        ours = statistics.median(p[index] for p in proxied) * 1000
+        theirs = statistics.median(d[index] for d in direct) * 1000
+        floor = statistics.median(b[index] for b in bare) * 1000
+        report(f"a {kind} call through the metering proxy vs straight to the API",
+               ours, theirs, "<= 1 ms added", unit="ms")
+        print(f"{'  added per call; a bare aiohttp passthrough adds':58} {ours - theirs:8.3f}ms"
+              f"; {floor - theirs:.3f}ms", flush=True)
+    print(f"{'the proxy closes in (median; bound 2,000ms)':58} "
+          f"{statistics.median(closing) * 1000:8.1f}ms", flush=True)
+
+
 def median_gap(stamps: list[float]) -> float:
     """The median time between consecutive responses, after the first ten turns."""
     return statistics.median(b - a for a, b in itertools.pairwise(stamps[10:]))
@@ -381,7 +537,7 @@ def harness(scratch: Path, repeat: int) -> None:
 
 ROWS = {"plugin": plugin_overhead, "results": results_commands, "collect": collection,
         "copy": copying, "git": git_repeat, "turn": agent_turn, "parallel": parallel,
-        "harness": harness}
+        "harness": harness, "proxy": proxy_overhead}
 
 
 def main() -> None:

@@ -29,6 +29,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     hang_after_events: int | None = None
     """Streamed: send this many events, then hang until the server stops."""
+    pause_after_events: tuple[int, float] | None = None
+    """Streamed: after this many events, wait this many seconds, then send the rest."""
+    error_event_after: int | None = None
+    """Streamed: after this many events, an ``overloaded_error`` event ends the stream."""
 
 
 def message(*content: dict[str, Any], stop_reason: str = "end_turn", input_tokens: int = 100,
@@ -102,9 +106,15 @@ def lane_of(headers: dict[str, str]) -> str:
 
 
 class FakeAnthropic:
-    def __init__(self) -> None:
+    def __init__(self, *, keep_alive: bool = False) -> None:
+        """``keep_alive``: HTTP/1.1 connections that serve many whole replies, as the real
+        API's do (a stream still ends its connection)."""
+        self.keep_alive = keep_alive
         self.replies: list[Reply] = []
         self.requests: list[dict[str, Any]] = []
+        """Each POST: its path (with the query), headers and JSON body."""
+        self.paths: list[str] = []
+        """The path of every request that reached the server, GET and POST."""
         self.served: list[dict[str, int]] = []
         """The usage of each message really sent (a hung stream: what it sent of it)."""
         self.released = threading.Event()
@@ -114,6 +124,8 @@ class FakeAnthropic:
         number of agents at once, each conversation deciding its own replies)."""
         self.delay = 0.0
         """Seconds each reply waits, as the real API's latency would."""
+        self.counted = Reply(body={"input_tokens": 42})
+        """The answer of ``count_tokens``."""
         self.key_checks: list[str] = []
         self.valid_keys = {VALID_KEY}
         self._lock = threading.Lock()
@@ -137,6 +149,11 @@ class FakeAnthropic:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def message_requests(self) -> list[dict[str, Any]]:
+        """The requests to ``/v1/messages`` itself (not ``count_tokens``)."""
+        return [r for r in self.requests if r["path"].split("?")[0].endswith("/v1/messages")]
+
     def served_total(self, key: str) -> int:
         return sum(usage.get(key, 0) for usage in self.served)
 
@@ -145,9 +162,9 @@ class FakeAnthropic:
         self._server.shutdown()
         self._server.server_close()
 
-    def _next_reply(self, body: dict[str, Any], headers: dict[str, str]) -> Reply:
+    def _next_reply(self, body: dict[str, Any], headers: dict[str, str], path: str) -> Reply:
         with self._lock:
-            self.requests.append({"headers": headers, "body": body})
+            self.requests.append({"path": path, "headers": headers, "body": body})
             if presented_key(headers) not in self.valid_keys:
                 return error(401, "authentication_error", "invalid x-api-key")
             if self.responder is not None:
@@ -161,6 +178,9 @@ class FakeAnthropic:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if fake.keep_alive else "HTTP/1.0"
+            disable_nagle_algorithm = True  # headers and body are two writes
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -176,6 +196,7 @@ class FakeAnthropic:
                 self.wfile.write(payload)
 
             def do_GET(self) -> None:
+                fake.paths.append(self.path)
                 key = presented_key({k.lower(): v for k, v in self.headers.items()})
                 fake.key_checks.append(key)
                 if key not in fake.valid_keys:
@@ -194,11 +215,33 @@ class FakeAnthropic:
                 usage: dict[str, int] = {}
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")
+                # With keep-alive the stream is chunked, as the real API's; else its end is
+                # the connection's.
+                chunked = fake.keep_alive and reply.hang_after_events is None
+                if chunked:
+                    self.send_header("transfer-encoding", "chunked")
+                else:
+                    self.send_header("connection", "close")
+                    self.close_connection = True
                 self.end_headers()
-                for name, data in events:
-                    usage.update(data.get("usage") or data.get("message", {}).get("usage", {}))
-                    self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+
+                def send(event: bytes) -> None:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event) if chunked
+                                     else event)
                     self.wfile.flush()
+
+                for number, (name, data) in enumerate(events):
+                    if number == reply.error_event_after:
+                        failure = {"type": "error", "error": {"type": "overloaded_error",
+                                                              "message": "Overloaded"}}
+                        send(f"event: error\ndata: {json.dumps(failure)}\n\n".encode())
+                        break
+                    if reply.pause_after_events and number == reply.pause_after_events[0]:
+                        fake.released.wait(reply.pause_after_events[1])
+                    usage.update(data.get("usage") or data.get("message", {}).get("usage", {}))
+                    send(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+                if chunked:
+                    send(b"")
                 with fake._lock:
                     fake.served.append({k: v for k, v in usage.items() if isinstance(v, int)})
                 if reply.hang_after_events is not None:
@@ -208,7 +251,14 @@ class FakeAnthropic:
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                reply = fake._next_reply(body, headers)
+                fake.paths.append(self.path)
+                if self.path.split("?")[0].endswith("/count_tokens"):
+                    with fake._lock:
+                        fake.requests.append({"path": self.path, "headers": headers,
+                                              "body": body})
+                    self._send(fake.counted)
+                    return
+                reply = fake._next_reply(body, headers, self.path)
                 if fake.delay:
                     fake.released.wait(fake.delay)
                 if reply.status == 200 and body.get("stream"):

@@ -175,13 +175,15 @@ def test_the_turn_budget_stops_it_as_the_agents_failure(
 def test_a_cost_budget_is_stopped_at_the_proxy(
         pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic) -> None:
     bench.write("calc")
-    api.script(*[tool_turn(bash("echo spend"), input_tokens=1000) for _ in range(5)])
-    run(pytester, "--gaobench-max-cost-usd=0.003").assert_outcomes(failed=1)
+    api.script(*[tool_turn(bash("echo spend"), input_tokens=500_000) for _ in range(5)])
+    run(pytester, "--gaobench-max-cost-usd=3").assert_outcomes(failed=1)
     result = result_named(pytester.path, "calc")
     assert (result["status"], result["failure_kind"]) == ("failed", "agent")
-    assert "max_cost_usd" in result["reason"]
-    # $0.0022 a call: the second passes the budget, the third is refused at the proxy.
-    assert len(api.requests) == 2 == result["metrics"]["usage"]["api_calls"]
+    assert "max_cost_usd: this call may cost up to $1.28" in result["reason"]
+    # Each call spends $1 of input; its worst case is $1.28 (Claude Code asks for up to
+    # 128,000 output tokens): the third would pass $3 if it used them all, so it is refused.
+    assert len(api.message_requests) == 2 == result["metrics"]["usage"]["api_calls"]
+    assert result["metrics"]["usage"]["cost_usd"] <= 3
 
 
 def test_a_missing_cli_is_a_config_failure_naming_the_install(

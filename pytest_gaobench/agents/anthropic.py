@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..model.spec import BenchmarkConfig, Budget
+from .api_failures import ApiFailure, classify
+from .api_usage import ApiUsage
 from .base import AgentError, InfraError, PhaseContext
 from .budget import check_priced, check_turn_budget, check_usage_budget, stricter
 from .credentials import ApiKey
@@ -26,7 +28,6 @@ from .prompts import phase_prompt, role_prompt
 from .tool_calls import run_tools
 from .tools import TOOL_SPECS, Toolbox
 
-RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_REPROMPTS = 2
 CONTINUE = "Continue."
 NOT_ANSWERED = ("No one can answer questions in this run. Make a reasonable assumption, say "
@@ -132,16 +133,16 @@ class AnthropicAgent:
             try:
                 return self.client().messages.create(**request)
             except anthropic.APIStatusError as exc:
-                if exc.status_code in (401, 403):
-                    raise InfraError(f"the API rejected the key ({exc.status_code} "
-                                     f"{exc.type})") from None
-                if exc.status_code == 404:
-                    raise InfraError(f"the API does not know model {request['model']!r} "
-                                     f"(404 {exc.type})") from None
-                if exc.status_code not in RETRYABLE_STATUS:
-                    raise AgentError(f"the API refused the request ({exc.status_code} "
-                                     f"{exc.type}: {exc.api_message})") from None
+                failure = classify(exc.status_code, _error_type(exc.body))
                 reason = f"{exc.status_code} {exc.type}"
+                if failure is ApiFailure.KEY_REFUSED:
+                    raise InfraError(f"the API rejected the key ({reason})") from None
+                if failure is ApiFailure.UNKNOWN_MODEL:
+                    raise InfraError(f"the API does not know model {request['model']!r} "
+                                     f"({reason})") from None
+                if failure is not ApiFailure.OUTAGE:
+                    raise AgentError(f"the API refused the request ({reason}: "
+                                     f"{exc.api_message})") from None
                 wait = retry_after(exc.response.headers)
             except anthropic.APIConnectionError as exc:
                 reason, wait = type(exc).__name__, None
@@ -161,13 +162,9 @@ class AnthropicAgent:
             time.sleep(delay)
 
     def _account(self, ctx: PhaseContext, reply: dict[str, Any], price: Price | None) -> None:
-        usage = reply.get("usage") or {}
-        tokens = {"tokens_input": int(usage.get("input_tokens") or 0),
-                  "tokens_output": int(usage.get("output_tokens") or 0),
-                  "tokens_cache_read": int(usage.get("cache_read_input_tokens") or 0),
-                  "tokens_cache_write": int(usage.get("cache_creation_input_tokens") or 0)}
-        cost = price.cost(**tokens) if price is not None else None
-        ctx.usage.record_api_call(**tokens, cost_usd=cost)
+        usage = ApiUsage.from_anthropic(reply.get("usage"))
+        cost = price.cost_of(usage) if price is not None else None
+        ctx.usage.record_api_call(**usage.usage_fields(), cost_usd=cost)
         ctx.usage.record_turn()
 
     def _record(self, ctx: PhaseContext, reply: dict[str, Any]) -> None:
@@ -205,6 +202,11 @@ def make_client(settings: AnthropicSettings) -> Any:
 def asks_a_question(reply: dict[str, Any]) -> bool:
     texts = [b.get("text", "") for b in reply["content"] if b.get("type") == "text"]
     return bool(texts) and texts[-1].rstrip().endswith("?")
+
+
+def _error_type(body: object) -> str | None:
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error.get("type")) if isinstance(error, dict) and error.get("type") else None
 
 
 def retry_after(headers: Any) -> float | None:

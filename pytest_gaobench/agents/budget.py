@@ -44,6 +44,9 @@ def usage_over_budget(ctx: PhaseContext, budget: Budget, *, spent_up: bool = Fal
     if budget.max_tokens is not None and past(tokens, budget.max_tokens):
         return f"max_tokens: {tokens} tokens used, the budget is {budget.max_tokens}"
     if budget.max_cost_usd is not None:
+        if ctx.run_usage.cost_unknown or ctx.usage.cost_unknown:
+            return (f"max_cost_usd: a call could not be priced, so the budget of "
+                    f"${budget.max_cost_usd:g} cannot be kept")
         costs = [ctx.run_usage.cost_usd, ctx.usage.cost_usd]
         spent = sum(c or 0.0 for c in costs)
         if past(spent, budget.max_cost_usd):

@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from ..model.spec import BenchmarkConfig, Budget
+from .api_usage import ApiUsage
 from .base import BudgetExceeded, PhaseContext, SetupError
 from .budget import check_priced, stricter
 from .claude_stream import ClaudeStream, read_claude_stream
@@ -137,12 +138,12 @@ def compare_with_proxy(ctx: PhaseContext, stream: ClaudeStream) -> None:
     reported = stream.reported_usage
     if not reported:
         return
-    pairs = (("input_tokens", ctx.usage.tokens_input),
-             ("output_tokens", ctx.usage.tokens_output),
-             ("cache_read_input_tokens", ctx.usage.tokens_cache_read),
-             ("cache_creation_input_tokens", ctx.usage.tokens_cache_write))
-    differ = [f"{key} {reported[key]} (proxy: {counted or 0})" for key, counted in pairs
-              if key in reported and reported[key] != (counted or 0)]
+    said = ApiUsage.from_anthropic(reported).api_names()
+    counted = ApiUsage(input=ctx.usage.tokens_input or 0, output=ctx.usage.tokens_output or 0,
+                       cache_read=ctx.usage.tokens_cache_read or 0,
+                       cache_write_5m=ctx.usage.tokens_cache_write or 0).api_names()
+    differ = [f"{key} {said[key]} (proxy: {counted[key]})" for key in said
+              if key in reported and said[key] != counted[key]]
     ctx.log.transcript("agent_reported_usage", phase=ctx.phase.phase_name, usage=reported,
                        cost_usd=(stream.result or {}).get("total_cost_usd"))
     if differ:

@@ -40,8 +40,9 @@ def conclude(ctx: PhaseContext, program: str, done: CommandResult, state: ProxyS
     failed = not done.ok or stream.is_error or (stream.lines > 0 and stream.result is None)
     if not failed:
         return
-    if state is not None and state.outage:
-        raise InfraError(f"the Anthropic API was unavailable to {program}: {state.outage}")
+    if state is not None and state.infra:
+        raise InfraError(f"the Anthropic API failed {program} on the harness's side "
+                         f"({state.infra})")
     said = (stream.final_message if stream.is_error else None) or done.tail()
     code = f"exited with {done.exit_code}" if done.exit_code else "reported an error"
     raise AgentError(f"{program} {code}: {last_lines(said, 15, 2000)}".rstrip(": "))

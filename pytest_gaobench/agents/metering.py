@@ -4,23 +4,31 @@
 the phase's usage record (priced with our table, by the model each response names) and
 the budget it enforces (the stricter of the benchmark's and the command line's, over
 the whole run). The agent's process gets ``ANTHROPIC_BASE_URL`` and a per-run token in
-``ANTHROPIC_API_KEY``: the real key stays in the harness.
+``ANTHROPIC_API_KEY``: the real key stays in the harness. It is the proxy's ``Meter``: each
+message call's worst case is reserved before it is forwarded (spent + reserved + this call
+must fit the budget), counted as its response passes and released when it ends, so calls
+in flight at once cannot overdraw the budget.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import tempfile
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..model.spec import Budget
+from .api_usage import ApiUsage
 from .base import PhaseContext
 from .budget import usage_over_budget
+from .call_bound import CallBound
 from .credentials import ApiKey
-from .pricing import PriceTable
-from .proxy import MeteringProxy, ProxyState
+from .pricing import Price, PriceTable
+from .proxy import MeteringProxy, ProxyState, Refusal
 
 DEFAULT_UPSTREAM = "https://api.anthropic.com"
 
@@ -33,6 +41,15 @@ def new_run_token() -> str:
 def upstream_url() -> str:
     """Where the proxy forwards: the harness's own ANTHROPIC_BASE_URL, else the API."""
     return os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_UPSTREAM
+
+
+@dataclass(eq=False)
+class Reservation:
+    """A call's worst case, held against the budget while the call is in flight."""
+
+    tokens: int
+    cost: float
+    price: Price | None
 
 
 class MeteredApi:
@@ -58,9 +75,10 @@ class MeteredApi:
             # Short (a Unix socket's path has ~100 bytes) and private (mode 0700).
             self._folder = tempfile.mkdtemp(prefix="gaobench-api-")
             socket_path = Path(self._folder, "proxy.sock")
+        self._lock = threading.Lock()
+        self._reserved: list[Reservation] = []
         self.proxy = MeteringProxy(upstream=upstream or upstream_url(), api_key=api_key.value,
-                                   token=token, on_usage=self._count,
-                                   over_budget=self._over_budget, log=self._log,
+                                   token=token, meter=self, log=self._log,
                                    unix_socket=socket_path)
         self.token = token
 
@@ -94,22 +112,74 @@ class MeteredApi:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
 
-    def _count(self, model: str, tokens: dict[str, int], new_call: bool) -> None:
-        counts = {"tokens_input": tokens.get("input_tokens", 0),
-                  "tokens_output": tokens.get("output_tokens", 0),
-                  "tokens_cache_read": tokens.get("cache_read_input_tokens", 0),
-                  "tokens_cache_write": tokens.get("cache_creation_input_tokens", 0)}
-        price = self.prices.lookup(model or self.model)
-        if price is None:
-            self.ctx.warn(f"no price known for model {model!r}: its cost is reported as null")
-        cost = price.cost(**counts) if price is not None else None
-        if new_call:
-            self.ctx.usage.record_api_call(**counts, cost_usd=cost)
-        else:
-            self.ctx.usage.add_tokens(**counts, cost_usd=cost)
+    # -- the proxy's Meter ----------------------------------------------------------------
 
-    def _over_budget(self) -> str | None:
-        return usage_over_budget(self.ctx, self.budget, spent_up=True)
+    def admit(self, bound: CallBound) -> Reservation | Refusal:
+        """Reserve a call's worst case (``CallBound``) at the model's price, or say why it
+        does not fit; ``Refusal.count_first`` when the API's exact input count might
+        change the answer."""
+        with self._lock:
+            model = bound.model or self.model
+            price = self.prices.lookup(model)
+            if price is None and self.budget.max_cost_usd is not None:
+                return Refusal(f"max_cost_usd: no price is known for model {model!r}, so the "
+                               f"budget cannot be kept; give its price with "
+                               f"--gaobench-prices FILE")
+            spent = usage_over_budget(self.ctx, self.budget, spent_up=True)
+            if spent is not None:
+                return Refusal(spent)
+            budgeted = self.budget.max_tokens is not None or self.budget.max_cost_usd is not None
+            if bound.input_tokens is None and budgeted:
+                return Refusal("the request's input must be counted to keep the budget",
+                               count_first=True)
+            cost = bound.cost(price) if price is not None else None
+            wanted = Reservation(tokens=bound.tokens or 0, cost=cost or 0.0, price=price)
+            refusal = self._over_with(wanted)
+            if refusal is not None:
+                return Refusal(refusal, count_first=not bound.counted)
+            self._reserved.append(wanted)
+            return wanted
+
+    def count(self, reservation: Reservation, model: str, growth: ApiUsage,
+              new_call: bool) -> None:
+        """Usage as the response shows it, priced by the model it names (else the one the
+        call was admitted for)."""
+        with self._lock:
+            price = self.prices.lookup(model) if model else None
+            price = price or reservation.price
+            if price is None:
+                self.ctx.warn(f"no price known for model {model!r}: its cost is reported "
+                              f"as null")
+            cost = price.cost_of(growth) if price is not None else None
+            if new_call:
+                self.ctx.usage.record_api_call(**growth.usage_fields(), cost_usd=cost)
+            else:
+                self.ctx.usage.add_tokens(**growth.usage_fields(), cost_usd=cost)
+
+    def settle(self, reservation: Reservation) -> None:
+        with self._lock, contextlib.suppress(ValueError):
+            self._reserved.remove(reservation)
+
+    def _over_with(self, wanted: Reservation) -> str | None:
+        """Why spent + reserved + ``wanted`` would pass the budget, or None."""
+        reserved_tokens = sum(r.tokens for r in self._reserved)
+        reserved_cost = sum(r.cost for r in self._reserved)
+        limit = self.budget.max_tokens
+        if limit is not None:
+            used = (self.ctx.run_usage.tokens_total or 0) + (self.ctx.usage.tokens_total or 0)
+            if used + reserved_tokens + wanted.tokens > limit:
+                return (f"max_tokens: this call may use up to {wanted.tokens} tokens (its "
+                        f"input and max_tokens); {used} used and {reserved_tokens} reserved "
+                        f"by calls in flight, the budget is {limit}")
+        budget = self.budget.max_cost_usd
+        if budget is not None:
+            spent = (self.ctx.run_usage.cost_usd or 0.0) + (self.ctx.usage.cost_usd or 0.0)
+            if spent + reserved_cost + wanted.cost > budget:
+                return (f"max_cost_usd: this call may cost up to ${wanted.cost:.4f} (its "
+                        f"input and max_tokens); ${spent:.4f} spent and "
+                        f"${reserved_cost:.4f} reserved by calls in flight, the budget is "
+                        f"${budget:g}")
+        return None
 
     def _log(self, kind: str, **data: object) -> None:
         self.ctx.log.transcript(kind, phase=self.ctx.phase.phase_name, **data)

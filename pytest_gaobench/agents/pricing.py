@@ -8,24 +8,45 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .api_usage import ApiUsage
+
 DEFAULT_MODEL = "claude-sonnet-5-5"
 """The model of API agents when neither the benchmark nor the command line names one."""
 
 
 @dataclass(frozen=True)
 class Price:
-    """USD per million tokens."""
+    """USD per million tokens (web searches: USD per thousand requests)."""
 
     input: float
     output: float
     cache_write: float
+    """A 5-minute cache write."""
     cache_read: float
+    cache_write_1h: float | None = None
+    """A 1-hour cache write; by the API's rule, twice the input price when not listed."""
+    web_search: float = 10.0
+    """Server tool use: USD per 1,000 web search requests."""
+
+    @property
+    def one_hour_write(self) -> float:
+        return self.input * 2 if self.cache_write_1h is None else self.cache_write_1h
 
     def cost(self, *, tokens_input: int, tokens_output: int, tokens_cache_write: int,
-             tokens_cache_read: int) -> float:
+             tokens_cache_read: int, tokens_cache_write_1h: int = 0,
+             web_searches: int = 0) -> float:
         return (tokens_input * self.input + tokens_output * self.output
                 + tokens_cache_write * self.cache_write
-                + tokens_cache_read * self.cache_read) / 1_000_000
+                + tokens_cache_write_1h * self.one_hour_write
+                + tokens_cache_read * self.cache_read) / 1_000_000 \
+            + web_searches * self.web_search / 1_000
+
+    def cost_of(self, usage: ApiUsage) -> float:
+        return self.cost(tokens_input=usage.input, tokens_output=usage.output,
+                         tokens_cache_write=usage.cache_write_5m,
+                         tokens_cache_read=usage.cache_read,
+                         tokens_cache_write_1h=usage.cache_write_1h,
+                         web_searches=usage.web_searches)
 
 
 class PriceTable:

@@ -1,42 +1,101 @@
-"""The metering proxy: a CLI agent's only road to the Messages API.
+"""The metering proxy: a CLI agent's only road to the Messages API, and it fails closed.
 
 A CLI agent runs arbitrary commands, so whatever is in its environment is the agent's.
-It therefore never gets the real key: it gets ``ANTHROPIC_BASE_URL`` = this proxy and a
-random per-run token as its key. The proxy accepts only that token, forwards each
-request to the real API with the real key, streams the answer back unchanged (SSE
-included), and counts every call's usage from the responses themselves, so a run's
-usage and cost are measured by the harness, not taken on the agent's word. A budget
-that is spent makes the proxy refuse further calls with an Anthropic-style error and
-tell the agent driver to stop; outages it sees are remembered so the driver can call
-the failure infra.
+It therefore never gets the real key: it gets this proxy's URL and a random per-run token.
+The proxy accepts only that token and forwards only what it meters: ``POST /v1/messages``
+(streaming or not), ``POST /v1/messages/count_tokens`` (free, counted as its own kind of
+call) and ``GET /v1/models``; every other path gets a 403 in the API's error format. Before
+a message call is forwarded its worst case is reserved against the budget (``Meter.admit``),
+so concurrent calls cannot overdraw it; usage is counted from the responses themselves as
+they pass (a non-streaming reply is counted before it is released; a stream's events before
+each is passed on), and a reply whose client went away is still read to its end and
+counted. Every answer is classified by ``api_failures.classify``, the same way the anthropic
+agent classifies its own: an outage, a refused key or an unknown model is remembered as the
+harness's failure (``ProxyState.infra``), cleared only by a call that succeeds.
+
+aiohttp serves (on the host's loopback, or on a Unix socket placed in a sandbox) and calls
+upstream: one connection pool per proxy, ``HTTPS_PROXY``/``NO_PROXY`` honoured (read once,
+not per call; no ``.netrc``), request
+bodies read under the API's own size limit (chunked ones too), and ``close()`` bounded to
+about two seconds with nothing left running.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
-import http.client
 import json
+import posixpath
 import socket
-import socketserver
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import unquote, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
-OUTAGE_STATUS = frozenset({408, 429, 500, 502, 503, 504, 529})
+from .api_failures import ApiFailure, classify
+from .api_usage import ApiUsage
+from .call_bound import CallBound, count_tokens_request
+
+if TYPE_CHECKING:
+    from aiohttp import ClientResponse, ClientSession, web
+
+BODY_LIMIT = 32 * 1024 * 1024
+"""The Messages API's own request size limit: a larger body is refused (413) unread."""
+REPLY_LIMIT = 64 * 1024 * 1024
+"""The largest non-streaming reply read (and counted) before it is passed on."""
+CLOSE_SECONDS = 2.0
+"""How long ``close`` may take: requests still running are cancelled after half of it."""
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding",
                          "te", "trailer", "upgrade", "content-length", "host",
                          "accept-encoding", "content-encoding", "x-api-key", "authorization"})
-TOKEN_KEYS = ("input_tokens", "output_tokens", "cache_read_input_tokens",
-              "cache_creation_input_tokens")
 
-UsageSink = Callable[[str, dict[str, int], bool], None]
-"""Called with (model, token counts, whether this starts a new API call)."""
+
+class CallKind(StrEnum):
+    MESSAGE = "message"
+    COUNT_TOKENS = "count_tokens"
+    MODELS = "models"
+
+
+def route(method: str, raw_path: str) -> tuple[CallKind, str] | None:
+    """The kind of call and the normalised path it is forwarded to, or None when the proxy
+    does not forward it (it would not be metered)."""
+    path = posixpath.normpath("/" + unquote(raw_path).lstrip("/"))
+    if method == "POST" and path == "/v1/messages":
+        return CallKind.MESSAGE, path
+    if method == "POST" and path == "/v1/messages/count_tokens":
+        return CallKind.COUNT_TOKENS, path
+    if method == "GET" and (path == "/v1/models" or path.startswith("/v1/models/")):
+        return CallKind.MODELS, path
+    return None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a call is not forwarded. ``count_first``: the refusal rests on a bound of the
+    input from the body's size; the API's exact count might let the call in."""
+
+    reason: str
+    count_first: bool = False
+
+
+class Meter(Protocol):
+    """The accounting behind a proxy (``metering.MeteredApi``): called from the proxy's
+    thread, so it keeps its own lock."""
+
+    def admit(self, bound: CallBound) -> Any:
+        """A reservation for the call's worst case, or a ``Refusal``."""
+
+    def count(self, reservation: Any, model: str, growth: ApiUsage, new_call: bool) -> None:
+        """Usage the call's response showed (``growth``: what it added)."""
+
+    def settle(self, reservation: Any) -> None:
+        """The call ended: its reservation is released (its usage is counted already)."""
 
 
 @dataclass
@@ -45,128 +104,315 @@ class ProxyState:
 
     budget_stop: str | None = None
     """Why a request was refused for budget; the driver reports it as the run's reason."""
-    outage: str | None = None
-    """The last outage seen (a 5xx/429 answer or an unreachable API), cleared by a success."""
+    infra: str | None = None
+    """The last failure on the harness's side (an outage, a refused key, an unknown
+    model), cleared by a call that succeeds."""
     calls: int = 0
+    count_token_calls: int = 0
+    refused_paths: int = 0
     stop_agent: threading.Event = field(default_factory=threading.Event)
     """Set when the agent must be stopped (a spent budget)."""
 
 
-class MeteringProxy:
-    """One local HTTP server per phase: ``with MeteringProxy(...) as proxy: proxy.url``."""
+def anthropic_error(kind: str, message: str) -> bytes:
+    return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
 
-    def __init__(self, *, upstream: str, api_key: str, token: str, on_usage: UsageSink,
-                 over_budget: Callable[[], str | None],
+
+class MeteringProxy:
+    """One proxy per phase: ``with MeteringProxy(...) as proxy: proxy.url``."""
+
+    def __init__(self, *, upstream: str, api_key: str, token: str, meter: Meter,
                  log: Callable[..., None], unix_socket: Path | None = None) -> None:
-        """``on_usage`` and ``log`` are called under the proxy's lock, one call at a time.
-        ``over_budget`` returns the reason further calls are refused, or None.
-        ``unix_socket``: listen there (for a sandbox with a private network) instead of on
-        a port of the host's loopback."""
-        parts = urlsplit(upstream)
-        self._upstream = parts
+        """``log`` is called once per call (``api_call``, ``api_refused``) and once with the
+        request set-up. ``unix_socket``: listen there (for a sandbox with a private network)
+        instead of on a port of the host's loopback."""
+        self._upstream = upstream.rstrip("/")
         self._api_key = api_key
         self._token = token
-        self._on_usage = on_usage
-        self._over_budget = over_budget
+        self.meter = meter
         self._log = log
+        self.unix_socket = unix_socket
         self.state = ProxyState()
         self._lock = threading.Lock()
-        self._open: dict[http.client.HTTPConnection, socket.socket | None] = {}
-        """Upstream connections in use, with their socket (a response that reads to the
-        end of the connection takes the socket from its connection)."""
         self._described = False
-        self.unix_socket = unix_socket
-        self._server: socketserver.BaseServer = (
-            _Server(("127.0.0.1", 0), _handler(self)) if unix_socket is None
-            else _UnixServer(str(unix_socket), _handler(self)))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+        self._port: int | None = None
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
                                         name="gaobench-proxy")
+        self._runner: web.AppRunner | None = None
+        self._session: ClientSession | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._egress: str | None = None
 
     @property
     def url(self) -> str:
         """The proxy's URL on the host's loopback (not for a proxy on a Unix socket)."""
-        assert isinstance(self._server, _Server)
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        assert self._port is not None, "the proxy listens on a Unix socket"
+        return f"http://127.0.0.1:{self._port}"
 
     def __enter__(self) -> MeteringProxy:
         self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
     def close(self) -> None:
-        """Stop serving; cut the upstream streams still open (their usage so far is
-        counted already), then wait for the request threads to end."""
-        self._server.shutdown()
+        """Stop serving within about CLOSE_SECONDS: requests still running are cancelled
+        (what they counted stays counted), the connections closed, the thread ended."""
+        if not self._thread.is_alive():
+            return
+        stopping = asyncio.run_coroutine_threadsafe(self._stop(), self._loop)
+        with contextlib.suppress(Exception):
+            stopping.result(timeout=CLOSE_SECONDS)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=CLOSE_SECONDS / 2)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+    # -- the server -----------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
+
+        app = web.Application(client_max_size=BODY_LIMIT)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                     shutdown_timeout=CLOSE_SECONDS / 4)
+        await self._runner.setup()
+        if self.unix_socket is not None:
+            await web.UnixSite(self._runner, str(self.unix_socket)).start()
+        else:  # bound here, so the port is known
+            listener = socket.socket()
+            listener.bind(("127.0.0.1", 0))
+            self._port = listener.getsockname()[1]
+            await web.SockSite(self._runner, listener).start()
+        self._egress = egress_proxy(self._upstream)
+        self._session = ClientSession(
+            auto_decompress=False, connector=TCPConnector(limit=64),
+            timeout=ClientTimeout(total=None, sock_connect=30, sock_read=600))
+
+    async def _stop(self) -> None:
+        """Cancel the requests still running (what they counted stays counted), close the
+        server and the upstream connections, and leave no task behind."""
+        if self._tasks:  # a moment to finish what they were reading, then cancelled
+            _, pending = await asyncio.wait(list(self._tasks), timeout=CLOSE_SECONDS / 4)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            return await self._serve(request)
+        finally:
+            self._tasks.discard(task)
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        from aiohttp import web
+
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        bearer = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        presented = headers.get("x-api-key") or bearer
+        if not hmac.compare_digest(presented.encode(), self._token.encode()):
+            return _error(401, "authentication_error", "gaobench proxy: unknown token")
+        routed = route(request.method, request.rel_url.raw_path)
+        if routed is None:
+            with self._lock:
+                self.state.refused_paths += 1
+            reason = (f"gaobench proxy: {request.method} {request.rel_url.path} is not "
+                      f"forwarded: only POST /v1/messages, POST /v1/messages/count_tokens "
+                      f"and GET /v1/models are metered")
+            self._record("api_refused", path=request.rel_url.path, reason=reason)
+            return _error(403, "permission_error", reason)
+        kind, path = routed
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _error(413, "request_too_large",
+                          f"gaobench proxy: the request is over {BODY_LIMIT} bytes")
+        body = _json_object(raw) if kind is not CallKind.MODELS else {}
+        reservation = None
+        if kind is CallKind.MESSAGE:
+            self._describe_once(body)
+            admitted = await self._admit(CallBound.of_request(body, len(raw)), body, headers)
+            if isinstance(admitted, Refusal):
+                self._refuse_for_budget(path, admitted.reason)
+                return _error(400, "invalid_request_error",
+                              f"gaobench budget exceeded: {admitted.reason}")
+            reservation = admitted
+        try:
+            return await self._forward(request, kind, path, raw, headers, body, reservation)
+        finally:
+            if reservation is not None:
+                self.meter.settle(reservation)
+
+    async def _admit(self, bound: CallBound, body: dict[str, Any],
+                     headers: dict[str, str]) -> Any:
+        """The meter's reservation for a message call; where a bound of its input from the
+        body's size is not enough, with the API's exact count of its input instead."""
+        admitted = self.meter.admit(bound)
+        if not (isinstance(admitted, Refusal) and admitted.count_first):
+            return admitted
+        counted = await self._count_input(body, headers)
+        if isinstance(counted, str):
+            return Refusal(f"{admitted.reason}; its input could not be counted ({counted})")
+        return self.meter.admit(bound.with_count(counted))
+
+    async def _count_input(self, body: dict[str, Any], headers: dict[str, str]) -> int | str:
+        """The request's input tokens by the API's ``count_tokens`` (free), or why not."""
+        import aiohttp
+
+        assert self._session is not None
+        try:
+            async with self._session.post(
+                    self._upstream + "/v1/messages/count_tokens",
+                    json=count_tokens_request(body), headers=self._upstream_headers(headers),
+                    proxy=self._egress,
+                    timeout=aiohttp.ClientTimeout(total=60)) as reply:
+                answer = _json_object(await reply.content.read(REPLY_LIMIT))
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return type(exc).__name__
+        tokens = answer.get("input_tokens")
+        if reply.status != 200 or not isinstance(tokens, int) or isinstance(tokens, bool):
+            return f"HTTP {reply.status} {_error_type(json.dumps(answer).encode()) or ''}"
         with self._lock:
-            for sock in self._open.values():
-                if sock is not None:  # wakes a thread blocked reading it
-                    with contextlib.suppress(OSError):
-                        sock.shutdown(socket.SHUT_RDWR)
-        self._server.server_close()
+            self.state.count_token_calls += 1
+        return tokens
 
-    # -- called by the request handler ------------------------------------------------
+    def _upstream_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        """The agent's headers as sent upstream: the real key in place of the run token."""
+        sent = {k: v for k, v in headers.items() if k not in _HOP_BY_HOP}
+        sent["x-api-key"] = self._api_key
+        sent["accept-encoding"] = "identity"
+        return sent
 
-    def accepts(self, presented: str) -> bool:
-        return hmac.compare_digest(presented.encode(), self._token.encode())
+    async def _forward(self, request: web.Request, kind: CallKind, path: str, raw: bytes,
+                       headers: dict[str, str], body: dict[str, Any],
+                       reservation: Any) -> web.StreamResponse:
+        import aiohttp
+        from aiohttp import web
 
-    def refusal(self) -> str | None:
+        assert self._session is not None
+        started = time.monotonic()
+        model = str(body.get("model") or "")
+        target = self._upstream + path + (f"?{request.rel_url.raw_query_string}"
+                                          if request.rel_url.raw_query_string else "")
+        try:
+            upstream = await self._session.request(request.method, target, data=raw,
+                                                   headers=self._upstream_headers(headers),
+                                                   proxy=self._egress)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            reason = f"the API could not be reached ({type(exc).__name__})"
+            self.answered(classify(None), reason)
+            self._record("api_call", call=kind.value, path=path, model=model, status=None,
+                         error=reason, seconds=round(time.monotonic() - started, 3))
+            return _error(502, "api_error", f"gaobench proxy: {reason}")
+        async with upstream:
+            meter = (_UsageMeter(self, reservation, model)
+                     if kind is CallKind.MESSAGE and upstream.status == 200 else None)
+            passed_on = {name: value for name, value in upstream.headers.items()
+                         if name.lower() not in _HOP_BY_HOP}
+            streaming = "text/event-stream" in upstream.headers.get("content-type", "")
+            broke = False
+            if streaming:
+                payload, reply = b"", web.StreamResponse(status=upstream.status,
+                                                         headers=passed_on)
+                cut, broke = await self._stream(request, reply, upstream, meter)
+            else:
+                whole, cut = await _whole(upstream), None
+                if whole is None:
+                    payload, broke, cut = b"", True, f"reply over {REPLY_LIMIT} bytes"
+                    reply = _error(502, "api_error", f"gaobench proxy: the API's {cut}")
+                else:
+                    payload = whole
+                    if meter is not None:
+                        meter.whole(payload)
+                    reply = web.Response(status=upstream.status, body=payload,
+                                         headers=passed_on)
+                with contextlib.suppress(ConnectionError):  # counted: released before the
+                    await reply.prepare(request)            # bookkeeping below
+                    await reply.write_eof()
+            error_type = meter.error_type if meter else _error_type(payload)
+            if meter is None or meter.error_type is None:  # an error event was told at once
+                failure = classify(None) if broke else classify(upstream.status, error_type)
+                self.answered(failure, f"HTTP {upstream.status}"
+                               + (f" {error_type}" if error_type else ""))
+            if kind is CallKind.COUNT_TOKENS:
+                with self._lock:
+                    self.state.count_token_calls += 1
+            self._record("api_call", call=kind.value, path=path,
+                         model=meter.model if meter else model, status=upstream.status,
+                         stream=streaming, request_id=upstream.headers.get("request-id"),
+                         seconds=round(time.monotonic() - started, 3),
+                         usage=meter.seen.api_names() if meter else None, cut=cut,
+                         error=payload[:4000].decode(errors="replace")
+                         if upstream.status >= 400 else error_type)
+        return reply
+
+    async def _stream(self, request: web.Request, reply: web.StreamResponse,
+                      upstream: ClientResponse, meter: _UsageMeter | None
+                      ) -> tuple[str | None, bool]:
+        """Pass the event stream on chunk by chunk, each counted before it is passed on;
+        a client that goes away does not stop the count (the rest is read and counted).
+        Returns why the stream was cut short, if it was, and whether the upstream broke."""
+        client_gone: str | None = None
+        with contextlib.suppress(ConnectionError):
+            await reply.prepare(request)
+        try:
+            async for chunk in upstream.content.iter_any():
+                if meter is not None:
+                    meter.feed(chunk)
+                if client_gone is None:
+                    try:
+                        await reply.write(chunk)
+                    except ConnectionError as exc:
+                        client_gone = f"client went away ({type(exc).__name__})"
+            if client_gone is None:
+                with contextlib.suppress(ConnectionError):
+                    await reply.write_eof()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the upstream stream broke
+            return type(exc).__name__, True
+        return client_gone, False
+
+    # -- shared state -----------------------------------------------------------------
+
+    def note_call(self) -> None:
         with self._lock:
-            reason = self._over_budget()
-            if reason is not None:
-                self.state.budget_stop = reason
-                self.state.stop_agent.set()
-            return reason
+            self.state.calls += 1
 
-    def connect(self) -> http.client.HTTPConnection:
-        host = self._upstream.hostname or "localhost"
-        if self._upstream.scheme == "https":
-            connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                host, self._upstream.port, timeout=600)
-        else:
-            connection = http.client.HTTPConnection(host, self._upstream.port, timeout=600)
+    def answered(self, failure: ApiFailure | None, reason: str) -> None:
+        """Remember an infra failure; a call that succeeded clears the last one."""
         with self._lock:
-            self._open[connection] = None
-        return connection
+            if failure is None:
+                self.state.infra = None
+            elif failure.is_infra:
+                self.state.infra = f"{failure.value}: {reason}"
 
-    def sent(self, connection: http.client.HTTPConnection) -> None:
-        """The request went out on ``connection``'s socket: ``close`` can now cut it."""
+    def _refuse_for_budget(self, path: str, reason: str) -> None:
         with self._lock:
-            self._open[connection] = connection.sock
+            self.state.budget_stop = self.state.budget_stop or reason
+            self.state.stop_agent.set()
+        self._record("api_refused", path=path, reason=reason)
 
-    def release(self, connection: http.client.HTTPConnection) -> None:
-        connection.close()
-        with self._lock:
-            self._open.pop(connection, None)
-
-    def upstream_path(self, path: str) -> str:
-        return self._upstream.path.rstrip("/") + path
-
-    def upstream_headers(self, headers: dict[str, str]) -> dict[str, str]:
-        kept = {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP}
-        kept["x-api-key"] = self._api_key
-        kept["accept-encoding"] = "identity"
-        return kept
-
-    def usage(self, model: str, tokens: dict[str, int], new_call: bool) -> None:
-        with self._lock:
-            if new_call:
-                self.state.calls += 1
-            self._on_usage(model, tokens, new_call)
-
-    def answered(self, status: int | None, reason: str | None = None) -> None:
-        with self._lock:
-            if status is None or status in OUTAGE_STATUS:
-                self.state.outage = reason or f"HTTP {status}"
-            elif status < 400:
-                self.state.outage = None
-
-    def log(self, kind: str, **data: Any) -> None:
+    def _record(self, kind: str, **data: Any) -> None:
         with self._lock:
             self._log(kind, **data)
 
-    def describe_once(self, body: dict[str, Any]) -> None:
+    def _describe_once(self, body: dict[str, Any]) -> None:
         """The request set-up (model, system prompt, tools), once per phase."""
         with self._lock:
             if self._described:
@@ -178,192 +424,99 @@ class MeteringProxy:
                              if isinstance(t, dict)])
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True  # close() waits for the request threads: the count is final
+_COUNTED_EVENTS = (b'"message_start"', b'"message_delta"', b'"error"')
 
 
-class _UnixServer(socketserver.ThreadingUnixStreamServer):
-    daemon_threads = False
-    block_on_close = True
+class _UsageMeter:
+    """Reads a message call's reply as it passes and tells the meter what it used: a
+    stream's ``message_start`` opens the call, each ``message_delta`` adds what its running
+    totals grew by, an ``error`` event is kept; a whole reply is counted at once."""
 
-
-def anthropic_error(kind: str, message: str) -> bytes:
-    return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
-
-
-class SseUsage:
-    """Reads a Messages API event stream as it passes and reports usage as it appears:
-    ``message_start`` opens the call with its input and cache tokens, each
-    ``message_delta`` adds what its cumulative counts grew by."""
-
-    def __init__(self, proxy: MeteringProxy, model: str) -> None:
+    def __init__(self, proxy: MeteringProxy, reservation: Any, model: str) -> None:
         self.proxy = proxy
+        self.reservation = reservation
         self.model = model
-        self.seen: dict[str, int] = {}
+        self.seen = ApiUsage()
         self.started = False
+        self.error_type: str | None = None
         self._buffer = b""
 
     def feed(self, chunk: bytes) -> None:
         self._buffer += chunk
         *lines, self._buffer = self._buffer.split(b"\n")
-        for line in lines:
-            if line.startswith(b"data:"):
-                self._event(line[5:].strip())
+        for line in lines:  # only the events that count are parsed (not each text delta)
+            if line.startswith(b"data:") and any(kind in line for kind in _COUNTED_EVENTS):
+                self._event(_json_object(line[5:].strip()))
 
-    def _event(self, data: bytes) -> None:
-        try:
-            event = json.loads(data)
-        except ValueError:
-            return
-        if not isinstance(event, dict):
-            return
-        if event.get("type") == "message_start":
-            message = event.get("message") or {}
+    def whole(self, payload: bytes) -> None:
+        reply = _json_object(payload)
+        self.model = str(reply.get("model") or self.model)
+        self._add(reply.get("usage"), new_call=True)
+
+    def _event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "message_start":
+            message = event.get("message")
+            message = message if isinstance(message, dict) else {}
             self.model = str(message.get("model") or self.model)
-            self.add(message.get("usage") or {}, new_call=True)
-        elif event.get("type") == "message_delta" and self.started:
-            self.add(event.get("usage") or {}, new_call=False)
+            self._add(message.get("usage"), new_call=True)
+        elif kind == "message_delta" and self.started:
+            self._add(event.get("usage"), new_call=False)
+        elif kind == "error":  # the API's streaming form of an error status: told at once
+            error = event.get("error")
+            self.error_type = str(error.get("type")) if isinstance(error, dict) else "error"
+            self.proxy.answered(classify(200, self.error_type),
+                                 f"HTTP 200 {self.error_type}")
 
-    def add(self, usage: dict[str, Any], *, new_call: bool) -> None:
-        growth = {}
-        for key in TOKEN_KEYS:
-            value = usage.get(key)
-            if isinstance(value, int) and value > self.seen.get(key, 0):
-                growth[key] = value - self.seen.get(key, 0)
-                self.seen[key] = value
-        self.started = True
+    def _add(self, usage: Any, *, new_call: bool) -> None:
+        total = self.seen.latest(ApiUsage.from_anthropic(usage))
+        growth = total.growth_over(self.seen)
+        self.seen = total
+        if new_call and self.started:
+            return  # a second message_start in one stream: not a second call
+        self.started = self.started or new_call
+        if new_call:
+            self.proxy.note_call()
         if growth or new_call:
-            self.proxy.usage(self.model, growth, new_call)
+            self.proxy.meter.count(self.reservation, self.model, growth, new_call)
 
 
-def _handler(proxy: MeteringProxy) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *_args: Any) -> None:
-            pass  # every call goes to the transcript instead
-
-        def do_GET(self) -> None:
-            self._forward()
-
-        def do_POST(self) -> None:
-            self._forward()
-
-        def _reply(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.send_header("connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
-            self.close_connection = True
-
-        def _forward(self) -> None:
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            bearer = headers.get("authorization", "").removeprefix("Bearer ").strip()
-            if not proxy.accepts(headers.get("x-api-key") or bearer):
-                self._reply(401, anthropic_error("authentication_error",
-                                                 "gaobench proxy: unknown token"))
-                return
-            raw = self.rfile.read(int(headers.get("content-length") or 0))
-            is_message = (self.command == "POST"
-                          and urlsplit(self.path).path.rstrip("/") == "/v1/messages")
-            body: dict[str, Any] = {}
-            if is_message:
-                try:
-                    parsed = json.loads(raw or b"{}")
-                except ValueError:
-                    parsed = {}
-                body = parsed if isinstance(parsed, dict) else {}
-                proxy.describe_once(body)
-                reason = proxy.refusal()
-                if reason is not None:
-                    proxy.log("api_refused", path=self.path, reason=reason)
-                    self._reply(400, anthropic_error("invalid_request_error",
-                                                     f"gaobench budget exceeded: {reason}"))
-                    return
-            started = time.monotonic()
-            connection = proxy.connect()
-            try:
-                self._relay(connection, raw, headers, body, is_message, started)
-            finally:
-                proxy.release(connection)
-
-        def _relay(self, connection: http.client.HTTPConnection, raw: bytes,
-                   headers: dict[str, str], body: dict[str, Any], is_message: bool,
-                   started: float) -> None:
-            model = str(body.get("model") or "")
-            try:
-                connection.request(self.command, proxy.upstream_path(self.path), body=raw,
-                                   headers=proxy.upstream_headers(headers))
-                proxy.sent(connection)
-                response = connection.getresponse()
-            except OSError as exc:
-                reason = f"the API could not be reached ({type(exc).__name__})"
-                proxy.answered(None, reason)
-                proxy.log("api_call", path=self.path, model=model, status=None, error=reason,
-                          seconds=round(time.monotonic() - started, 3))
-                self._reply(502, anthropic_error("api_error", f"gaobench proxy: {reason}"))
-                return
-            proxy.answered(response.status)
-            self.send_response(response.status)
-            for name, value in response.getheaders():
-                if name.lower() not in _HOP_BY_HOP:
-                    self.send_header(name, value)
-            self.send_header("connection", "close")
-            self.close_connection = True
-            streaming = "text/event-stream" in (response.getheader("content-type") or "")
-            meter = SseUsage(proxy, model) if is_message and response.status == 200 else None
-            if streaming:
-                error = self._stream(response, meter)
-                payload = b""
-            else:
-                payload = self._whole(response)
-                error = None
-                if meter is not None:
-                    self._count_whole(payload, meter)
-            proxy.log("api_call", path=self.path, model=meter.model if meter else model,
-                      status=response.status, stream=streaming,
-                      request_id=response.getheader("request-id"),
-                      seconds=round(time.monotonic() - started, 3),
-                      usage=meter.seen if meter else None, cut=error,
-                      error=payload[:4000].decode(errors="replace")
-                      if response.status >= 400 else None)
-
-        def _stream(self, response: http.client.HTTPResponse,
-                    meter: SseUsage | None) -> str | None:
-            """Pass the event stream on chunk by chunk; the reason it was cut, if it was."""
-            self.send_header("transfer-encoding", "chunked")
-            self.end_headers()
-            try:
-                while chunk := response.read1(65536):
-                    if meter is not None:
-                        meter.feed(chunk)
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                    self.wfile.flush()
-                self.wfile.write(b"0\r\n\r\n")
-            except OSError as exc:  # the agent went away, or close() cut the upstream
-                return type(exc).__name__
-            except (http.client.HTTPException, ValueError) as exc:
-                return type(exc).__name__
+async def _whole(upstream: ClientResponse) -> bytes | None:
+    """A whole reply, read to its end; None when it is over REPLY_LIMIT."""
+    parts, size = [], 0
+    async for chunk in upstream.content.iter_any():
+        size += len(chunk)
+        if size > REPLY_LIMIT:
             return None
+        parts.append(chunk)
+    return b"".join(parts)
 
-        def _whole(self, response: http.client.HTTPResponse) -> bytes:
-            payload = response.read()
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-            return payload
 
-        @staticmethod
-        def _count_whole(payload: bytes, meter: SseUsage) -> None:
-            try:
-                reply = json.loads(payload)
-            except ValueError:
-                return
-            if isinstance(reply, dict):
-                meter.model = str(reply.get("model") or meter.model)
-                meter.add(reply.get("usage") or {}, new_call=True)
+def egress_proxy(upstream: str) -> str | None:
+    """The proxy the environment names for the upstream (``HTTPS_PROXY``/``HTTP_PROXY``,
+    unless ``NO_PROXY`` covers its host): read once per proxy, not on every call."""
+    address = urlsplit(upstream)
+    if not address.hostname or proxy_bypass(address.hostname):
+        return None
+    return getproxies().get(address.scheme)
 
-    return Handler
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _error_type(payload: bytes) -> str | None:
+    error = _json_object(payload).get("error")
+    return str(error.get("type")) if isinstance(error, dict) and error.get("type") else None
+
+
+def _error(status: int, kind: str, message: str) -> web.Response:
+    from aiohttp import web
+
+    return web.Response(status=status, body=anthropic_error(kind, message),
+                        content_type="application/json")
+
