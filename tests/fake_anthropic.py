@@ -115,6 +115,8 @@ class FakeAnthropic:
         """Each POST: its path (with the query), headers and JSON body."""
         self.paths: list[str] = []
         """The path of every request that reached the server, GET and POST."""
+        self.connections: list[tuple[str, int]] = []
+        """The client's address of each request (one per connection it came on)."""
         self.served: list[dict[str, int]] = []
         """The usage of each message really sent (a hung stream: what it sent of it)."""
         self.released = threading.Event()
@@ -197,6 +199,7 @@ class FakeAnthropic:
 
             def do_GET(self) -> None:
                 fake.paths.append(self.path)
+                fake.connections.append(self.client_address[:2])
                 key = presented_key({k.lower(): v for k, v in self.headers.items()})
                 fake.key_checks.append(key)
                 if key not in fake.valid_keys:
@@ -252,6 +255,7 @@ class FakeAnthropic:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 fake.paths.append(self.path)
+                fake.connections.append(self.client_address[:2])
                 if self.path.split("?")[0].endswith("/count_tokens"):
                     with fake._lock:
                         fake.requests.append({"path": self.path, "headers": headers,
