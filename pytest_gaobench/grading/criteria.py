@@ -8,7 +8,6 @@ collects no tests, or skips them all, is not a pass.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from ..model.metrics import QualityMetrics
 from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig
 from ..sandbox.sandbox import Sandbox
+from .interpreter_first import interpreter_first_env
+from .lint import count_lint_errors
 from .test_run import COVERAGE_REPORT_SECONDS, run_hidden_tests, run_tests
 from .workspace import matching_files
 
@@ -39,13 +40,21 @@ def grading_seconds(config: BenchmarkConfig) -> float:
     criteria = config.success_criteria
     total = sum(c.timeout_seconds for c in criteria.commands)
     total += sum(m.timeout_seconds for m in config.metrics)
-    if criteria.tests_must_pass or criteria.min_test_coverage is not None:
+    if runs_own_tests(config):
         total += criteria.test_timeout_seconds + COVERAGE_REPORT_SECONDS
     if criteria.grading_tests is not None:
         total += criteria.test_timeout_seconds + COVERAGE_REPORT_SECONDS
     if criteria.lint is not None:
         total += criteria.lint.timeout_seconds
     return total
+
+
+def runs_own_tests(config: BenchmarkConfig) -> bool:
+    """Whether grading runs the workspace's own tests (for ``tests_must_pass`` or the
+    coverage they measure)."""
+    criteria = config.success_criteria
+    return criteria.tests_must_pass or (criteria.min_test_coverage is not None
+                                        and criteria.coverage_from == "own_tests")
 
 
 def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, errors: int,
@@ -63,25 +72,32 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, error
             name=f"required_feature:{pattern}", passed=bool(found),
             detail=f"{len(found)} file(s)" if found else "no file matches"))
 
+    hidden_quality: QualityMetrics | None = None
     if criteria.grading_tests is not None:
-        hidden, quality = run_hidden_tests(config, sandbox, grading_dir)
+        hidden, hidden_quality = run_hidden_tests(config, sandbox, grading_dir)
+        quality = hidden_quality
         results.append(hidden)
-    if criteria.tests_must_pass or criteria.min_test_coverage is not None:
+    if runs_own_tests(config):
         # The agent's own tests give the quality numbers (tests, coverage) when they run.
         tests, quality = run_tests(config, sandbox, grading_dir)
         if criteria.tests_must_pass:
             results.append(tests)
-        if criteria.min_test_coverage is not None:
-            measured = quality.coverage_percent
-            results.append(CriterionResult(
-                name="min_test_coverage",
-                passed=measured is not None and measured >= criteria.min_test_coverage,
-                detail=(f"{measured:.1f}% (need {criteria.min_test_coverage:g}%)"
-                        if measured is not None else "coverage could not be measured")))
+    if criteria.min_test_coverage is not None:
+        hidden_tests = criteria.coverage_from == "grading_tests"
+        measured = (hidden_quality.coverage_percent if hidden_quality is not None else None) \
+            if hidden_tests else quality.coverage_percent
+        quality.coverage_percent = measured
+        by = "the hidden grading tests" if hidden_tests else "the agent's own tests"
+        results.append(CriterionResult(
+            name="min_test_coverage",
+            passed=measured is not None and measured >= criteria.min_test_coverage,
+            detail=(f"{measured:.1f}% measured by {by} (need "
+                    f"{criteria.min_test_coverage:g}%)" if measured is not None
+                    else f"coverage could not be measured by {by}")))
 
     if criteria.lint is not None:
-        quality.lint_errors, detail = _lint(criteria.lint.run, criteria.lint.timeout_seconds,
-                                            sandbox)
+        quality.lint_errors, detail = count_lint_errors(config, criteria.lint, sandbox,
+                                                        grading_dir)
         if criteria.max_lint_errors is not None:
             passed = quality.lint_errors is not None and \
                 quality.lint_errors <= criteria.max_lint_errors
@@ -90,8 +106,9 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, error
                 detail=detail or f"{quality.lint_errors} lint error(s), at most "
                                  f"{criteria.max_lint_errors} allowed"))
 
-    for command in criteria.commands:
-        outcome = sandbox.run_shell(command.run, timeout=command.timeout_seconds)
+    for command in criteria.commands:  # `python -m TOOL` finds the interpreter's TOOL
+        outcome = sandbox.run(["/bin/sh", "-c", command.run], timeout=command.timeout_seconds,
+                              env=interpreter_first_env(), display=command.run)
         if outcome.timed_out:
             detail = f"timed out after {command.timeout_seconds:g}s"
         else:
@@ -111,20 +128,3 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, error
             name="max_manual_interventions", passed=manual_interventions <= limit,
             detail=f"{manual_interventions} intervention(s), at most {limit} allowed"))
     return Grading(results, quality)
-
-
-def _lint(script: str, timeout: float, sandbox: Sandbox) -> tuple[int | None, str]:
-    """The number of lint errors, or None and why it could not be counted."""
-    outcome = sandbox.run_shell(script, timeout=timeout)
-    if outcome.timed_out:
-        return None, f"lint command timed out after {timeout:g}s"
-    text = outcome.stdout.strip()
-    try:
-        data = json.loads(text) if text else []
-    except ValueError:
-        return len([line for line in text.splitlines() if line.strip()]), ""
-    if isinstance(data, list):
-        return len(data), ""
-    if isinstance(data, dict) and isinstance(data.get("errors"), int):
-        return int(data["errors"]), ""
-    return None, "lint output is JSON but neither a list nor {\"errors\": N}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 import shlex
 import shutil
 import sys
@@ -20,43 +21,42 @@ from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig
 from ..sandbox.sandbox import Sandbox
 from ..sandbox.untrusted import read_regular, read_regular_text
+from .interpreter_first import SITECUSTOMIZE
 
 TEST_OMIT = "tests/*,test_*.py,*/tests/*,*/test_*.py,conftest.py,*/conftest.py,setup.py"
 """Relative to the workspace: test code, whose coverage is not the project's."""
 COVERAGE_REPORT_SECONDS = 120.0
+COLLECT_SECONDS = 120.0
 
 
 # The grader's interpreter: isolated (-I: no PYTHON* variables, no user site, nothing of
 # the current folder on sys.path at start), so no sitecustomize, coverage/ or pytest.py of
 # the workspace can stand in for the grader. No pytest plugin is loaded from entry points
 # (a fake *.dist-info in the workspace would register one), and pytest and coverage are
-# imported from the interpreter's own packages first. Only then does the project join
-# sys.path (first for its own tests, as `python -m pytest` would put it; last for hidden
-# tests), and a finder ahead of the path makes every module name the interpreter itself
-# provides (the standard library, pytest's own lazy imports, anything installed) come
-# from the interpreter: an optional `import trio` of an installed package, or a
-# `json.py` in the workspace, is never served by the workspace.
+# imported from the interpreter's own packages first. Then the interpreter-first finder
+# (site/sitecustomize.py) makes every module name the interpreter itself
+# provides (the standard library, pytest's own lazy imports, anything installed) come from
+# the interpreter: an optional `import trio` of an installed package, or a `json.py` in the
+# workspace, is never served by the workspace. Only then does the project join sys.path
+# (first for its own tests, as `python -m pytest` would put it; last for hidden tests;
+# not at all for hidden tests that drive the solution out of process).
 GUARDED_LAUNCHER = """\
-import importlib.machinery, os, sys
+import os, runpy, sys
 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 import coverage.cmdline
 import pytest
-
-class InterpreterFirst:
-    path = list(sys.path)
-
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if path is not None or name in sys.modules:
-            return None
-        return importlib.machinery.PathFinder.find_spec(name, cls.path)
-
-sys.meta_path.insert(sys.meta_path.index(importlib.machinery.PathFinder), InterpreterFirst)
-where, project = sys.argv.pop(1), sys.argv.pop(1)
-sys.path.insert(0, project) if where == "first" else sys.path.append(project)
+finder, where, project, tool = (sys.argv.pop(1) for _ in range(4))
+runpy.run_path(finder, run_name="gaobench_interpreter_first")
+if where == "first":
+    sys.path.insert(0, project)
+elif where == "last":
+    sys.path.append(project)
+if tool == "pytest":
+    sys.exit(pytest.main(sys.argv[1:]))
 sys.argv[0] = "coverage"
 sys.exit(coverage.cmdline.main())
 """
+COLLECTED = re.compile(r"^(\d+) tests? collected|^no tests collected", re.MULTILINE)
 REPORT_LIMIT = 64 * 1024 * 1024
 """The largest report (JUnit XML, coverage JSON) read back: the grader's folder is
 writable by the code under test, so its files are read as hostile data."""
@@ -112,19 +112,16 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
     data_file = run.reports / ".coverage"
     report = run.reports / "coverage.json"
     workspace = sandbox.workspace
-    pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:gaobench",
-                   f"--junitxml={junit}", "-o", "junit_family=xunit1", f"--rootdir={run.tests}"]
-    if not _has_pytest_config(run.tests):
-        # Without this, pytest would climb out of the folder and use an outer project's ini.
-        empty_ini = run.reports / "pytest.ini"
-        empty_ini.write_text("[pytest]\n", encoding="utf-8")
-        pytest_args += ["-c", str(empty_ini)]
+    pytest_args = ["-m", "pytest", "-q", *_pytest_settings(run.tests, run.reports),
+                   f"--junitxml={junit}", "-o", "junit_family=xunit1"]
     where = "first" if run.project_first else "last"
     rcfile = run.reports / "coveragerc"  # the harness's: no rc file of the workspace counts
-    rcfile.write_text("[run]\n", encoding="utf-8")
-    argv = [sys.executable, "-I", "-c", GUARDED_LAUNCHER, where, str(workspace), "run",
-            f"--rcfile={rcfile}", f"--data-file={data_file}", f"--source={workspace}",
-            f"--omit={_omit(workspace)}",
+    # No exclusion pragmas: `# pragma: no cover` on untested code would raise the number.
+    rcfile.write_text("[run]\n[report]\nexclude_lines =\nexclude_also =\n",
+                      encoding="utf-8")
+    argv = [sys.executable, "-I", "-c", GUARDED_LAUNCHER, str(SITECUSTOMIZE), where,
+            str(workspace), "coverage", "run", f"--rcfile={rcfile}",
+            f"--data-file={data_file}", f"--source={workspace}", f"--omit={_omit(workspace)}",
             *pytest_args, *([] if run.project_first else [str(run.tests)])]
     outcome = sandbox.run(argv, timeout=timeout, cwd=run.tests, writable=[run.reports],
                           display=shlex.join(["python", "-m", "pytest", run.tests.name]))
@@ -157,6 +154,35 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
     label = "python -m pytest" if run.project_first else f"hidden tests {run.tests.name}/"
     return CriterionResult(name=run.name, passed=passed, detail=f"{label}: {detail}",
                            failing_tests=failing), quality
+
+
+def collected_tests(sandbox: Sandbox, reports: Path, timeout: float) -> int | None:
+    """How many tests pytest collects from the workspace's own tests (``--collect-only``,
+    in the sandbox, as grading runs them), not how many ``def test_`` the source has: tests
+    under ``if False:`` or in files pytest does not collect are not tests. None when the
+    collection says no number."""
+    reports.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-I", "-c", GUARDED_LAUNCHER, str(SITECUSTOMIZE), "first",
+            str(sandbox.workspace), "pytest", "--collect-only", "-q",
+            *_pytest_settings(sandbox.workspace, reports)]
+    outcome = sandbox.run(argv, timeout=timeout, writable=[reports],
+                          display="python -m pytest --collect-only")
+    found = COLLECTED.findall(outcome.stdout)
+    if outcome.timed_out or not found:
+        return None
+    return int(found[-1] or 0)
+
+
+def _pytest_settings(tests: Path, reports: Path) -> list[str]:
+    """The grader's pytest options: no cache, not this plugin, ``tests`` the rootdir and,
+    without a configuration of its own, an empty one (else pytest would climb out of the
+    folder and use an outer project's)."""
+    settings = ["-p", "no:cacheprovider", "-p", "no:gaobench", f"--rootdir={tests}"]
+    if not _has_pytest_config(tests):
+        empty_ini = reports / "pytest.ini"
+        empty_ini.write_text("[pytest]\n", encoding="utf-8")
+        settings += ["-c", str(empty_ini)]
+    return settings
 
 
 def _omit(workspace: Path) -> str:

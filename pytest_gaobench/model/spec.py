@@ -90,12 +90,21 @@ class MetricCommand(_Strict):
 
 
 class LintCommand(_Strict):
-    """A linter run at grading time. Its output counts the errors: a JSON list (one item
-    per error, as ruff, eslint and pylint print with their JSON formats), a JSON object
-    with an integer "errors", or else one error per non-empty line."""
+    """A linter run at grading time: ``tool: ruff`` (the harness runs ruff with its own
+    configuration: nothing of the workspace's, no ``noqa``), or your own ``run`` command,
+    whose output counts the errors: a JSON list (one item per error, as ruff, eslint and
+    pylint print with their JSON formats), a JSON object with an integer "errors", or else
+    one error per non-empty line. An exit code other than 0 or 1, or a failing exit with
+    nothing counted, is "lint not measured" (``max_lint_errors`` then fails)."""
 
-    run: str = Field(min_length=1)
-    """The linter's command line, run in the workspace."""
+    tool: typing.Literal["ruff"] | None = None
+    """A linter the harness runs itself, with the benchmark's configuration only."""
+    config: str | None = None
+    """With ``tool``: a configuration file beside the benchmark (ruff.toml or
+    pyproject.toml); default: the tool's defaults."""
+    run: str | None = Field(default=None, min_length=1)
+    """Your linter's command line, run in the workspace (it reads the workspace's own
+    configuration files: prefer ``tool`` where there is one)."""
     timeout_seconds: float = Field(default=300, gt=0)
     """Its limit; past it the lint criterion fails."""
 
@@ -110,7 +119,11 @@ class SuccessCriteria(_Strict):
     test_timeout_seconds: float = Field(default=600, gt=0)
     """Limit of the test run at grading time."""
     min_test_coverage: float | None = Field(default=None, ge=0, le=100)
-    """Percent of the project's (non-test) lines covered by its tests, measured at grading."""
+    """Percent of the project's (non-test) lines covered by its tests, measured at grading
+    with the harness's coverage configuration (no exclusion pragmas)."""
+    coverage_from: typing.Literal["own_tests", "grading_tests"] = "own_tests"
+    """Whose run measures ``min_test_coverage``: the workspace's own tests (the agent's,
+    whose conftest can touch the number) or the hidden ``grading_tests``."""
     max_errors: int | None = Field(default=None, ge=0)
     """Most errors the run may record (tool errors, failed phases going on)."""
     max_manual_interventions: int | None = Field(default=None, ge=0)
@@ -343,6 +356,20 @@ def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
             problem = _glob_problem(pattern)
             if problem:
                 found.append((("workflow_phases", index, "expected_artifacts", n), problem))
+    criteria = config.success_criteria
+    lint = criteria.lint
+    if lint is not None and (lint.tool is None) == (lint.run is None):
+        found.append((("success_criteria", "lint"),
+                      "give exactly one of tool (e.g. tool: ruff) or run (your own command)"))
+    if lint is not None and lint.config and lint.tool is None:
+        found.append((("success_criteria", "lint", "config"), "config needs tool"))
+    if lint is not None and lint.config:
+        problem = _file_problem(base, lint.config)
+        if problem:
+            found.append((("success_criteria", "lint", "config"), problem))
+    if criteria.coverage_from == "grading_tests" and criteria.grading_tests is None:
+        found.append((("success_criteria", "coverage_from"),
+                      "coverage_from: grading_tests needs grading_tests"))
     for n, pattern in enumerate(config.success_criteria.required_features):
         problem = _glob_problem(pattern)
         if problem:
@@ -359,6 +386,15 @@ def _folder_problem(base: Path, relative: str) -> str | None:
         return f"{relative!r} does not exist (looked for {target})"
     if not target.is_dir():
         return f"{relative!r} is not a folder"
+    return None
+
+
+def _file_problem(base: Path, relative: str) -> str | None:
+    target = resolved_below(base, relative)
+    if not target.is_relative_to(base):
+        return f"{relative!r} points outside the benchmark's folder {base}"
+    if not target.is_file():
+        return f"{relative!r} is not a file (looked for {target})"
     return None
 
 

@@ -28,8 +28,9 @@ from ..agents.base import (
     PhaseTimeout,
     SetupError,
 )
-from ..grading.criteria import grade
+from ..grading.criteria import grade, runs_own_tests
 from ..grading.custom_metrics import measure_custom_metrics
+from ..grading.test_run import COLLECT_SECONDS, collected_tests
 from ..grading.workspace import count_new_commits, count_test_functions, matching_files
 from ..logs.log import RunLog
 from ..logs.redaction import Redactor
@@ -186,8 +187,16 @@ class BenchmarkRunner:
         state.log.events.info("boilerplate_ready", kind=info.kind, source=info.source,
                               commit=info.commit)
         result.metadata.boilerplate = info
-        result.metadata.tests_at_start = count_test_functions(sandbox.workspace)
+        result.metadata.tests_at_start = self._collected_tests(sandbox, "start")
         return None
+
+    @staticmethod
+    def _collected_tests(sandbox: Sandbox, when: str) -> int | None:
+        """Tests pytest collects from the workspace now (none without a test file, so a
+        project that is not Python's costs no pytest run)."""
+        if count_test_functions(sandbox.workspace) == 0:
+            return 0
+        return collected_tests(sandbox, sandbox.run_dir / "collect" / when, COLLECT_SECONDS)
 
     def _restore(self, state: _RunState, resume: ResumePoint) -> None:
         restore_checkpoint(resume.archive, state.sandbox.workspace)
@@ -321,8 +330,13 @@ class BenchmarkRunner:
             result.warnings.append("the benchmark has no success criteria: it passes "
                                    "whatever the agent does")
         metrics.quality = grading.quality
-        metrics.quality.tests_written = max(
-            count_test_functions(sandbox.workspace) - (result.metadata.tests_at_start or 0), 0)
+        criteria = self.config.success_criteria
+        own_run = runs_own_tests(self.config) and not criteria.test_command
+        now = grading.quality.tests_total if own_run else \
+            self._collected_tests(sandbox, "end")
+        start = result.metadata.tests_at_start
+        metrics.quality.tests_written = max(now - start, 0) \
+            if now is not None and start is not None else None
         custom, problems = measure_custom_metrics(self.config, sandbox)
         metrics.custom.update(custom)
         result.warnings.extend(problems)
