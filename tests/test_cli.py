@@ -70,7 +70,9 @@ def test_check_finds_benchmarks_that_measure_nothing_or_cannot_be_solved(
     checked = gao_dev(pytester.path, "check", ".")
     assert checked.returncode == 1, checked.stdout + checked.stderr
     lines = checked.stdout.splitlines()
-    assert "valid    good: nop failed (criteria), oracle completed" in lines
+    # Graded only by the agent's own tests, which import its code: the forger passes it.
+    assert "valid    good: nop failed (criteria), oracle completed, forger completed" in lines
+    assert any(line.startswith("warning  good: forgeable in process") for line in lines)
     assert "INVALID  empty: the nop agent passed it: the benchmark measures nothing" in lines
     assert any(line.startswith("INVALID  unsolvable: the oracle did not pass it: failed "
                                "(criteria)") for line in lines)

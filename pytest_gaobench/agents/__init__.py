@@ -67,6 +67,12 @@ def _nop(**_options: Any) -> Agent:
     return NopAgent()
 
 
+def _forger(**_options: Any) -> Agent:
+    from .forger import ForgerAgent
+
+    return ForgerAgent()
+
+
 def _anthropic(*, settings: AgentSettings, api_key: ApiKey | None = None,
                model: str | None = None, **_options: Any) -> Agent:
     from .anthropic import AnthropicAgent, AnthropicSettings
@@ -106,7 +112,8 @@ AgentFactory = Callable[..., Agent]
 """Called with keywords ``settings`` (``AgentSettings``), ``api_key`` (``ApiKey`` or None)
 and ``model``; further keywords may be added, so a factory takes ``**options``."""
 
-AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "anthropic": _anthropic,
+AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "forger": _forger,
+                                   "anthropic": _anthropic,
                                    "claude-code": _claude_code, "command": _command,
                                    "replay": _replay}
 API_AGENTS = frozenset({"anthropic", "claude-code"})

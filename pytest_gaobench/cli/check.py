@@ -1,6 +1,8 @@
 """gao-dev check [PATHS]: is each benchmark valid? The nop agent must fail it (else it
 measures nothing) and the oracle must pass it (else it cannot be solved, or is graded
-wrong). Both run as real pytest sessions, in a throwaway gaobench folder."""
+wrong). The forger (a wrong solution with the known in-process forging tricks) should fail
+it: one it passes is "forgeable in process" (a warning; invalid with ``--strict``). Each
+runs as a real pytest session, in a throwaway gaobench folder."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ if TYPE_CHECKING:
     import pytest
 
 EXIT_INVALID = 1
+FORGEABLE = ("forgeable in process: the forger agent (a wrong solution that changes the "
+             "verdict from inside the grader) passed it; grade it with "
+             "grading_mode: out_of_process")
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ def add_command(commands: Any) -> None:
                                               "agent fails them and the oracle passes them")
     check.add_argument("paths", nargs="*", default=["benchmarks"], metavar="PATH",
                        help="benchmark files or folders (default: benchmarks)")
+    check.add_argument("--strict", action="store_true",
+                       help="a benchmark the forger agent passes is invalid, not a warning")
 
 
 def run(options: argparse.Namespace) -> int:
@@ -53,7 +60,7 @@ def run(options: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="gaobench-check-") as scratch:
         verdicts: dict[str, dict[str, Verdict]] = {}
-        for agent in ("nop", "oracle"):
+        for agent in ("nop", "oracle", "forger"):
             recorder = _Verdicts()
             code = pytest.main([*options.paths, "-p", "no:cacheprovider", "-p", "no:terminal",
                                 f"--gaobench-agent={agent}", f"--gaobench-dir={scratch}/{agent}",
@@ -66,9 +73,15 @@ def run(options: argparse.Namespace) -> int:
     for name in sorted(verdicts["oracle"]):
         nop, oracle = verdicts["nop"].get(name), verdicts["oracle"][name]
         problem = _problem(nop, oracle)
+        forger = verdicts["forger"].get(name)
+        forgeable = forger is not None and forger.status == "completed"
+        if problem is None and forgeable and options.strict:
+            problem = FORGEABLE
         problems += problem is not None
         print(f"{'INVALID' if problem else 'valid':8} {name}: "
-              f"{problem or f'nop {nop}, oracle {oracle}'}")
+              f"{problem or f'nop {nop}, oracle {oracle}, forger {forger}'}")
+        if forgeable and problem is None:
+            print(f"{'warning':8} {name}: {FORGEABLE}")
     print(f"{len(verdicts['oracle']) - problems} valid, {problems} invalid")
     return EXIT_INVALID if problems else 0
 

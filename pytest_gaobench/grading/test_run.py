@@ -22,6 +22,8 @@ from ..model.spec import BenchmarkConfig
 from ..sandbox.sandbox import Sandbox
 from ..sandbox.untrusted import read_regular, read_regular_text
 from .interpreter_first import SITECUSTOMIZE
+from .out_of_process import SOLUTION_SOCKET, SolutionHostError, hosted_solution
+from .solution_wire import SOCKET_VARIABLE
 
 TEST_OMIT = "tests/*,test_*.py,*/tests/*,*/test_*.py,conftest.py,*/conftest.py,setup.py"
 """Relative to the workspace: test code, whose coverage is not the project's."""
@@ -75,6 +77,9 @@ class TestRun:
     project_first: bool
     reports: Path
     """Where JUnit XML and coverage data go: the run's grading folder."""
+    solution: Path | None = None
+    """The solution host's socket: the project stays off the grader's path, and its tests
+    reach it through the ``solution`` fixture."""
 
 
 def run_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
@@ -101,8 +106,20 @@ def run_hidden_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Pat
     assert source is not None
     copy = grading_dir / "hidden" / source.name
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    run = TestRun("grading_tests", copy, project_first=False, reports=grading_dir / "hidden")
-    return _run_under_coverage(run, sandbox, config.success_criteria.test_timeout_seconds)
+    timeout = config.success_criteria.test_timeout_seconds
+    if config.success_criteria.grading_mode == "in_process":
+        return _run_under_coverage(TestRun("grading_tests", copy, project_first=False,
+                                           reports=grading_dir / "hidden"), sandbox, timeout)
+    try:
+        with hosted_solution(sandbox) as socket_path:
+            result, quality = _run_under_coverage(
+                TestRun("grading_tests", copy, project_first=False,
+                        reports=grading_dir / "hidden", solution=socket_path),
+                sandbox, timeout)
+    except SolutionHostError as exc:
+        return CriterionResult(name="grading_tests", passed=False, detail=str(exc)), \
+            QualityMetrics()
+    return result, quality
 
 
 def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
@@ -114,17 +131,27 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
     workspace = sandbox.workspace
     pytest_args = ["-m", "pytest", "-q", *_pytest_settings(run.tests, run.reports),
                    f"--junitxml={junit}", "-o", "junit_family=xunit1"]
-    where = "first" if run.project_first else "last"
+    tests = [] if run.project_first else [str(run.tests)]
     rcfile = run.reports / "coveragerc"  # the harness's: no rc file of the workspace counts
-    # No exclusion pragmas: `# pragma: no cover` on untested code would raise the number.
-    rcfile.write_text("[run]\n[report]\nexclude_lines =\nexclude_also =\n",
-                      encoding="utf-8")
+    env, sockets = {}, {}
+    if run.solution is None:
+        where = "first" if run.project_first else "last"
+        # No exclusion pragmas: `# pragma: no cover` on untested code would raise the number.
+        rcfile.write_text("[run]\n[report]\nexclude_lines =\nexclude_also =\n",
+                          encoding="utf-8")
+        tool = ["coverage", "run", f"--rcfile={rcfile}", f"--data-file={data_file}",
+                f"--source={workspace}", f"--omit={_omit(workspace)}", *pytest_args, *tests]
+    else:  # nothing of the workspace runs here, so there is no coverage to measure
+        where = "none"
+        tool = ["pytest", *pytest_args[2:], "-p", "pytest_gaobench.plugin.solution_fixture",
+                *tests]
+        sockets = {SOLUTION_SOCKET: run.solution}
+        env = {SOCKET_VARIABLE: sandbox.socket_at(SOLUTION_SOCKET, run.solution)}
     argv = [sys.executable, "-I", "-c", GUARDED_LAUNCHER, str(SITECUSTOMIZE), where,
-            str(workspace), "coverage", "run", f"--rcfile={rcfile}",
-            f"--data-file={data_file}", f"--source={workspace}", f"--omit={_omit(workspace)}",
-            *pytest_args, *([] if run.project_first else [str(run.tests)])]
+            str(workspace), *tool]
     outcome = sandbox.run(argv, timeout=timeout, cwd=run.tests, writable=[run.reports],
-                          display=shlex.join(["python", "-m", "pytest", run.tests.name]))
+                          display=shlex.join(["python", "-m", "pytest", run.tests.name]),
+                          env=env, sockets=sockets)
     junit_root = _junit_root(junit)
     quality = _junit_counts(junit_root)
     if data_file.exists():

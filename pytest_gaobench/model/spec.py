@@ -133,6 +133,10 @@ class SuccessCriteria(_Strict):
     grading_tests: str | None = None
     """A folder of tests beside the benchmark file that the agent never sees: run at
     grading from a fresh copy outside the workspace, with the project importable."""
+    grading_mode: typing.Literal["in_process", "out_of_process"] = "in_process"
+    """How ``grading_tests`` reach the solution: by importing it into the grader (its
+    code then runs beside pytest and could forge the verdict), or ``out_of_process``:
+    through the ``solution`` fixture, the solution running in a sandbox of its own."""
     lint: LintCommand | None = None
     """A linter whose errors are counted (see `max_lint_errors`)."""
     max_lint_errors: int | None = Field(default=None, ge=0)
@@ -370,6 +374,13 @@ def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
     if criteria.coverage_from == "grading_tests" and criteria.grading_tests is None:
         found.append((("success_criteria", "coverage_from"),
                       "coverage_from: grading_tests needs grading_tests"))
+    if criteria.grading_mode == "out_of_process" and criteria.grading_tests is None:
+        found.append((("success_criteria", "grading_mode"),
+                      "grading_mode: out_of_process needs grading_tests"))
+    if criteria.grading_mode == "out_of_process" and criteria.coverage_from == "grading_tests":
+        found.append((("success_criteria", "coverage_from"),
+                      "hidden tests that run the solution out of process measure no "
+                      "coverage: use coverage_from: own_tests"))
     for n, pattern in enumerate(config.success_criteria.required_features):
         problem = _glob_problem(pattern)
         if problem:

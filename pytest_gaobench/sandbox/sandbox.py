@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import sys
 import threading
 import uuid
@@ -84,7 +85,8 @@ class Sandbox:
             network: bool | None = None, stdout_path: Path | None = None,
             cancel: threading.Event | None = None,
             on_wait: Callable[[], None] | None = None,
-            service: Path | None = None) -> CommandResult:
+            service: Path | None = None,
+            sockets: Mapping[str, Path] | None = None) -> CommandResult:
         """Run a command inside the workspace with the sandbox's environment and isolation.
         ``writable``/``readable``: harness paths the command may also write or read.
         ``env``: variables added to the scrubbed environment (never the harness's secrets:
@@ -92,11 +94,12 @@ class Sandbox:
         this command (a CLI agent needs its API; grading never gets it this way).
         ``stdout_path``, ``cancel``, ``on_wait``: as in ``run_command``. ``service``: a
         harness Unix socket the command reaches at ``service_url`` on its private loopback
-        (only with a private network: the forwarder runs in front of the command)."""
+        (only with a private network: the forwarder runs in front of the command).
+        ``sockets``: harness Unix sockets placed at these paths inside (see ``socket_at``)."""
         where = cwd or self.workspace
         shown = display or " ".join(argv)
         network = self.network if network is None else network
-        placed: dict[str, Path] = {}
+        placed: dict[str, Path] = dict(sockets or {}) if self.isolation.bwrap else {}
         if service is not None:
             if not self.private_network(network):
                 raise ValueError("a service socket needs the sandbox's private network")
@@ -110,6 +113,21 @@ class Sandbox:
                            env={**sandbox_env(self.workspace), **(env or {})},
                            output_limit=output_limit, display=shown,
                            stdout_path=stdout_path, cancel=cancel, on_wait=on_wait)
+
+    def socket_at(self, inside: str, path: Path) -> str:
+        """Where a command given ``sockets={inside: path}`` finds the socket: ``inside``
+        under bubblewrap, the harness's own path without it."""
+        return inside if self.isolation.bwrap else str(path)
+
+    def start(self, argv: Sequence[str], *, writable: Sequence[Path] = ()
+              ) -> subprocess.Popen[bytes]:
+        """A long-running command under the sandbox (no network, as grading has none),
+        its stdout a pipe, in a process group of its own that the caller ends."""
+        wrapped = self.isolation.wrap(argv, workspace=self.workspace, cwd=self.workspace,
+                                      network=False, writable=writable)
+        return subprocess.Popen(wrapped, cwd=self.workspace, env=sandbox_env(self.workspace),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
 
     def run_shell(self, script: str, *, timeout: float,
                   output_limit: int = DEFAULT_OUTPUT_LIMIT) -> CommandResult:

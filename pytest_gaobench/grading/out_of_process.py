@@ -1,0 +1,54 @@
+"""The solution served from a sandbox of its own, for hidden tests that never import it.
+
+In-process hidden tests import the agent's code into the grader, where it can change the
+verdict (patch pytest, register a hook, rewrite the report at exit). With
+``grading_mode: out_of_process`` the grader keeps the workspace off its path and its tests
+reach the solution through the ``solution`` fixture: a socket to ``solution_host``, which
+the harness starts here in another sandbox, where the grader's reports are not.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from ..sandbox.sandbox import Sandbox
+from . import solution_host
+
+SOLUTION_SOCKET = "/run/gaobench/solution.sock"
+"""Where the grader finds the solution's socket under bubblewrap."""
+READY_SECONDS = 30.0
+
+
+class SolutionHostError(RuntimeError):
+    """The solution's host did not start."""
+
+
+@contextmanager
+def hosted_solution(sandbox: Sandbox) -> Iterator[Path]:
+    """The socket of a running solution host, stopped (with all it started) at the end."""
+    folder = Path(tempfile.mkdtemp(prefix="gaobench-solution-"))  # short: a socket's path
+    path = folder / "solution.sock"
+    process = sandbox.start([sys.executable, "-I", solution_host.__file__, str(path)],
+                            writable=[folder])
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], READY_SECONDS)
+        if not ready or process.stdout.readline().strip() != b"ready":
+            raise SolutionHostError(f"the solution's host did not start in "
+                                    f"{READY_SECONDS:g}s (exit code {process.poll()})")
+        yield path
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        shutil.rmtree(folder, ignore_errors=True)
