@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
 from benchmark_files import SOLUTION, BenchmarkWriter, result_named
 from fake_anthropic import VALID_KEY, FakeAnthropic, error, message, text
+
+from pytest_gaobench.sandbox.output import KEPT_HEAD, KEPT_TAIL, keep_output
 
 WRITE = "printf '" + SOLUTION.replace("\n", "\\n") + "' > calc.py"
 """One line of shell that solves the benchmark (printf turns each \\n into a newline)."""
@@ -122,6 +125,50 @@ def test_a_command_printing_claude_stream_json_is_read_like_claude_code(
     run(pytester).assert_outcomes(passed=1)
     usage = usage_of(pytester)
     assert (usage["turns"], usage["tool_calls"]) == (2, 1)
+
+
+def test_json_lines_of_another_format_are_not_read_as_claudes(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    """`codex exec --json` and structured logs print JSON lines too: with no result line of
+    Claude's the phase used to fail, and turns read 0 instead of not measured."""
+    codex = "\n".join(json.dumps(event) for event in [
+        {"type": "thread.started", "thread_id": "t1"},
+        {"type": "item.completed", "item": {"type": "agent_message", "text": "done"}},
+        {"type": "turn.completed", "usage": {"input_tokens": 5, "output_tokens": 1}}])
+    bench.write("calc", agent_command=f"{WRITE} && printf '%s\\n' {shlex.quote(codex)}")
+    run(pytester).assert_outcomes(passed=1)
+    usage = usage_of(pytester)
+    assert usage["turns"] is None and usage["tool_calls"] is None
+
+
+def test_a_huge_output_is_kept_capped_with_its_start_and_end(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc", agent_command=f"{WRITE} && echo FIRST && "
+                                      f"yes 'progress line' | head -c 30000000; echo THE END")
+    run(pytester).assert_outcomes(passed=1)
+    result = result_named(pytester.path, "calc")
+    kept = (pytester.path / ".gaobench" / "runs" / result["run_id"]
+            / "agent-01-implementation" / "stdout.txt")
+    assert kept.stat().st_size <= KEPT_HEAD + KEPT_TAIL + 100
+    text = kept.read_text()
+    assert text.startswith("FIRST\n") and text.endswith("THE END\n")
+    assert "bytes cut by gaobench" in text
+    assert any("printed 30000014 bytes" in warning for warning in result["warnings"])
+
+
+def test_keep_output_reads_a_line_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "stdout.txt"
+    with path.open("w") as out:
+        for number in range(2_000_000):  # 64 MB, and one line of 4 MB
+            out.write(f"line {number:026d} of output\n" if number != 7 else "x" * 4_000_000 + "\n")
+    tracemalloc.start()
+    written = keep_output(path, str.upper)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert written > 64_000_000 and peak < 8 * 1024 * 1024
+    kept = path.read_text()
+    assert kept.startswith("LINE 00000000000000000000000000 OF OUTPUT\n")
+    assert kept.endswith("LINE 00000000000000000001999999 OF OUTPUT\n")
 
 
 METERED_AGENT = """\

@@ -267,8 +267,9 @@ HOSTILE_TEXT = "lone \ud800 nul \x00 osc52 \x1b]52;c;cHduZWQ=\x07 end <!-- </scr
 def test_any_agent_text_survives_every_writer(pytester: pytest.Pytester,
                                               bench: BenchmarkWriter) -> None:
     bench.write("calc")
-    line = json.dumps({"type": "result", "subtype": "error", "is_error": True,
-                       "result": HOSTILE_TEXT})
+    line = json.dumps({"type": "system", "subtype": "init", "session_id": "s"}) + "\n" + \
+        json.dumps({"type": "result", "subtype": "error", "is_error": True,
+                    "result": HOSTILE_TEXT})
     outcome = required(pytester, "--gaobench-agent=command",
                        f"--gaobench-agent-command=printf '%s\\n' {shlex.quote(line)}",
                        "--junitxml=junit.xml", "--gaobench-html=report.html")

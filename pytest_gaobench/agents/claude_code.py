@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from ..model.spec import BenchmarkConfig, Budget
+from ..sandbox.output import keep_output
 from .api_usage import ApiUsage
 from .base import BudgetExceeded, PhaseContext, SetupError
 from .budget import check_priced, stricter
@@ -105,7 +106,7 @@ class ClaudeCodeAgent:
                 writable=[home], readable=[package_dir(cli)], service=api.service,
                 stdout_path=stream_path, cancel=api.state.stop_agent, on_wait=ctx.alive,
                 display=f"claude -p <phase {ctx.phase.phase_name} prompt>")
-        redact_file(stream_path, ctx)
+        keep_output(stream_path, ctx.log.redactor.text)
         stream = read_claude_stream(stream_path)
         if stream.session_id:
             self._sessions[ctx.sandbox.run_id] = stream.session_id
@@ -121,16 +122,6 @@ def package_dir(cli: Path) -> Path:
         if (parent / "package.json").exists():
             return parent
     return cli.parent
-
-
-def redact_file(path: Path, ctx: PhaseContext) -> None:
-    """The stream is written by the agent, not by our logger: redact it the same way."""
-    if not path.exists():
-        return
-    text = path.read_text(encoding="utf-8", errors="replace")
-    clean = ctx.log.redactor.text(text)
-    if clean != text:
-        path.write_text(clean, encoding="utf-8")
 
 
 def compare_with_proxy(ctx: PhaseContext, stream: ClaudeStream) -> None:

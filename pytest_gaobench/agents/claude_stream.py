@@ -4,7 +4,8 @@ One JSON object per line: ``system`` (init, with the session id), ``assistant`` 
 ``user`` messages as they happen, and a final ``result`` line with ``num_turns``,
 ``total_cost_usd``, ``usage``, ``subtype`` and ``is_error``. A killed process leaves no
 result line; the assistant messages still tell the calls and tool calls made. Any other
-command agent that prints the same format is read the same way.
+command agent that prints the same format is read the same way; output whose first JSON
+line is not Claude's ``system``/``init`` event is another format and is not read.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ class ClaudeStream:
     tool_uses: set[str] = field(default_factory=set)
     last_text: str | None = None
     lines: int = 0
-    """JSON lines read: 0 means the output was not stream-json at all."""
+    """JSON lines read: 0 means the output was not Claude's stream-json at all."""
+    foreign: bool = False
+    """The output's first JSON line was not Claude's ``system``/``init``: another format
+    (``codex exec --json``, structured logs), so nothing of it is read as Claude's."""
 
     @property
     def subtype(self) -> str | None:
@@ -56,7 +60,10 @@ class ClaudeStream:
             event = json.loads(line)
         except ValueError:
             return
-        if not isinstance(event, dict):
+        if not isinstance(event, dict) or self.foreign:
+            return
+        if self.lines == 0 and (event.get("type"), event.get("subtype")) != ("system", "init"):
+            self.foreign = True
             return
         self.lines += 1
         self.session_id = event.get("session_id") or self.session_id

@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from ..model.spec import BenchmarkConfig, Budget
+from ..sandbox.output import KEPT_HEAD, KEPT_TAIL, keep_output
 from ..sandbox.untrusted import read_regular
 from .base import PhaseContext, SetupError
 from .budget import check_priced, stricter
-from .claude_code import package_dir, redact_file
+from .claude_code import package_dir
 from .claude_stream import read_claude_stream
 from .cli_outcome import conclude, record_stream
 from .credentials import ENV_VAR, ApiKey
@@ -137,7 +138,10 @@ class CommandAgent:
                 readable=[prompt_file, *program_paths(command)], stdout_path=stdout_path,
                 cancel=api.state.stop_agent if api else None, on_wait=ctx.alive,
                 display=command, service=api.service if api else None)
-        redact_file(stdout_path, ctx)
+        written = keep_output(stdout_path, ctx.log.redactor.text)
+        if written > KEPT_HEAD + KEPT_TAIL:
+            ctx.warn(f"the agent printed {written} bytes: {stdout_path.name} keeps its first "
+                     f"{KEPT_HEAD} and last {KEPT_TAIL} bytes")
         stream = read_claude_stream(stdout_path)
         reported = read_usage_file(usage_file, ctx)
         if reported is None:

@@ -6,7 +6,10 @@ of progress lines go. One marker format for every cut, so people learn to spot i
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 
 def cut_marker(amount: int, unit: str) -> str:
@@ -42,3 +45,43 @@ def last_lines(text: str, lines: int, max_chars: int) -> str:
     output is one enormous line."""
     end = "\n".join(text.strip().splitlines()[-lines:])
     return end if len(end) <= max_chars else "[...]" + end[-max_chars:]
+
+
+KEPT_HEAD = 256 * 1024
+KEPT_TAIL = 16 * 1024 * 1024
+"""What is kept of an agent's output file: its start (an init line says what ran) and its
+end (the result line, why it failed); the middle is cut with the usual marker."""
+LINE_CHUNK = 1024 * 1024
+
+
+def keep_output(path: Path, clean: Callable[[str], str], *, head: int = KEPT_HEAD,
+                tail: int = KEPT_TAIL) -> int:
+    """Rewrite an agent's output file (written through a descriptor the harness held) to
+    at most ``head`` + ``tail`` bytes around a marker noting what was cut, each line passed
+    through ``clean`` (redaction) on the way; read a line at a time, so a huge output costs
+    no memory. Returns the size the agent wrote."""
+    if not path.exists():
+        return 0
+    size = path.stat().st_size
+    kept = path.with_name(path.name + ".kept")
+    with path.open("rb") as source, kept.open("w", encoding="utf-8") as target:
+        if size <= head + tail:
+            _copy_lines(source, target, clean, size)
+        else:
+            _copy_lines(source, target, clean, head)
+            start = size - tail
+            source.seek(start)
+            source.readline(LINE_CHUNK)  # from the next whole line on
+            target.write(cut_marker(source.tell() - head, "bytes").lstrip("\n"))
+            _copy_lines(source, target, clean, size)
+    os.replace(kept, path)
+    return size
+
+
+def _copy_lines(source: BinaryIO, target: TextIO, clean: Callable[[str], str],
+                until: int) -> None:
+    while source.tell() < until:
+        line = source.readline(min(LINE_CHUNK, until - source.tell()))
+        if not line:
+            return
+        target.write(clean(line.decode("utf-8", errors="replace")))
