@@ -107,8 +107,8 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, error
                                  f"{criteria.max_lint_errors} allowed"))
 
     for command in criteria.commands:  # `python -m TOOL` finds the interpreter's TOOL
-        outcome = sandbox.run(["/bin/sh", "-c", command.run], timeout=command.timeout_seconds,
-                              env=interpreter_first_env(), display=command.run)
+        outcome = sandbox.run_shell(command.run, timeout=command.timeout_seconds,
+                                    env=interpreter_first_env())
         if outcome.timed_out:
             detail = f"timed out after {command.timeout_seconds:g}s"
         else:

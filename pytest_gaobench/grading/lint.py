@@ -22,8 +22,8 @@ from ..sandbox.process import CommandResult
 from ..sandbox.sandbox import Sandbox
 from .interpreter_first import interpreter_first_env
 
-RUFF_ARGS = ("check", "--output-format=json", "--ignore-noqa", "--no-respect-gitignore",
-             "--no-cache", "--no-fix", ".")
+RUFF_OPTIONS = ("--output-format=json", "--ignore-noqa", "--no-respect-gitignore",
+                "--no-cache", "--no-fix")
 
 
 def count_lint_errors(config: BenchmarkConfig, lint: LintCommand, sandbox: Sandbox,
@@ -39,13 +39,13 @@ def count_lint_errors(config: BenchmarkConfig, lint: LintCommand, sandbox: Sandb
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(config.base_dir / lint.config, copy)
             readable, settings = [copy], [f"--config={copy}"]
-        outcome = sandbox.run([sys.executable, "-I", "-m", "ruff", *RUFF_ARGS[:1], *settings,
-                               *RUFF_ARGS[1:]], timeout=lint.timeout_seconds,
+        outcome = sandbox.run([sys.executable, "-I", "-m", "ruff", "check", *settings,
+                               *RUFF_OPTIONS, "."], timeout=lint.timeout_seconds,
                               readable=readable, display="ruff check")
     else:
         assert lint.run is not None
-        outcome = sandbox.run(["/bin/sh", "-c", lint.run], timeout=lint.timeout_seconds,
-                              env=interpreter_first_env(), display=lint.run)
+        outcome = sandbox.run_shell(lint.run, timeout=lint.timeout_seconds,
+                                    env=interpreter_first_env())
     return read_lint_output(outcome, lint.timeout_seconds)
 
 

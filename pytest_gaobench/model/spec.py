@@ -368,7 +368,7 @@ def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
     if lint is not None and lint.config and lint.tool is None:
         found.append((("success_criteria", "lint", "config"), "config needs tool"))
     if lint is not None and lint.config:
-        problem = _file_problem(base, lint.config)
+        problem = _folder_problem(base, lint.config, folder=False)
         if problem:
             found.append((("success_criteria", "lint", "config"), problem))
     if criteria.coverage_from == "grading_tests" and criteria.grading_tests is None:
@@ -388,23 +388,17 @@ def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
     return found
 
 
-def _folder_problem(base: Path, relative: str) -> str | None:
-    """What is wrong with the folder ``relative`` to ``base`` (already resolved), if anything."""
+def _folder_problem(base: Path, relative: str, *, folder: bool = True) -> str | None:
+    """What is wrong with the folder (or, with ``folder=False``, the file) ``relative`` to
+    ``base`` (already resolved), if anything."""
     target = resolved_below(base, relative)
     if not target.is_relative_to(base):
         return f"{relative!r} points outside the benchmark's folder {base}"
     if not target.exists():
         return f"{relative!r} does not exist (looked for {target})"
-    if not target.is_dir():
+    if folder and not target.is_dir():
         return f"{relative!r} is not a folder"
-    return None
-
-
-def _file_problem(base: Path, relative: str) -> str | None:
-    target = resolved_below(base, relative)
-    if not target.is_relative_to(base):
-        return f"{relative!r} points outside the benchmark's folder {base}"
-    if not target.is_file():
+    if not folder and not target.is_file():
         return f"{relative!r} is not a file (looked for {target})"
     return None
 

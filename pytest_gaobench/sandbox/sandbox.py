@@ -130,9 +130,10 @@ class Sandbox:
                                 stderr=subprocess.DEVNULL, start_new_session=True)
 
     def run_shell(self, script: str, *, timeout: float,
-                  output_limit: int = DEFAULT_OUTPUT_LIMIT) -> CommandResult:
+                  output_limit: int = DEFAULT_OUTPUT_LIMIT,
+                  env: Mapping[str, str] | None = None) -> CommandResult:
         return self.run(["/bin/sh", "-c", script], timeout=timeout, output_limit=output_limit,
-                        display=script)
+                        display=script, env=env)
 
 
 class SandboxManager:
