@@ -32,20 +32,25 @@ class ApiFailure(StrEnum):
 
 
 OUTAGE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
-OUTAGE_TYPES = frozenset({"overloaded_error", "api_error", "rate_limit_error",
-                          "timeout_error"})
-KEY_TYPES = frozenset({"authentication_error", "permission_error"})
+OUTAGE_TYPES = frozenset({
+    "overloaded_error", "api_error", "rate_limit_error", "timeout_error",  # Anthropic
+    "server_error", "rate_limit_exceeded",  # OpenAI
+    "UNAVAILABLE", "RESOURCE_EXHAUSTED", "INTERNAL", "DEADLINE_EXCEEDED"})  # Gemini
+KEY_TYPES = frozenset({"authentication_error", "permission_error",
+                       "invalid_api_key", "insufficient_quota", "permission_denied",
+                       "UNAUTHENTICATED", "PERMISSION_DENIED"})
+MODEL_TYPES = frozenset({"not_found_error", "model_not_found", "NOT_FOUND"})
 
 
 def classify(status: int | None, error_type: str | None = None) -> ApiFailure | None:
     """What an answer means: ``status`` is the HTTP status (None: no answer at all, a
-    connection error), ``error_type`` the API's ``error.type`` (of a body or of a stream's
-    ``error`` event, whose HTTP status was 200). None: not a failure."""
+    connection error), ``error_type`` the API's error type or code (of a body or of a
+    stream's error event, whose HTTP status was 200). None: not a failure."""
     if status is None or status in OUTAGE_STATUS or error_type in OUTAGE_TYPES:
         return ApiFailure.OUTAGE
     if status in (401, 403) or error_type in KEY_TYPES:
         return ApiFailure.KEY_REFUSED
-    if status == 404 or error_type == "not_found_error":
+    if status == 404 or error_type in MODEL_TYPES:
         return ApiFailure.UNKNOWN_MODEL
     if status >= 400 or error_type:
         return ApiFailure.BAD_REQUEST

@@ -1,4 +1,4 @@
-"""The Messages API's usage names and our ``Usage`` fields: the one mapping every agent uses.
+"""Each provider's usage names and our ``Usage`` fields: the one mapping every agent uses.
 
 A reply's ``usage`` (and a stream's ``message_start`` / ``message_delta`` usage, whose
 numbers are running totals) says ``input_tokens``, ``output_tokens``,
@@ -6,6 +6,10 @@ numbers are running totals) says ``input_tokens``, ``output_tokens``,
 lifetime in ``cache_creation``: 5-minute and 1-hour writes are priced differently) and
 ``server_tool_use.web_search_requests`` (priced per request). The anthropic agent, the
 metering proxy and the check of Claude Code's own report all read it here.
+
+OpenAI (Responses and Chat Completions) and Gemini count cached input inside their input
+total and reasoning inside their output total; here input is what was not read from the
+cache, so the same field means the same thing for every provider.
 """
 
 from __future__ import annotations
@@ -44,6 +48,30 @@ class ApiUsage:
                    cache_read=_count(usage.get("cache_read_input_tokens")),
                    cache_write_5m=max(written - one_hour, 0), cache_write_1h=one_hour,
                    web_searches=searches)
+
+    @classmethod
+    def from_openai(cls, usage: Mapping[str, Any] | None, *, web_searches: int = 0) -> ApiUsage:
+        """A Responses API ``usage`` (``input_tokens``...) or a Chat Completions one
+        (``prompt_tokens``...): both count cached tokens within the input."""
+        usage = usage if isinstance(usage, Mapping) else {}
+        details = usage.get("input_tokens_details") or usage.get("prompt_tokens_details")
+        cached = _count(details.get("cached_tokens")) if isinstance(details, Mapping) else 0
+        given = _count(usage.get("input_tokens")) or _count(usage.get("prompt_tokens"))
+        output = _count(usage.get("output_tokens")) or _count(usage.get("completion_tokens"))
+        return cls(input=max(given - cached, 0), output=output, cache_read=min(cached, given),
+                   web_searches=web_searches)
+
+    @classmethod
+    def from_gemini(cls, usage: Mapping[str, Any] | None) -> ApiUsage:
+        """A Gemini ``usageMetadata``: thinking is billed as output, a tool-use prompt as
+        input, cached content within the prompt's count."""
+        usage = usage if isinstance(usage, Mapping) else {}
+        given = _count(usage.get("promptTokenCount")) + _count(
+            usage.get("toolUsePromptTokenCount"))
+        cached = min(_count(usage.get("cachedContentTokenCount")), given)
+        return cls(input=given - cached, cache_read=cached,
+                   output=_count(usage.get("candidatesTokenCount"))
+                   + _count(usage.get("thoughtsTokenCount")))
 
     def growth_over(self, seen: ApiUsage) -> ApiUsage:
         """What a running total added since ``seen`` (a field that went down added 0)."""

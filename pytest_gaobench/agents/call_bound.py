@@ -1,12 +1,14 @@
-"""A message call's worst case, read from its request before it is forwarded.
+"""A model call's worst case, read from its request before it is forwarded.
 
 The metering proxy reserves this against the budget, so calls in flight at once cannot
-overdraw it. Output is bounded by the request's ``max_tokens``. Input is bounded first by
-the body's size (a text token stands for at least one byte of the JSON that carries it);
-where that bound does not fit the budget, or does not hold at all (images and documents
-cost tokens by their pixels and pages, not their bytes), the proxy asks the API's free
-``count_tokens`` for the exact number. Input is priced at the dearest rate it can be
-billed at: a request that marks a cache point may write all of it to the cache.
+overdraw it. Output is bounded by the request's own limit (``max_tokens`` and its kin in
+each provider's API; the largest any model writes when it states none). Input is bounded
+first by the body's size (a text token stands for at least one byte of the JSON that
+carries it); where that bound does not fit the budget, or does not hold at all (images and
+documents cost tokens by their pixels and pages, not their bytes), the proxy asks the
+provider's free input count for the exact number, where it has one. Input is priced at the
+dearest rate it can be billed at: a request that marks a cache point may write all of it to
+the cache. Each provider's dialect reads its requests into a ``CallBound``.
 """
 
 from __future__ import annotations
@@ -21,10 +23,9 @@ INPUT_MARGIN = 2_000
 """Tokens the API adds to a body-size bound (the tool-use system prompt, formatting)."""
 UNLIMITED_SEARCHES = 10
 """Web searches reserved for a web search tool without ``max_uses``."""
-COUNTED_FIELDS = ("model", "messages", "system", "tools", "tool_choice", "thinking",
-                  "mcp_servers")
-"""What ``count_tokens`` accepts of a message request."""
-_BLOCKS_NOT_BOUNDED_BY_BYTES = frozenset({"image", "document", "container_upload"})
+DEFAULT_MAX_OUTPUT = 128_000
+"""The output reserved for a call that states no limit of its own (as much as any listed
+model writes in one reply)."""
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,6 @@ class CallBound:
     """``input_tokens`` is the API's own count, not a bound from the body's size."""
     cached: bool = False
     web_searches: int = 0
-
-    @classmethod
-    def of_request(cls, body: dict[str, Any], size: int) -> CallBound:
-        bounded = not any(block.get("type") in _BLOCKS_NOT_BOUNDED_BY_BYTES
-                          for block in _objects(body.get("messages")))
-        return cls(model=str(body.get("model") or ""),
-                   max_tokens=_positive(body.get("max_tokens")),
-                   input_tokens=size + INPUT_MARGIN if bounded else None,
-                   cached=any("cache_control" in item for item in _objects(body)),
-                   web_searches=_searches(body.get("tools")))
 
     def with_count(self, input_tokens: int) -> CallBound:
         return replace(self, input_tokens=input_tokens, counted=True)
@@ -66,17 +57,12 @@ class CallBound:
             + self.web_searches * price.web_search / 1_000
 
 
-def count_tokens_request(body: dict[str, Any]) -> dict[str, Any]:
-    """The part of a message request that ``count_tokens`` counts (it refuses the rest)."""
-    return {name: body[name] for name in COUNTED_FIELDS if name in body}
-
-
-def _positive(value: Any) -> int:
+def positive(value: Any) -> int:
     """``value`` where it is a positive integer, else 0."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-def _objects(value: Any) -> Iterator[dict[str, Any]]:
+def objects(value: Any) -> Iterator[dict[str, Any]]:
     """Every JSON object within ``value``, however deeply nested."""
     pending = [value]
     while pending:
@@ -88,9 +74,19 @@ def _objects(value: Any) -> Iterator[dict[str, Any]]:
             pending.extend(item)
 
 
-def _searches(tools: Any) -> int:
-    searches = 0
+def searches(tools: Any) -> int:
+    """Web searches a request's hosted search tools may run: their ``max_uses``, else
+    UNLIMITED_SEARCHES each."""
+    total = 0
     for tool in tools if isinstance(tools, list) else []:
         if isinstance(tool, dict) and str(tool.get("type", "")).startswith("web_search"):
-            searches += _positive(tool.get("max_uses")) or UNLIMITED_SEARCHES
-    return searches
+            total += positive(tool.get("max_uses")) or UNLIMITED_SEARCHES
+    return total
+
+
+def input_bound(size: int, blocks: Any, unbounded_types: frozenset[str]) -> int | None:
+    """The input a body of ``size`` bytes can hold, or None when a block among
+    ``blocks`` is of a type billed by its pixels or pages rather than its bytes."""
+    if any(block.get("type") in unbounded_types for block in objects(blocks)):
+        return None
+    return size + INPUT_MARGIN

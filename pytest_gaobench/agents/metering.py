@@ -3,8 +3,9 @@
 ``MeteredApi`` starts a ``MeteringProxy`` for one phase and turns what it counts into
 the phase's usage record (priced with our table, by the model each response names) and
 the budget it enforces (the stricter of the benchmark's and the command line's, over
-the whole run). The agent's process gets ``ANTHROPIC_BASE_URL`` and a per-run token in
-``ANTHROPIC_API_KEY``: the real key stays in the harness. It is the proxy's ``Meter``: each
+the whole run). The agent's process gets the proxy's URL and a per-run token in the
+provider's own variables (``ANTHROPIC_BASE_URL`` and ``ANTHROPIC_API_KEY``, ``OPENAI_...``,
+``GEMINI_...``): the real key stays in the harness. It is the proxy's ``Meter``: each
 message call's worst case is reserved before it is forwarded (spent + reserved + this call
 must fit the budget), counted as its response passes and released when it ends, so calls
 in flight at once cannot overdraw the budget.
@@ -13,7 +14,6 @@ in flight at once cannot overdraw the budget.
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 import shutil
 import tempfile
@@ -28,19 +28,13 @@ from .budget import usage_over_budget
 from .call_bound import CallBound
 from .credentials import ApiKey
 from .pricing import Price, PriceTable
+from .providers import PROVIDERS, Provider
 from .proxy import MeteringProxy, ProxyState, Refusal
-
-DEFAULT_UPSTREAM = "https://api.anthropic.com"
 
 
 def new_run_token() -> str:
     """What the agent holds in place of the key: worthless outside this run's proxy."""
     return "gaobench-run-" + secrets.token_urlsafe(24)
-
-
-def upstream_url() -> str:
-    """Where the proxy forwards: the harness's own ANTHROPIC_BASE_URL, else the API."""
-    return os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_UPSTREAM
 
 
 @dataclass(eq=False)
@@ -63,9 +57,11 @@ class MeteredApi:
 
     def __init__(self, ctx: PhaseContext, *, api_key: ApiKey, token: str, prices: PriceTable,
                  budget: Budget, model: str, upstream: str | None = None,
-                 network: bool | None = None) -> None:
-        """``network``: the agent command's network, as given to ``Sandbox.run``."""
+                 network: bool | None = None, provider: Provider | None = None) -> None:
+        """``network``: the agent command's network, as given to ``Sandbox.run``.
+        ``provider``: whose API (default Anthropic's); ``upstream`` overrides its URL."""
         self.ctx = ctx
+        self.provider = provider or PROVIDERS["anthropic"]
         self.prices = prices
         self.budget = budget
         self.model = model
@@ -77,9 +73,10 @@ class MeteredApi:
             socket_path = Path(self._folder, "proxy.sock")
         self._lock = threading.Lock()
         self._reserved: list[Reservation] = []
-        self.proxy = MeteringProxy(upstream=upstream or upstream_url(), api_key=api_key.value,
-                                   token=token, meter=self, log=self._log,
-                                   unix_socket=socket_path)
+        self.proxy = MeteringProxy(upstream=upstream or self.provider.upstream(),
+                                   api_key=api_key.value, token=token, meter=self,
+                                   log=self._log, unix_socket=socket_path,
+                                   dialect=self.provider.dialect)
         self.token = token
 
     @property
@@ -94,10 +91,8 @@ class MeteredApi:
 
     @property
     def env(self) -> dict[str, str]:
-        """The agent's API settings (ANTHROPIC_API_BASE too: LiteLLM-based agents such as
-        Aider read that name)."""
-        return {"ANTHROPIC_BASE_URL": self.url, "ANTHROPIC_API_BASE": self.url,
-                "ANTHROPIC_API_KEY": self.token}
+        """The agent's API settings, in the variables its provider's clients read."""
+        return self.provider.agent_env(self.url, self.token)
 
     @property
     def state(self) -> ProxyState:

@@ -1,11 +1,14 @@
-"""The metering proxy: a CLI agent's only road to the Messages API, and it fails closed.
+"""The metering proxy: a CLI agent's only road to its provider's API, and it fails closed.
 
 A CLI agent runs arbitrary commands, so whatever is in its environment is the agent's.
 It therefore never gets the real key: it gets this proxy's URL and a random per-run token.
-The proxy accepts only that token and forwards only what it meters: ``POST /v1/messages``
-(streaming or not), ``POST /v1/messages/count_tokens`` (free, counted as its own kind of
-call) and ``GET /v1/models``; every other path gets a 403 in the API's error format. Before
-a message call is forwarded its worst case is reserved against the budget (``Meter.admit``),
+The proxy accepts only that token and forwards only what it meters, as the provider's
+``Dialect`` names it: the model calls (Anthropic's ``POST /v1/messages``, OpenAI's
+``/v1/responses`` and ``/v1/chat/completions``, Gemini's ``:generateContent`` and
+``:streamGenerateContent``; streamed or not), the free input counts (counted as their own
+kind of call) and the model lists; every other path gets a 403 in the provider's error
+format. Before a model call is forwarded its worst case is reserved against the budget
+(``Meter.admit``),
 so concurrent calls cannot overdraw it; usage is counted from the responses themselves as
 they pass (a non-streaming reply is counted before it is released; a stream's events before
 each is passed on), and a reply whose client went away is still read to its end and
@@ -26,21 +29,21 @@ import asyncio
 import contextlib
 import hmac
 import json
-import posixpath
 import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlencode, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 from .api_failures import ApiFailure, classify
 from .api_usage import ApiUsage
-from .call_bound import CallBound, count_tokens_request
+from .call_bound import CallBound
+from .dialects import CallKind, Dialect, Route, json_object, json_value, normalise
+from .dialects.anthropic import AnthropicDialect
 
 if TYPE_CHECKING:
     from aiohttp import ClientResponse, ClientSession, web
@@ -53,26 +56,9 @@ CLOSE_SECONDS = 2.0
 """How long ``close`` may take: requests still running are cancelled after half of it."""
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding",
                          "te", "trailer", "upgrade", "content-length", "host",
-                         "accept-encoding", "content-encoding", "x-api-key", "authorization"})
-
-
-class CallKind(StrEnum):
-    MESSAGE = "message"
-    COUNT_TOKENS = "count_tokens"
-    MODELS = "models"
-
-
-def route(method: str, raw_path: str) -> tuple[CallKind, str] | None:
-    """The kind of call and the normalised path it is forwarded to, or None when the proxy
-    does not forward it (it would not be metered)."""
-    path = posixpath.normpath("/" + unquote(raw_path).lstrip("/"))
-    if method == "POST" and path == "/v1/messages":
-        return CallKind.MESSAGE, path
-    if method == "POST" and path == "/v1/messages/count_tokens":
-        return CallKind.COUNT_TOKENS, path
-    if method == "GET" and (path == "/v1/models" or path.startswith("/v1/models/")):
-        return CallKind.MODELS, path
-    return None
+                         "accept-encoding", "content-encoding", "x-api-key", "authorization",
+                         "api-key", "x-goog-api-key"})
+"""Not passed on, either way: the connection's own headers and every credential."""
 
 
 @dataclass(frozen=True)
@@ -114,18 +100,17 @@ class ProxyState:
     """Set when the agent must be stopped (a spent budget)."""
 
 
-def anthropic_error(kind: str, message: str) -> bytes:
-    return json.dumps({"type": "error", "error": {"type": kind, "message": message}}).encode()
-
-
 class MeteringProxy:
     """One proxy per phase: ``with MeteringProxy(...) as proxy: proxy.url``."""
 
     def __init__(self, *, upstream: str, api_key: str, token: str, meter: Meter,
-                 log: Callable[..., None], unix_socket: Path | None = None) -> None:
+                 log: Callable[..., None], unix_socket: Path | None = None,
+                 dialect: Dialect | None = None) -> None:
         """``log`` is called once per call (``api_call``, ``api_refused``) and once with the
         request set-up. ``unix_socket``: listen there (for a sandbox with a private network)
-        instead of on a port of the host's loopback."""
+        instead of on a port of the host's loopback. ``dialect``: the provider's API
+        (default: Anthropic's)."""
+        self.dialect = dialect or AnthropicDialect()
         self._upstream = upstream.rstrip("/")
         self._api_key = api_key
         self._token = token
@@ -223,70 +208,75 @@ class MeteringProxy:
         from aiohttp import web
 
         headers = {k.lower(): v for k, v in request.headers.items()}
-        bearer = headers.get("authorization", "").removeprefix("Bearer ").strip()
-        presented = headers.get("x-api-key") or bearer
+        presented = self.dialect.presented_token(headers, request.rel_url.query)
         if not hmac.compare_digest(presented.encode(), self._token.encode()):
-            return _error(401, "authentication_error", "gaobench proxy: unknown token")
-        routed = route(request.method, request.rel_url.raw_path)
+            return self._error(401, "authentication_error", "gaobench proxy: unknown token")
+        routed = self.dialect.route(request.method, normalise(request.rel_url.raw_path))
         if routed is None:
             with self._lock:
                 self.state.refused_paths += 1
             reason = (f"gaobench proxy: {request.method} {request.rel_url.path} is not "
-                      f"forwarded: only POST /v1/messages, POST /v1/messages/count_tokens "
-                      f"and GET /v1/models are metered")
+                      f"forwarded: only {self.dialect.metered_calls} are metered")
             self._record("api_refused", path=request.rel_url.path, reason=reason)
-            return _error(403, "permission_error", reason)
-        kind, path = routed
+            return self._error(403, "permission_error", reason)
         try:
             raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return _error(413, "request_too_large",
-                          f"gaobench proxy: the request is over {BODY_LIMIT} bytes")
-        body = _json_object(raw) if kind is not CallKind.MODELS else {}
+            return self._error(413, "request_too_large",
+                               f"gaobench proxy: the request is over {BODY_LIMIT} bytes")
+        body = json_object(raw) if routed.kind is not CallKind.MODELS else {}
         reservation = None
-        if kind is CallKind.MESSAGE:
-            self._describe_once(body)
-            admitted = await self._admit(CallBound.of_request(body, len(raw)), body, headers)
+        if routed.kind is CallKind.MESSAGE:
+            self._describe_once(routed, body)
+            bound = self.dialect.bound(routed, body, len(raw))
+            admitted = await self._admit(routed, bound, body, headers)
             if isinstance(admitted, Refusal):
-                self._refuse_for_budget(path, admitted.reason)
-                return _error(400, "invalid_request_error",
-                              f"gaobench budget exceeded: {admitted.reason}")
+                self._refuse_for_budget(routed.path, admitted.reason)
+                return self._error(400, "invalid_request_error",
+                                   f"gaobench budget exceeded: {admitted.reason}")
             reservation = admitted
+            rewritten = self.dialect.rewrite(routed, body)
+            if rewritten is not None:
+                body, raw = rewritten, json.dumps(rewritten).encode()
         try:
-            return await self._forward(request, kind, path, raw, headers, body, reservation)
+            return await self._forward(request, routed, raw, headers, body, reservation)
         finally:
             if reservation is not None:
                 self.meter.settle(reservation)
 
-    async def _admit(self, bound: CallBound, body: dict[str, Any],
+    async def _admit(self, route: Route, bound: CallBound, body: dict[str, Any],
                      headers: dict[str, str]) -> Any:
-        """The meter's reservation for a message call; where a bound of its input from the
-        body's size is not enough, with the API's exact count of its input instead."""
+        """The meter's reservation for a model call; where a bound of its input from the
+        body's size is not enough, with the provider's exact count of its input instead."""
         admitted = self.meter.admit(bound)
         if not (isinstance(admitted, Refusal) and admitted.count_first):
             return admitted
-        counted = await self._count_input(body, headers)
+        counted = await self._count_input(route, body, headers)
         if isinstance(counted, str):
             return Refusal(f"{admitted.reason}; its input could not be counted ({counted})")
         return self.meter.admit(bound.with_count(counted))
 
-    async def _count_input(self, body: dict[str, Any], headers: dict[str, str]) -> int | str:
-        """The request's input tokens by the API's ``count_tokens`` (free), or why not."""
+    async def _count_input(self, route: Route, body: dict[str, Any],
+                           headers: dict[str, str]) -> int | str:
+        """The request's input tokens by the provider's free count, or why not."""
         import aiohttp
 
         assert self._session is not None
+        asked = self.dialect.count_request(route, body)
+        if asked is None:
+            return f"the {self.dialect.name} API is not asked to count input here"
+        path, request = asked
         try:
             async with self._session.post(
-                    self._upstream + "/v1/messages/count_tokens",
-                    json=count_tokens_request(body), headers=self._upstream_headers(headers),
-                    proxy=self._egress,
+                    self._upstream + path, json=request,
+                    headers=self._upstream_headers(headers), proxy=self._egress,
                     timeout=aiohttp.ClientTimeout(total=60)) as reply:
-                answer = _json_object(await reply.content.read(REPLY_LIMIT))
+                answer = json_value(await _whole(reply) or b"")
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             return type(exc).__name__
-        tokens = answer.get("input_tokens")
-        if reply.status != 200 or not isinstance(tokens, int) or isinstance(tokens, bool):
-            return f"HTTP {reply.status} {_error_type(json.dumps(answer).encode()) or ''}"
+        tokens = self.dialect.counted_tokens(answer) if isinstance(answer, dict) else None
+        if reply.status != 200 or tokens is None:
+            return f"HTTP {reply.status} {self.dialect.error_type(answer) or ''}".strip()
         with self._lock:
             self.state.count_token_calls += 1
         return tokens
@@ -294,11 +284,11 @@ class MeteringProxy:
     def _upstream_headers(self, headers: dict[str, str]) -> dict[str, str]:
         """The agent's headers as sent upstream: the real key in place of the run token."""
         sent = {k: v for k, v in headers.items() if k not in _HOP_BY_HOP}
-        sent["x-api-key"] = self._api_key
+        sent.update(self.dialect.auth_headers(self._api_key))
         sent["accept-encoding"] = "identity"
         return sent
 
-    async def _forward(self, request: web.Request, kind: CallKind, path: str, raw: bytes,
+    async def _forward(self, request: web.Request, route: Route, raw: bytes,
                        headers: dict[str, str], body: dict[str, Any],
                        reservation: Any) -> web.StreamResponse:
         import aiohttp
@@ -306,9 +296,10 @@ class MeteringProxy:
 
         assert self._session is not None
         started = time.monotonic()
-        model = str(body.get("model") or "")
-        target = self._upstream + path + (f"?{request.rel_url.raw_query_string}"
-                                          if request.rel_url.raw_query_string else "")
+        kind, path = route.kind, route.path
+        model = route.model or str(body.get("model") or "")
+        query = self.dialect.forwarded_query(request.rel_url.query)
+        target = self._upstream + path + (f"?{urlencode(query)}" if query else "")
         try:
             upstream = await self._session.request(request.method, target, data=raw,
                                                    headers=self._upstream_headers(headers),
@@ -318,7 +309,7 @@ class MeteringProxy:
             self.answered(classify(None), reason)
             self._record("api_call", call=kind.value, path=path, model=model, status=None,
                          error=reason, seconds=round(time.monotonic() - started, 3))
-            return _error(502, "api_error", f"gaobench proxy: {reason}")
+            return self._error(502, "api_error", f"gaobench proxy: {reason}")
         async with upstream:
             meter = (_UsageMeter(self, reservation, model)
                      if kind is CallKind.MESSAGE and upstream.status == 200 else None)
@@ -334,7 +325,8 @@ class MeteringProxy:
                 whole, cut = await _whole(upstream), None
                 if whole is None:
                     payload, broke, cut = b"", True, f"reply over {REPLY_LIMIT} bytes"
-                    reply = _error(502, "api_error", f"gaobench proxy: the API's {cut}")
+                    reply = self._error(502, "api_error",
+                                        f"gaobench proxy: the API's {cut}")
                 else:
                     payload = whole
                     if meter is not None:
@@ -344,7 +336,8 @@ class MeteringProxy:
                 with contextlib.suppress(ConnectionError):  # counted: released before the
                     await reply.prepare(request)            # bookkeeping below
                     await reply.write_eof()
-            error_type = meter.error_type if meter else _error_type(payload)
+            error_type = meter.error_type if meter else self.dialect.error_type(
+                json_value(payload))
             if meter is None or meter.error_type is None:  # an error event was told at once
                 failure = classify(None) if broke else classify(upstream.status, error_type)
                 self.answered(failure, f"HTTP {upstream.status}"
@@ -412,28 +405,31 @@ class MeteringProxy:
         with self._lock:
             self._log(kind, **data)
 
-    def _describe_once(self, body: dict[str, Any]) -> None:
-        """The request set-up (model, system prompt, tools), once per phase."""
+    def _describe_once(self, route: Route, body: dict[str, Any]) -> None:
+        """The request set-up (model, output limit, system prompt, tools), once a phase."""
         with self._lock:
             if self._described:
                 return
             self._described = True
-            self._log("request_setup", model=body.get("model"),
-                      max_tokens=body.get("max_tokens"), system=body.get("system"),
-                      tools=[t.get("name") for t in body.get("tools") or []
-                             if isinstance(t, dict)])
+            self._log("request_setup", **{"model": route.model, **self.dialect.describe(body)})
 
+    def _error(self, status: int, kind: str, message: str) -> web.Response:
+        """An error written as the provider writes it (``kind``: an Anthropic error type)."""
+        from aiohttp import web
 
-_COUNTED_EVENTS = (b'"message_start"', b'"message_delta"', b'"error"')
+        return web.Response(status=status, body=self.dialect.error_body(status, kind, message),
+                            content_type="application/json")
 
 
 class _UsageMeter:
-    """Reads a message call's reply as it passes and tells the meter what it used: a
-    stream's ``message_start`` opens the call, each ``message_delta`` adds what its running
-    totals grew by, an ``error`` event is kept; a whole reply is counted at once."""
+    """Reads a model call's reply as it passes and tells the meter what it used: the event
+    that opens the call counts it, each event that states usage adds what its running
+    totals grew by, an error event is kept and told at once; a whole reply is counted at
+    once. The dialect says which lines are worth parsing and what each says."""
 
     def __init__(self, proxy: MeteringProxy, reservation: Any, model: str) -> None:
         self.proxy = proxy
+        self.dialect = proxy.dialect
         self.reservation = reservation
         self.model = model
         self.seen = ApiUsage()
@@ -445,38 +441,31 @@ class _UsageMeter:
         self._buffer += chunk
         *lines, self._buffer = self._buffer.split(b"\n")
         for line in lines:  # only the events that count are parsed (not each text delta)
-            if line.startswith(b"data:") and any(kind in line for kind in _COUNTED_EVENTS):
-                self._event(_json_object(line[5:].strip()))
+            if line.startswith(b"data:") and self.dialect.wants(line, self.started):
+                event = json_value(line[5:].strip())
+                if isinstance(event, dict):
+                    self._take(self.dialect.read_event(event))
 
     def whole(self, payload: bytes) -> None:
-        reply = _json_object(payload)
-        self.model = str(reply.get("model") or self.model)
-        self._add(reply.get("usage"), new_call=True)
+        self._take(self.dialect.read_whole(json_value(payload)))
 
-    def _event(self, event: dict[str, Any]) -> None:
-        kind = event.get("type")
-        if kind == "message_start":
-            message = event.get("message")
-            message = message if isinstance(message, dict) else {}
-            self.model = str(message.get("model") or self.model)
-            self._add(message.get("usage"), new_call=True)
-        elif kind == "message_delta" and self.started:
-            self._add(event.get("usage"), new_call=False)
-        elif kind == "error":  # the API's streaming form of an error status: told at once
-            error = event.get("error")
-            self.error_type = str(error.get("type")) if isinstance(error, dict) else "error"
-            self.proxy.answered(classify(200, self.error_type),
-                                 f"HTTP 200 {self.error_type}")
+    def _take(self, reading: Any) -> None:
+        if reading.error_type is not None and self.error_type is None:
+            self.error_type = reading.error_type
+            self.proxy.answered(classify(200, self.error_type), f"HTTP 200 {self.error_type}")
+        if reading.model and not self.started:
+            self.model = reading.model
+        if reading.starts_call and not self.started:
+            self.started = True
+            self.proxy.note_call()
+            self._add(reading.usage or ApiUsage(), new_call=True)
+        elif reading.usage is not None and self.started:
+            self._add(reading.usage, new_call=False)
 
-    def _add(self, usage: Any, *, new_call: bool) -> None:
-        total = self.seen.latest(ApiUsage.from_anthropic(usage))
+    def _add(self, usage: ApiUsage, *, new_call: bool) -> None:
+        total = self.seen.latest(usage)
         growth = total.growth_over(self.seen)
         self.seen = total
-        if new_call and self.started:
-            return  # a second message_start in one stream: not a second call
-        self.started = self.started or new_call
-        if new_call:
-            self.proxy.note_call()
         if growth or new_call:
             self.proxy.meter.count(self.reservation, self.model, growth, new_call)
 
@@ -499,24 +488,3 @@ def egress_proxy(upstream: str) -> str | None:
     if not address.hostname or proxy_bypass(address.hostname):
         return None
     return getproxies().get(address.scheme)
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(raw or b"{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _error_type(payload: bytes) -> str | None:
-    error = _json_object(payload).get("error")
-    return str(error.get("type")) if isinstance(error, dict) and error.get("type") else None
-
-
-def _error(status: int, kind: str, message: str) -> web.Response:
-    from aiohttp import web
-
-    return web.Response(status=status, body=anthropic_error(kind, message),
-                        content_type="application/json")
-
