@@ -8,16 +8,17 @@ sandbox and logs, never the run, results or pytest.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..model.spec import Budget
 from .base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
-from .credentials import ENV_VAR, ApiKey
+from .credentials import ApiKey
 from .nop import NopAgent
 from .oracle import OracleAgent
 from .pricing import PriceTable
+from .providers import KEY_VARIABLES
 
 __all__ = ["AGENTS", "API_AGENTS", "Agent", "AgentError", "AgentSettings", "BudgetExceeded",
            "InfraError", "OracleAgent", "PhaseContext", "PhaseTimeout"]
@@ -91,15 +92,24 @@ def _claude_code(*, settings: AgentSettings, api_key: ApiKey | None = None,
                            prices=price_table(settings))
 
 
-def _command(*, settings: AgentSettings, api_key: ApiKey | None = None,
+def _codex(*, settings: AgentSettings, api_keys: Mapping[str, ApiKey] | None = None,
+           model: str | None = None, **_options: Any) -> Agent:
+    from .codex import CodexAgent
+
+    return CodexAgent(api_key=(api_keys or {}).get("openai"), model=model,
+                      budget=settings.budget, prices=price_table(settings))
+
+
+def _command(*, settings: AgentSettings, api_keys: Mapping[str, ApiKey] | None = None,
              model: str | None = None, **_options: Any) -> Agent:
     from .command import CommandAgent
 
+    providers = command_providers(settings)
     return CommandAgent(command=settings.agent_command,
                         default_command=settings.agent_command_default,
                         env_names=settings.agent_env, network=settings.agent_network,
-                        api_key=api_key, model=model,
-                        budget=settings.budget, prices=price_table(settings))
+                        api_key=(api_keys or {}).get(providers[0]) if providers else None,
+                        model=model, budget=settings.budget, prices=price_table(settings))
 
 
 def _replay(*, settings: AgentSettings, **_options: Any) -> Agent:
@@ -109,17 +119,29 @@ def _replay(*, settings: AgentSettings, **_options: Any) -> Agent:
 
 
 AgentFactory = Callable[..., Agent]
-"""Called with keywords ``settings`` (``AgentSettings``), ``api_key`` (``ApiKey`` or None)
+"""Called with keywords ``settings`` (``AgentSettings``), ``api_key`` (the Anthropic
+``ApiKey`` or None), ``api_keys`` (every provider's key the session holds, by provider)
 and ``model``; further keywords may be added, so a factory takes ``**options``."""
 
 AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "forger": _forger,
                                    "anthropic": _anthropic,
-                                   "claude-code": _claude_code, "command": _command,
-                                   "replay": _replay}
-API_AGENTS = frozenset({"anthropic", "claude-code"})
-"""Agents that need an API key, resolved and validated before any benchmark starts (the
-command agent too, when it is given API access: see ``needs_api_key``)."""
+                                   "claude-code": _claude_code, "codex": _codex,
+                                   "command": _command, "replay": _replay}
+AGENT_PROVIDERS = {"anthropic": "anthropic", "claude-code": "anthropic", "codex": "openai"}
+"""Agents that need a provider's API key, resolved and validated before any benchmark
+starts (the command agent too, when it is given API access: see ``providers_needed``)."""
+API_AGENTS = frozenset(AGENT_PROVIDERS)
 
 
-def needs_api_key(agent: str, settings: AgentSettings) -> bool:
-    return agent in API_AGENTS or (agent == "command" and ENV_VAR in settings.agent_env)
+def command_providers(settings: AgentSettings) -> list[str]:
+    """The providers the command agent is given metered access to: those whose key
+    variable is in its allow-list."""
+    return [KEY_VARIABLES[name] for name in settings.agent_env if name in KEY_VARIABLES]
+
+
+def providers_needed(agent: str, settings: AgentSettings) -> list[str]:
+    """Whose keys an agent needs, by provider name."""
+    if agent == "command":
+        return command_providers(settings)
+    return [AGENT_PROVIDERS[agent]] if agent in AGENT_PROVIDERS else []
+

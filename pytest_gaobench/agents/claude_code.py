@@ -24,6 +24,7 @@ from .budget import check_priced, stricter
 from .claude_stream import ClaudeStream, read_claude_stream
 from .cli_outcome import conclude, record_stream
 from .credentials import ApiKey
+from .installation import installation_of
 from .metering import MeteredApi, new_run_token
 from .pricing import DEFAULT_MODEL, PriceTable
 from .prompts import phase_prompt, role_prompt
@@ -103,7 +104,8 @@ class ClaudeCodeAgent:
                 argv, timeout=max(ctx.remaining(), 0.001),
                 env={**FIXED_ENV, **api.env, "HOME": str(home),
                      "CLAUDE_CONFIG_DIR": str(home / ".claude")},
-                writable=[home], readable=[package_dir(cli)], service=api.service,
+                writable=[home], readable=[*installation_of(cli).folders, *ctx.sandbox.shown],
+                service=api.service,
                 stdout_path=stream_path, cancel=api.state.stop_agent, on_wait=ctx.alive,
                 display=f"claude -p <phase {ctx.phase.phase_name} prompt>")
         keep_output(stream_path, ctx.log.redactor.text)
@@ -113,15 +115,6 @@ class ClaudeCodeAgent:
         record_stream(ctx, stream)
         compare_with_proxy(ctx, stream)
         conclude(ctx, "claude", done, api.state, stream, max_turns=turns_left)
-
-
-def package_dir(cli: Path) -> Path:
-    """The installed package around the binary (bound read-only into the sandbox): the
-    nearest folder above it with a package.json, else the binary's own folder."""
-    for parent in list(cli.parents)[:4]:
-        if (parent / "package.json").exists():
-            return parent
-    return cli.parent
 
 
 def compare_with_proxy(ctx: PhaseContext, stream: ClaudeStream) -> None:

@@ -38,11 +38,25 @@ def conclude(ctx: PhaseContext, program: str, done: CommandResult, state: ProxyS
         raise BudgetExceeded(f"max_turns: {program} used its {max_turns or '?'} turns "
                              f"without finishing")
     failed = not done.ok or stream.is_error or (stream.lines > 0 and stream.result is None)
-    if not failed:
+    said = (stream.final_message if stream.is_error else None) or done.tail()
+    conclude_exit(ctx, program, done, state, failed=failed, said=said)
+
+
+def conclude_exit(ctx: PhaseContext, program: str, done: CommandResult,
+                  state: ProxyState | None, *, failed: bool | None = None,
+                  said: str | None = None, provider: str = "Anthropic") -> None:
+    """The end of a phase as its exit and the proxy tell it (``failed``: the agent's own
+    output says so, beyond its exit code; ``said``: what it said, else its output's end)."""
+    if state is not None and state.budget_stop:
+        raise BudgetExceeded(state.budget_stop)
+    if done.timed_out:
+        raise PhaseTimeout(f"phase {ctx.phase.phase_name!r}: {program} was stopped at the "
+                           f"phase deadline after {done.duration_seconds:.2f}s")
+    if not (failed if failed is not None else not done.ok):
         return
     if state is not None and state.infra:
-        raise InfraError(f"the Anthropic API failed {program} on the harness's side "
+        raise InfraError(f"the {provider} API failed {program} on the harness's side "
                          f"({state.infra})")
-    said = (stream.final_message if stream.is_error else None) or done.tail()
+    said = said or done.tail()
     code = f"exited with {done.exit_code}" if done.exit_code else "reported an error"
     raise AgentError(f"{program} {code}: {last_lines(said, 15, 2000)}".rstrip(": "))

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
@@ -31,14 +30,18 @@ from ..sandbox.output import KEPT_HEAD, KEPT_TAIL, keep_output
 from ..sandbox.untrusted import read_regular
 from .base import PhaseContext, SetupError
 from .budget import check_priced, stricter
-from .claude_code import package_dir
 from .claude_stream import read_claude_stream
 from .cli_outcome import conclude, record_stream
-from .credentials import ENV_VAR, ApiKey
+from .credentials import ApiKey
+from .installation import find_program, installation_of, package_root, unique_outside_system
 from .metering import MeteredApi, new_run_token
 from .pricing import DEFAULT_MODEL, PriceTable
 from .prompts import phase_prompt
+from .providers import KEY_VARIABLES, PROVIDERS
 
+SHELL_WORDS = frozenset({"exec", "env", "cd", "set", "export", "if", "for", "while", "(",
+                         "{", "!", "time", "command", "eval", "."})
+"""First words that are the shell's own: the program comes later (the shell reports it)."""
 USAGE_FILE = "usage.json"
 USAGE_FILE_LIMIT = 64 * 1024
 PLACEHOLDERS = ("prompt", "prompt_file", "model", "phase", "role", "workspace")
@@ -76,17 +79,45 @@ class CommandAgent:
         self.token = new_run_token()
 
     @property
+    def providers(self) -> list[str]:
+        """The providers whose key variable is in the allow-list: metered access."""
+        return [KEY_VARIABLES[name] for name in self.env_names if name in KEY_VARIABLES]
+
+    @property
     def metered(self) -> bool:
-        return ENV_VAR in self.env_names
+        return bool(self.providers)
 
     def model_for(self, config: BenchmarkConfig) -> str:
         return self.model or config.model or DEFAULT_MODEL
 
     def preflight(self, config: BenchmarkConfig) -> None:
-        self.template(config.agent_command)
+        self.program(self.template(config.agent_command))
+        if len(self.providers) > 1:
+            raise SetupError(f"the command agent is metered on one provider at a time: "
+                             f"--gaobench-agent-env names {', '.join(self.providers)}")
         if self.metered and self.api_key is None:
-            raise SetupError("the command agent was given API access (ANTHROPIC_API_KEY in "
-                             "--gaobench-agent-env) but there is no API key to meter with")
+            variable = PROVIDERS[self.providers[0]].key_env
+            raise SetupError(f"the command agent was given API access ({variable} in "
+                             f"--gaobench-agent-env) but there is no API key to meter with")
+
+    def program(self, command: str) -> list[Path]:
+        """The folders the command's program needs shown in the sandbox; a program that
+        cannot be found is a configuration error, named before any work."""
+        try:
+            words = shlex.split(command)
+        except ValueError as exc:
+            raise SetupError(f"the agent command cannot be read as a shell command ({exc}): "
+                             f"{command}") from None
+        if not words or "{" in words[0] or "=" in words[0] or words[0] in SHELL_WORDS:
+            return []  # the shell will tell (a builtin, a variable, a placeholder)
+        found = find_program(words[0])
+        if found is None:
+            raise SetupError(f"the agent command's program {words[0]!r} is not found (not "
+                             f"on PATH, or not an executable file): check "
+                             f"--gaobench-agent-command / agent_command")
+        scripts = [package_root(Path(word).resolve()) for word in words[1:]
+                   if word.startswith(("/", "~")) and Path(word).expanduser().is_file()]
+        return unique_outside_system(installation_of(found).folders + scripts)
 
     def template(self, from_benchmark: str | None) -> str:
         template = self.command or from_benchmark or self.default_command
@@ -117,17 +148,19 @@ class CommandAgent:
                if key != "prompt"}
         env["GAOBENCH_USAGE_FILE"] = str(usage_file)
         env.update({name: os.environ[name] for name in self.env_names
-                    if name in os.environ and name != ENV_VAR})
+                    if name in os.environ and name not in KEY_VARIABLES})
         ctx.log.transcript("agent_process", phase=ctx.phase.phase_name, program="command",
                            command=command, model=model, metered=self.metered,
                            env=sorted(env))
         stdout_path = folder / "stdout.txt"
+        shown = self.program(command)
         if self.metered:
             assert self.api_key is not None
             check_priced(ctx, self.prices, model, budget)
             metering: Any = MeteredApi(ctx, api_key=self.api_key, token=self.token,
                                        prices=self.prices, budget=budget, model=model,
-                                       network=True if self.network else None)
+                                       network=True if self.network else None,
+                                       provider=PROVIDERS[self.providers[0]])
         else:
             metering = nullcontext(None)
         with metering as api:
@@ -135,7 +168,7 @@ class CommandAgent:
                 ["/bin/sh", "-c", command], timeout=max(ctx.remaining(), 0.001),
                 env={**env, **(api.env if api else {})},
                 network=True if self.network else None, writable=[out],
-                readable=[prompt_file, *program_paths(command)], stdout_path=stdout_path,
+                readable=[prompt_file, *shown, *ctx.sandbox.shown], stdout_path=stdout_path,
                 cancel=api.state.stop_agent if api else None, on_wait=ctx.alive,
                 display=command, service=api.service if api else None)
         written = keep_output(stdout_path, ctx.log.redactor.text)
@@ -159,17 +192,6 @@ def fill(template: str, values: dict[str, str]) -> str:
     """Only the known placeholders are replaced: other braces (JSON, shell brace
     expansion) stay as they are, with nothing to escape."""
     return _PLACEHOLDER.sub(lambda match: shlex.quote(values[match.group(1)]), template)
-
-
-def program_paths(command: str) -> list[Path]:
-    """The installed program the command starts, shown read-only in the sandbox (the
-    system folders and this interpreter are there already)."""
-    try:
-        first = shlex.split(command)[0]
-    except (ValueError, IndexError):
-        return []
-    found = shutil.which(first)
-    return [package_dir(Path(found).resolve())] if found else []
 
 
 def read_usage_file(path: Path, ctx: PhaseContext) -> dict[str, Any] | None:

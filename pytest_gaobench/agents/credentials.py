@@ -6,6 +6,10 @@ pytest, ``--api-key`` in gao-dev), a key file (``--gaobench-api-key-file`` /
 ``~/.config/gaobench/config.toml`` with ``api_key`` or ``api_key_file``). The key is held
 by ``ApiKey``, whose repr and str never show it, and is registered with the run's
 redactor as soon as it is read.
+
+Another provider's key (OpenAI's for Codex, Gemini's) comes from its own variable
+(``OPENAI_API_KEY``, ``GEMINI_API_KEY``), else the config file's ``openai_api_key_file``
+/ ``openai_api_key`` (``gemini_...``).
 """
 
 from __future__ import annotations
@@ -49,10 +53,29 @@ def resolve_api_key(*, explicit: str | None = None, key_file: str | Path | None 
         return ApiKey(_clean(environ[ENV_VAR], ENV_VAR), ENV_VAR)
     config = config_file or Path(environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG).expanduser()
     if config.is_file():
-        return _from_config(config)
+        found = _from_config(config)
+        assert found is not None
+        return found
     raise CredentialError(
         "no Anthropic API key: pass --gaobench-api-key-file (gao-dev: --api-key-file), set "
         f"ANTHROPIC_API_KEY, or put api_key_file = \"...\" in {DEFAULT_CONFIG}")
+
+
+def resolve_provider_key(provider: str, key_env: str, *,
+                         environ: Mapping[str, str] | None = None,
+                         config_file: Path | None = None) -> ApiKey:
+    """The key of a provider other than Anthropic: its variable, else the config file."""
+    environ = os.environ if environ is None else environ
+    if environ.get(key_env):
+        return ApiKey(_clean(environ[key_env], key_env), key_env)
+    config = config_file or Path(environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG).expanduser()
+    if config.is_file():
+        found = _from_config(config, prefix=f"{provider}_")
+        if found is not None:
+            return found
+    raise CredentialError(
+        f"no {provider} API key: set {key_env}, or put {provider}_api_key_file = \"...\" "
+        f"in {DEFAULT_CONFIG}")
 
 
 def _clean(value: str, source: str) -> str:
@@ -76,16 +99,22 @@ def _from_file(path: Path, source: str) -> ApiKey:
     return ApiKey(_clean(text, source), source, warnings)
 
 
-def _from_config(path: Path) -> ApiKey:
+def _from_config(path: Path, prefix: str = "") -> ApiKey | None:
+    """The key the config file names (``{prefix}api_key_file`` or ``{prefix}api_key``);
+    without a prefix (Anthropic's), a file with neither is an error."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CredentialError(f"cannot read the config file {path}: {exc}") from None
-    if isinstance(data.get("api_key_file"), str):
-        key_path = Path(data["api_key_file"]).expanduser()
+    file_key, value_key = f"{prefix}api_key_file", f"{prefix}api_key"
+    if isinstance(data.get(file_key), str):
+        key_path = Path(data[file_key]).expanduser()
         if not key_path.is_absolute():
             key_path = path.parent / key_path
-        return _from_file(key_path, f"api_key_file in {path}")
-    if isinstance(data.get("api_key"), str):
-        return ApiKey(_clean(data["api_key"], f"api_key in {path}"), f"api_key in {path}")
+        return _from_file(key_path, f"{file_key} in {path}")
+    if isinstance(data.get(value_key), str):
+        return ApiKey(_clean(data[value_key], f"{value_key} in {path}"),
+                      f"{value_key} in {path}")
+    if prefix:
+        return None
     raise CredentialError(f"config file {path} has neither api_key nor api_key_file")

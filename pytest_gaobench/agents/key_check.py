@@ -6,9 +6,13 @@ failing every benchmark one by one.
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.error
+import urllib.request
 
 from .credentials import ApiKey, CredentialError
+from .providers import Provider
 
 EXIT_BAD_KEY = 7
 
@@ -35,3 +39,30 @@ def validate_api_key(key: ApiKey, base_url: str | None = None) -> None:
                               f"{exc.type}") from None
     finally:
         client.close()
+
+
+def validate_provider_key(key: ApiKey, provider: Provider) -> None:
+    """Another provider's key, by its free list of models (no SDK needed)."""
+    request = urllib.request.Request(provider.upstream() + provider.models_path,
+                                     headers=provider.dialect.auth_headers(key.value))
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            reply.read(1 << 20)
+    except urllib.error.HTTPError as exc:
+        detail = provider.dialect.error_type(_json(exc.read(1 << 16))) or ""
+        if exc.code in (401, 403):
+            raise CredentialError(f"the {provider.label} API key from {key.source} was "
+                                  f"rejected ({exc.code} {detail})".rstrip()) from None
+        raise CredentialError(f"the {provider.label} API answered the key check with "
+                              f"{exc.code} {detail}".rstrip()) from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise CredentialError(f"cannot reach the {provider.label} API at "
+                              f"{provider.upstream()} to check the key: "
+                              f"{type(exc).__name__}") from None
+
+
+def _json(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None

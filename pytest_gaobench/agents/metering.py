@@ -57,9 +57,13 @@ class MeteredApi:
 
     def __init__(self, ctx: PhaseContext, *, api_key: ApiKey, token: str, prices: PriceTable,
                  budget: Budget, model: str, upstream: str | None = None,
-                 network: bool | None = None, provider: Provider | None = None) -> None:
+                 network: bool | None = None, provider: Provider | None = None,
+                 max_calls: int | None = None) -> None:
         """``network``: the agent command's network, as given to ``Sandbox.run``.
-        ``provider``: whose API (default Anthropic's); ``upstream`` overrides its URL."""
+        ``provider``: whose API (default Anthropic's); ``upstream`` overrides its URL.
+        ``max_calls``: model calls allowed in this phase (a turn budget, for an agent
+        that has no turn limit of its own)."""
+        self.max_calls = max_calls
         self.ctx = ctx
         self.provider = provider or PROVIDERS["anthropic"]
         self.prices = prices
@@ -73,6 +77,7 @@ class MeteredApi:
             socket_path = Path(self._folder, "proxy.sock")
         self._lock = threading.Lock()
         self._reserved: list[Reservation] = []
+        self._admitted = 0
         self.proxy = MeteringProxy(upstream=upstream or self.provider.upstream(),
                                    api_key=api_key.value, token=token, meter=self,
                                    log=self._log, unix_socket=socket_path,
@@ -123,6 +128,9 @@ class MeteredApi:
             spent = usage_over_budget(self.ctx, self.budget, spent_up=True)
             if spent is not None:
                 return Refusal(spent)
+            if self.max_calls is not None and self._admitted >= self.max_calls:
+                return Refusal(f"max_turns: {self.budget.max_turns} turns (model calls) "
+                               f"used, the budget is {self.budget.max_turns}")
             budgeted = self.budget.max_tokens is not None or self.budget.max_cost_usd is not None
             if bound.input_tokens is None and budgeted:
                 return Refusal("the request's input must be counted to keep the budget",
@@ -133,6 +141,7 @@ class MeteredApi:
             if refusal is not None:
                 return Refusal(refusal, count_first=not bound.counted)
             self._reserved.append(wanted)
+            self._admitted += 1
             return wanted
 
     def count(self, reservation: Reservation, model: str, growth: ApiUsage,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ..agents.credentials import ApiKey, CredentialError, resolve_api_key
-from ..agents.key_check import EXIT_BAD_KEY, validate_api_key
+from ..agents.credentials import ApiKey, CredentialError, resolve_api_key, resolve_provider_key
+from ..agents.key_check import EXIT_BAD_KEY, validate_api_key, validate_provider_key
+from ..agents.providers import PROVIDERS
 from ..logs.redaction import Redactor
 from .settings import GaobenchSettings
 from .warning import GaobenchWarning
@@ -25,6 +26,24 @@ def prepare_api_key(config: pytest.Config, settings: GaobenchSettings,
     if not is_worker and not config.option.collectonly:
         try:
             validate_api_key(key)
+        except CredentialError as exc:
+            pytest.exit(f"gaobench: {redactor.text(str(exc))}", returncode=EXIT_BAD_KEY)
+    return key
+
+
+def prepare_provider_key(config: pytest.Config, provider: str, redactor: Redactor) -> ApiKey:
+    """Another provider's key (OpenAI's for codex...), found and checked the same way."""
+    known = PROVIDERS[provider]
+    try:
+        key = resolve_provider_key(provider, known.key_env)
+    except CredentialError as exc:
+        pytest.exit(f"gaobench: {exc}", returncode=EXIT_BAD_KEY)
+    redactor.add(key.value)
+    for warning in key.warnings:
+        config.issue_config_time_warning(GaobenchWarning(warning), stacklevel=2)
+    if not hasattr(config, "workerinput") and not config.option.collectonly:
+        try:
+            validate_provider_key(key, known)
         except CredentialError as exc:
             pytest.exit(f"gaobench: {redactor.text(str(exc))}", returncode=EXIT_BAD_KEY)
     return key

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ..agents import AGENTS, Agent, AgentFactory, needs_api_key, price_table
+from ..agents import AGENTS, Agent, AgentFactory, price_table, providers_needed
 from ..agents.credentials import ApiKey
 from ..agents.pricing import PriceFileError
 from ..logs.redaction import Redactor
@@ -24,7 +24,7 @@ from ..run.runner import BenchmarkRunner
 from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.isolation import IsolationUnavailable, choose_isolation
 from ..sandbox.sandbox import Sandbox, SandboxManager
-from .api_key import prepare_api_key
+from .api_key import prepare_api_key, prepare_provider_key
 from .database import SessionDatabase
 from .interrupts import SigtermHandler, pytest_interruption
 from .progress import TerminalProgress
@@ -44,27 +44,35 @@ class GaobenchSession:
         if warning and not hasattr(config, "workerinput"):
             config.issue_config_time_warning(GaobenchWarning(warning), stacklevel=2)
         self.sandbox_manager = SandboxManager(self.settings.dir, keep=self.settings.keep,
-                                              isolation=isolation)
+                                              isolation=isolation,
+                                              shown=self.settings.sandbox_show)
         self.database = SessionDatabase(self.settings.db_url)
         self.sigterm = SigtermHandler()
         self.started = False
-        self.api_key: ApiKey | None = None
+        self.api_keys: dict[str, ApiKey] = {}
         self.agents: dict[str, AgentFactory] = dict(AGENTS)
         config.hook.pytest_gaobench_add_agents(agents=self.agents)
         for name in self.settings.agents:
             if name not in self.agents:
                 raise pytest.UsageError(f"--gaobench-agent: unknown agent {name!r}; known "
                                         f"agents: {', '.join(sorted(self.agents))}")
-        self.needs_api_key = any(needs_api_key(name, self.settings)
-                                 for name in self.settings.agents)
-        if self.needs_api_key:
+        self.providers = list(dict.fromkeys(
+            provider for name in self.settings.agents
+            for provider in providers_needed(name, self.settings)))
+        """Whose API keys the agents need (resolved and checked at the start)."""
+        if self.providers:
             check_prices(self.settings)
 
     def start(self) -> None:
         """Before the first benchmark: the API key (checked once), the SIGTERM handler."""
         self.started = True
-        if self.needs_api_key and self.settings.provider == "anthropic":
-            self.api_key = prepare_api_key(self.config, self.settings, self.redactor)
+        for provider in self.providers:
+            if provider != "anthropic":
+                self.api_keys[provider] = prepare_provider_key(self.config, provider,
+                                                               self.redactor)
+            elif self.settings.provider == "anthropic":  # (Bedrock and Vertex: their SDK's)
+                self.api_keys[provider] = prepare_api_key(self.config, self.settings,
+                                                          self.redactor)
         self.sigterm.install()
 
     def finish(self) -> None:
@@ -73,7 +81,8 @@ class GaobenchSession:
 
     def make_agent(self, name: str, model: str | None) -> Agent:
         """A fresh agent for one run: ``name`` and ``model`` are one of the session's."""
-        return self.agents[name](settings=self.settings, api_key=self.api_key, model=model)
+        return self.agents[name](settings=self.settings, api_key=self.api_keys.get("anthropic"),
+                                 api_keys=self.api_keys, model=model)
 
     def new_sandbox(self, spec: BenchmarkConfig) -> Sandbox:
         return self.sandbox_manager.create(spec.name)

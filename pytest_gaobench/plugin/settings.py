@@ -54,6 +54,9 @@ SETTINGS = (
     Setting("gaobench_agent_network", "give the command agent the host's network (an agent "
             "that calls its own API with its own key); without it, a sandboxed command agent "
             "reaches only the metering proxy", flag=True),
+    Setting("gaobench_sandbox_show", "a folder or file the CLI agents see read-only in the "
+            "sandbox, beyond their own installation (found by itself); give it more than "
+            "once", multiple=True),
     Setting("gaobench_dir", "where runs, results and the database go (default: "
             "<rootdir>/.gaobench)"),
     Setting("gaobench_keep", "keep every sandbox workspace, not only failed ones", flag=True),
@@ -143,6 +146,8 @@ class GaobenchSettings:
     agent_env: tuple[str, ...] = ()
     agent_network: bool = False
     """The command agent gets the host's network (not only the proxy)."""
+    sandbox_show: tuple[Path, ...] = ()
+    """What the CLI agents see read-only in the sandbox beyond their installation."""
     progress_seconds: float = 10.0
 
     @property
@@ -216,6 +221,7 @@ class GaobenchSettings:
                    agent_command_default=config.getini("gaobench_agent_command") or None,
                    agent_env=list_setting(config, "gaobench_agent_env"),
                    agent_network=flag_setting(config, "gaobench_agent_network"),
+                   sandbox_show=shown_paths(config),
                    progress_seconds=number_setting(config, "gaobench_progress_seconds"))
 
 
@@ -306,6 +312,19 @@ def path_setting(config: pytest.Config, name: str) -> Path | None:
         return None
     path = Path(text).expanduser()
     return path if path.is_absolute() else config.invocation_params.dir / path
+
+
+def shown_paths(config: pytest.Config) -> tuple[Path, ...]:
+    """--gaobench-sandbox-show's paths, each one that exists (else a usage error)."""
+    paths = []
+    for text in list_setting(config, "gaobench_sandbox_show"):
+        path = Path(text).expanduser()
+        path = path if path.is_absolute() else config.invocation_params.dir / path
+        if not path.exists():
+            raise pytest.UsageError(f"--gaobench-sandbox-show / ini gaobench_sandbox_show: "
+                                    f"{path} does not exist")
+        paths.append(path.resolve())
+    return tuple(paths)
 
 
 def flag_setting(config: pytest.Config, name: str) -> bool:

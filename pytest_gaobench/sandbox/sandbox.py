@@ -66,6 +66,9 @@ class Sandbox:
     network: bool = False
     """Whether commands may use the network (only meaningful under isolation); the runner
     sets it from ``allow_network`` for the agent's phases and clears it for grading."""
+    shown: tuple[Path, ...] = ()
+    """What the user asked CLI agents to see read-only (``--gaobench-sandbox-show``);
+    the agents add it to their commands, grading never does."""
 
     def private_network(self, network: bool | None = None) -> bool:
         """Whether a command runs in a network namespace of its own (nothing of the host's
@@ -140,10 +143,11 @@ class SandboxManager:
     """Creates run directories under ``root`` and removes workspaces when they are done."""
 
     def __init__(self, root: Path, *, keep: bool = False,
-                 isolation: Isolation | None = None) -> None:
+                 isolation: Isolation | None = None, shown: tuple[Path, ...] = ()) -> None:
         self.root = root
         self.keep = keep
         self.isolation = isolation or Isolation()
+        self.shown = shown
 
     @property
     def runs_dir(self) -> Path:
@@ -157,7 +161,7 @@ class SandboxManager:
         except OSError as exc:
             raise SandboxError(f"cannot create run directory {run_dir}: {exc.strerror}") from exc
         return Sandbox(run_id=run_id, run_dir=run_dir, workspace=run_dir / "workspace",
-                       isolation=self.isolation)
+                       isolation=self.isolation, shown=self.shown)
 
     def init_workspace(self, sandbox: Sandbox) -> None:
         try:

@@ -1,0 +1,121 @@
+"""The codex agent with the real Codex CLI against the scripted OpenAI Responses API.
+
+CI installs a pinned ``@openai/codex``; these tests fail there, never skip, when the CLI
+is missing (elsewhere they skip and say how to install it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from benchmark_files import SOLUTION, BenchmarkWriter, result_named
+from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, run, say
+from test_claude_code import every_file_under, live_processes
+
+CODEX = shutil.which("codex")
+if CODEX is None and os.environ.get("CI"):
+    pytest.fail("the Codex CLI is not installed: CI must install @openai/codex (see .ci/run)",
+                pytrace=False)
+pytestmark = pytest.mark.skipif(CODEX is None, reason="Codex CLI not installed: "
+                                "npm install -g @openai/codex")
+
+WRITE_SOLUTION = f"cat > calc.py <<'PY'\n{SOLUTION}PY"
+
+
+def codex(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("--gaobench-agent=codex", "-p", "no:cacheprovider",
+                                         *args)
+
+
+def test_codex_solves_a_benchmark_measured_by_the_proxy(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, openai_api: FakeOpenAi) -> None:
+    bench.write("calc", initial_prompt="Implement add in calc.py.")
+    openai_api.script(
+        run(WRITE_SOLUTION, input_tokens=3000, cached_tokens=1000, output_tokens=60),
+        run("printenv OPENAI_API_KEY; python -m pytest -q", input_tokens=3400,
+            cached_tokens=2900, output_tokens=30),
+        say("Done.", input_tokens=3600, cached_tokens=3300, output_tokens=12))
+    outcome = codex(pytester, "--junitxml=report.xml")
+    outcome.assert_outcomes(passed=1)
+    result = result_named(pytester.path, "calc")
+    usage = result["metrics"]["usage"]
+    served_input = openai_api.served_total("input_tokens")
+    cached = openai_api.served_total("cached_tokens")
+    assert (usage["tokens_input"], usage["tokens_cache_read"], usage["tokens_output"]) == (
+        served_input - cached, cached, openai_api.served_total("output_tokens")) == (
+        2800, 7200, 102)
+    assert usage["api_calls"] == usage["turns"] == 3 and usage["tool_calls"] == 2
+    assert usage["cost_usd"] == pytest.approx((2800 * 5.0 + 7200 * 0.5 + 102 * 30.0) / 1e6)
+    shown = openai_api.tool_outputs()
+    assert any("1 passed" in output for output in shown), shown  # Codex ran the tests
+    assert any("gaobench-run-" in output for output in shown)  # it holds a run token
+    assert not any(VALID_OPENAI_KEY in output for output in shown)
+    first = openai_api.requests[0]
+    assert first["headers"]["authorization"] == f"Bearer {VALID_OPENAI_KEY}"
+    assert first["body"]["model"] == "gpt-5.5"
+    assert "You are the developer" in json.dumps(first["body"]["input"])
+    run_dir = pytester.path / ".gaobench" / "runs" / result["run_id"]
+    assert (run_dir / "codex-01-implementation.jsonl").exists()
+    for path in every_file_under(pytester.path / ".gaobench", pytester.path / "report.xml"):
+        assert VALID_OPENAI_KEY.encode() not in path.read_bytes(), path
+
+
+def test_no_user_codex_settings_leak_in(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, openai_api: FakeOpenAi,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    user_home = tmp_path / "user-codex"
+    user_home.mkdir()
+    (user_home / "config.toml").write_text('model = "gpt-user-choice"\n'
+                                           'developer_instructions = "LEAKED USER SETTING"\n')
+    monkeypatch.setenv("CODEX_HOME", str(user_home))
+    bench.write("calc")
+    openai_api.script(run(WRITE_SOLUTION), say())
+    codex(pytester).assert_outcomes(passed=1)
+    body = json.dumps(openai_api.requests[0]["body"])
+    assert "LEAKED USER SETTING" not in body and "gpt-user-choice" not in body
+
+
+def test_a_hung_codex_times_out_with_nothing_left_running(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, openai_api: FakeOpenAi) -> None:
+    marker = "gaobench-codex-timeout-marker"
+    bench.write("calc", timeout_seconds=6, initial_prompt=marker)
+    openai_api.script(run(f"python3 -c 'import time; time.sleep(300)' {marker}",
+                          input_tokens=700, output_tokens=9))
+    outcome = codex(pytester)
+    outcome.assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["status"] == "timeout"
+    assert result["metrics"]["usage"]["tokens_output"] == 9
+    assert live_processes(marker) == []
+
+
+def test_a_turn_budget_is_kept_by_the_proxy(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, openai_api: FakeOpenAi) -> None:
+    bench.write("calc", budget={"max_turns": 2})
+    openai_api.script(run("true"), run("true"), run(WRITE_SOLUTION), say())
+    outcome = codex(pytester)
+    outcome.assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert (result["status"], result["failure_kind"]) == ("failed", "agent")
+    assert "max_turns" in result["reason"]
+    assert len(openai_api.requests) == 2  # the third call never reached the API
+    assert result["metrics"]["usage"]["turns"] == 2
+
+
+def test_a_benchmark_without_a_key_for_codex_stops_before_any_work(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, openai_api: FakeOpenAi,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    bench.write("calc")
+    openai_api.valid_keys = {"sk-proj-someone-else"}
+    outcome = codex(pytester)
+    assert outcome.ret == 7
+    outcome.stdout.fnmatch_lines(["*the OpenAI API key from OPENAI_API_KEY was rejected*"])
+    assert VALID_OPENAI_KEY not in outcome.stdout.str() + outcome.stderr.str()
+    monkeypatch.delenv("OPENAI_API_KEY")
+    outcome = codex(pytester)
+    assert outcome.ret == 7
+    outcome.stdout.fnmatch_lines(["*no openai API key: set OPENAI_API_KEY*"])
