@@ -18,6 +18,8 @@ from fake_anthropic import FakeAnthropic, message, text, tool_turn
 from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, run, say
 from test_claude_code import every_file_under, live_processes
 
+from pytest_gaobench.results.report_data import transcript_entries
+
 CODEX = shutil.which("codex")
 if CODEX is None and os.environ.get("CI"):
     pytest.fail("the Codex CLI is not installed: CI must install @openai/codex (see .ci/run)",
@@ -61,7 +63,14 @@ def test_codex_solves_a_benchmark_measured_by_the_proxy(
     assert first["body"]["model"] == "gpt-5.5"
     assert "You are the developer" in json.dumps(first["body"]["input"])
     run_dir = pytester.path / ".gaobench" / "runs" / result["run_id"]
-    assert (run_dir / "codex-01-implementation.jsonl").exists()
+    entries = list(transcript_entries(run_dir))  # what the report's page shows
+    calls = [block for entry in entries if entry["kind"] == "response"
+             for block in entry["content"] if block["type"] == "tool_use"]
+    assert [call["name"] for call in calls] == ["command_execution"] * 2
+    assert "cat > calc.py" in calls[0]["input"]["command"]
+    results = [block["content"] for entry in entries if entry["kind"] == "request"
+               for block in entry["message"]["content"]]
+    assert any("1 passed" in str(result) for result in results)
     for path in every_file_under(pytester.path / ".gaobench", pytester.path / "report.xml"):
         assert VALID_OPENAI_KEY.encode() not in path.read_bytes(), path
 

@@ -74,12 +74,16 @@ def _value(kind: Any) -> str | None:
 
 
 def transcript_entries(run_dir: Path) -> Iterable[dict[str, Any]]:
-    """transcript.jsonl, then each CLI agent's own stream (claude-NN-phase.jsonl) read as
-    the same kinds of entries: its set-up, its messages, its tool calls and results."""
+    """transcript.jsonl, then each CLI agent's own stream (claude-NN-phase.jsonl,
+    codex-NN-phase.jsonl) read as the same kinds of entries: its set-up, its messages, its
+    tool calls and results."""
     yield from _bounded(_json_lines(run_dir / "transcript.jsonl"))
     for stream in sorted(run_dir.glob("claude-*.jsonl")):
         phase = stream.stem.split("-", 2)[-1]
         yield from _bounded(_from_claude_stream(_json_lines(stream), phase))
+    for stream in sorted(run_dir.glob("codex-*.jsonl")):
+        phase = stream.stem.split("-", 2)[-1]
+        yield from _bounded(_from_codex_stream(_json_lines(stream), phase))
 
 
 def _json_lines(path: Path) -> Iterable[dict[str, Any]]:
@@ -117,6 +121,28 @@ def _from_claude_stream(events: Iterable[dict[str, Any]], phase: str
             yield {"kind": "final_message", "phase": phase, "text": event.get("result"),
                    "subtype": event.get("subtype"), "num_turns": event.get("num_turns"),
                    "is_error": event.get("is_error")}
+
+
+def _from_codex_stream(events: Iterable[dict[str, Any]], phase: str
+                       ) -> Iterable[dict[str, Any]]:
+    """Codex's ``--json`` items as messages: its text, each command or file change as a
+    tool call, and what the command printed as that call's result."""
+    for event in events:
+        item = event.get("item")
+        if event.get("type") != "item.completed" or not isinstance(item, dict):
+            continue
+        kind, ident = item.get("type"), str(item.get("id"))
+        if kind == "agent_message":
+            yield {"kind": "response", "phase": phase,
+                   "content": [{"type": "text", "text": item.get("text")}]}
+        elif kind in ("command_execution", "file_change", "mcp_tool_call", "web_search"):
+            called = {key: value for key, value in item.items()
+                      if key not in ("id", "type", "aggregated_output", "status")}
+            yield {"kind": "response", "phase": phase, "content": [
+                {"type": "tool_use", "id": ident, "name": kind, "input": called}]}
+            yield {"kind": "request", "phase": phase, "message": {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": ident,
+                 "content": item.get("aggregated_output") or item.get("status")}]}}
 
 
 def _bounded(entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
