@@ -7,7 +7,9 @@ what --gaobench-sandbox-show names) and says before any work when the program is
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,8 @@ from pathlib import Path
 import pytest
 from benchmark_files import SOLUTION, BenchmarkWriter, result_named
 from test_isolation import needs_bwrap
+
+from pytest_gaobench.agents.installation import shebang_interpreter
 
 REQUIRED = "--gaobench-isolation=required"
 
@@ -90,3 +94,13 @@ def test_a_program_that_cannot_be_found_is_a_config_failure(
     assert "'no-such-agent-program' is not found" in result["reason"]
     assert "--gaobench-agent-command" in result["reason"]
     assert result["phases"] == [] or all(not p.get("started") for p in result["phases"])
+
+
+def test_a_program_that_is_a_fifo_is_not_opened_for_its_first_line(tmp_path: Path) -> None:
+    fifo = tmp_path / "agent"
+    os.mkfifo(fifo)
+    fifo.chmod(0o755)
+    assert shebang_interpreter(fifo) is None  # (opening it for reading would block)
+    script = tmp_path / "tool"
+    script.write_text("#!/usr/bin/env python3\nprint()\n")
+    assert shebang_interpreter(script) == Path(shutil.which("python3") or "").resolve()

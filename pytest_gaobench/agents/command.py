@@ -1,5 +1,8 @@
 """The command agent: any command-line agent, from a command template.
 
+The program it starts is shown in the sandbox with its installation (``installation``);
+one that cannot be found is a configuration error before any work.
+
 The template (``agent_command:`` in the benchmark, ``--gaobench-agent-command``, or the
 ini key ``gaobench_agent_command``) is run by ``/bin/sh`` in the workspace, once per
 phase, in the sandbox. Placeholders ``{prompt}``, ``{prompt_file}``, ``{model}``,
@@ -7,9 +10,10 @@ phase, in the sandbox. Placeholders ``{prompt}``, ``{prompt_file}``, ``{model}``
 are in ``GAOBENCH_PROMPT_FILE``, ``GAOBENCH_MODEL``, ``GAOBENCH_PHASE``, ``GAOBENCH_ROLE``
 and ``GAOBENCH_WORKSPACE``. Exit code 0 means the phase's work is done.
 
-Usage: measured by the metering proxy when the agent was given API access (the
-``ANTHROPIC_API_KEY`` entry of its environment allow-list gets it a run token and the
-proxy, never the key); otherwise what the command writes to ``GAOBENCH_USAGE_FILE`` as a
+Usage: measured by the metering proxy when the agent was given API access (a provider's
+key variable in its environment allow-list, ``ANTHROPIC_API_KEY``, ``OPENAI_API_KEY`` or
+``GEMINI_API_KEY``, gets it a run token and that provider's proxy, never the key);
+otherwise what the command writes to ``GAOBENCH_USAGE_FILE`` as a
 JSON object, or what it prints in Claude's stream-json format. What it does not report
 stays unmeasured (null), never 0.
 """

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,12 +74,17 @@ def runtime_beside(prefix: Path) -> bool:
 
 
 def shebang_interpreter(program: Path) -> Path | None:
-    """The interpreter a script's ``#!`` line names, resolved (``env NAME`` on PATH)."""
+    """The interpreter a script's ``#!`` line names, resolved (``env NAME`` on PATH). Only
+    a regular file is opened (never a FIFO or a device, which could block), without
+    following a link at its last step, and no more than its first line is read."""
     try:
-        with program.open("rb") as file:
-            first = file.read(SHEBANG_LIMIT).split(b"\n", 1)[0]
+        descriptor = os.open(program, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        first = file.read(SHEBANG_LIMIT).split(b"\n", 1)[0]
     if not first.startswith(b"#!"):
         return None
     try:

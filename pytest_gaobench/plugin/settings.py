@@ -49,8 +49,9 @@ SETTINGS = (
     Setting("gaobench_agent_command", "command template of the command agent, over the "
             "benchmark's `agent_command:` (the ini key is the default under both)"),
     Setting("gaobench_agent_env", "environment variables the command agent receives from "
-            "the harness, comma-separated; ANTHROPIC_API_KEY gives it the metering proxy "
-            "and a run token, never the key", multiple=True),
+            "the harness, comma-separated; ANTHROPIC_API_KEY, OPENAI_API_KEY or "
+            "GEMINI_API_KEY gives it that provider's metering proxy and a run token, never "
+            "the key", multiple=True),
     Setting("gaobench_agent_network", "give the command agent the host's network (an agent "
             "that calls its own API with its own key); without it, a sandboxed command agent "
             "reaches only the metering proxy", flag=True),
