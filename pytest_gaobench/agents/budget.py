@@ -27,6 +27,17 @@ def check_turn_budget(ctx: PhaseContext, budget: Budget) -> None:
         raise BudgetExceeded(f"max_turns: {turns} turns used, the budget is {budget.max_turns}")
 
 
+def turns_left(ctx: PhaseContext, budget: Budget) -> int | None:
+    """The turns a CLI agent may still take in this phase (None: no turn budget)."""
+    if budget.max_turns is None:
+        return None
+    left = budget.max_turns - (ctx.run_usage.turns or 0)
+    if left <= 0:
+        raise BudgetExceeded(f"max_turns: the budget of {budget.max_turns} turns was "
+                             f"used before phase {ctx.phase.phase_name!r}")
+    return left
+
+
 def check_usage_budget(ctx: PhaseContext, budget: Budget) -> None:
     reason = usage_over_budget(ctx, budget)
     if reason is not None:

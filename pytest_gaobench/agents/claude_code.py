@@ -12,19 +12,17 @@ kept beside the transcript as ``claude-<NN>-<phase>.jsonl``, written as it happe
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from ..model.spec import BenchmarkConfig, Budget
 from ..sandbox.output import keep_output
 from .api_usage import ApiUsage
-from .base import BudgetExceeded, PhaseContext, SetupError
-from .budget import check_priced, stricter
+from .base import PhaseContext, SetupError
+from .budget import check_priced, stricter, turns_left
 from .claude_stream import ClaudeStream, read_claude_stream
 from .cli_outcome import conclude, record_stream
 from .credentials import ApiKey
-from .installation import installation_of
+from .installation import installation_of, installed_cli
 from .metering import MeteredApi, new_run_token
 from .pricing import DEFAULT_MODEL, PriceTable
 from .prompts import phase_prompt, role_prompt
@@ -61,11 +59,7 @@ class ClaudeCodeAgent:
                              "the API through the harness's metering proxy)")
 
     def cli(self) -> Path:
-        found = self.executable or shutil.which("claude")
-        if found is None or not os.access(found, os.X_OK):
-            raise SetupError(f"the Claude Code CLI (`claude`) is not on PATH: install it "
-                             f"with `{INSTALL_HINT}`")
-        return Path(found).resolve()
+        return installed_cli(self.executable, "claude", "Claude Code CLI", INSTALL_HINT)
 
     def model_for(self, config: BenchmarkConfig) -> str:
         return self.model or config.model or DEFAULT_MODEL
@@ -77,12 +71,7 @@ class ClaudeCodeAgent:
         model = self.model_for(ctx.config)
         budget = stricter(ctx.config.budget, self.budget)
         check_priced(ctx, self.prices, model, budget)
-        turns_left = None
-        if budget.max_turns is not None:
-            turns_left = budget.max_turns - (ctx.run_usage.turns or 0)
-            if turns_left <= 0:
-                raise BudgetExceeded(f"max_turns: the budget of {budget.max_turns} turns was "
-                                     f"used before phase {ctx.phase.phase_name!r}")
+        turns = turns_left(ctx, budget)
         home = ctx.sandbox.run_dir / "agent-home"
         (home / ".claude").mkdir(parents=True, exist_ok=True)
         stream_path = (ctx.sandbox.run_dir
@@ -90,13 +79,13 @@ class ClaudeCodeAgent:
         argv = [str(cli), "-p", phase_prompt(ctx), "--output-format", "stream-json",
                 "--verbose", "--permission-mode", "bypassPermissions", "--model", model,
                 "--append-system-prompt", role_prompt(ctx.phase.agent, ctx.config.roles)]
-        if turns_left is not None:
-            argv += ["--max-turns", str(turns_left)]
+        if turns is not None:
+            argv += ["--max-turns", str(turns)]
         session = self._sessions.get(ctx.sandbox.run_id)
         if ctx.config.continue_session and session:
             argv += ["--resume", session]
         ctx.log.transcript("agent_process", phase=ctx.phase.phase_name, program="claude",
-                           model=model, max_turns=turns_left, resume=session,
+                           model=model, max_turns=turns, resume=session,
                            stream=stream_path.name)
         with MeteredApi(ctx, api_key=self.api_key, token=self.token, prices=self.prices,
                         budget=budget, model=model) as api:
@@ -114,7 +103,7 @@ class ClaudeCodeAgent:
             self._sessions[ctx.sandbox.run_id] = stream.session_id
         record_stream(ctx, stream)
         compare_with_proxy(ctx, stream)
-        conclude(ctx, "claude", done, api.state, stream, max_turns=turns_left)
+        conclude(ctx, "claude", done, api.state, stream, max_turns=turns)
 
 
 def compare_with_proxy(ctx: PhaseContext, stream: ClaudeStream) -> None:

@@ -15,19 +15,17 @@ proxy counted, and usage and cost are what the proxy counted.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..model.spec import BenchmarkConfig, Budget
 from ..sandbox.output import keep_output
-from .base import BudgetExceeded, PhaseContext, SetupError
-from .budget import check_priced, stricter
+from .base import PhaseContext, SetupError
+from .budget import check_priced, stricter, turns_left
 from .cli_outcome import conclude_exit
 from .credentials import ApiKey
-from .installation import installation_of
+from .installation import installation_of, installed_cli
 from .metering import MeteredApi, new_run_token
 from .pricing import PriceTable
 from .prompts import phase_prompt, role_prompt
@@ -114,11 +112,7 @@ class CodexAgent:
                              "reaches the API through the harness's metering proxy)")
 
     def cli(self) -> Path:
-        found = self.executable or shutil.which("codex")
-        if found is None or not os.access(found, os.X_OK):
-            raise SetupError(f"the Codex CLI (`codex`) is not on PATH: install it with "
-                             f"`{INSTALL_HINT}`")
-        return Path(found).resolve()
+        return installed_cli(self.executable, "codex", "Codex CLI", INSTALL_HINT)
 
     def model_for(self, config: BenchmarkConfig) -> str:
         """--gaobench-model, else the benchmark's model when OpenAI serves it (a benchmark
@@ -134,12 +128,7 @@ class CodexAgent:
         model = self.model_for(ctx.config)
         budget = stricter(ctx.config.budget, self.budget)
         check_priced(ctx, self.prices, model, budget)
-        calls_left = None
-        if budget.max_turns is not None:
-            calls_left = budget.max_turns - (ctx.run_usage.turns or 0)
-            if calls_left <= 0:
-                raise BudgetExceeded(f"max_turns: the budget of {budget.max_turns} turns was "
-                                     f"used before phase {ctx.phase.phase_name!r}")
+        calls_left = turns_left(ctx, budget)
         home = ctx.sandbox.run_dir / "agent-home"
         codex_home = home / ".codex"
         codex_home.mkdir(parents=True, exist_ok=True)

@@ -43,6 +43,18 @@ def find_program(name: str, cwd: Path | None = None) -> Path | None:
     return Path(found) if found else None
 
 
+def installed_cli(executable: str | None, command: str, label: str, hint: str) -> Path:
+    """A named agent's CLI (``executable``, else ``command`` on PATH), resolved; missing is
+    a configuration error naming how to install it."""
+    from .base import SetupError
+
+    found = executable or shutil.which(command)
+    if found is None or not os.access(found, os.X_OK):
+        raise SetupError(f"the {label} (`{command}`) is not on PATH: install it with "
+                         f"`{hint}`")
+    return Path(found).resolve()
+
+
 def installation_of(program: Path) -> Installation:
     resolved = program.resolve()
     folders = [package_root(resolved)]
