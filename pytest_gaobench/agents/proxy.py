@@ -333,9 +333,6 @@ class MeteringProxy:
                         meter.whole(payload)
                     reply = web.Response(status=upstream.status, body=payload,
                                          headers=passed_on)
-                with contextlib.suppress(ConnectionError):  # counted: released before the
-                    await reply.prepare(request)            # bookkeeping below
-                    await reply.write_eof()
             error_type = meter.error_type if meter else self.dialect.error_type(
                 json_value(payload))
             if meter is None or meter.error_type is None:  # an error event was told at once
@@ -352,6 +349,13 @@ class MeteringProxy:
                          usage=meter.seen.api_names() if meter else None, cut=cut,
                          error=payload[:4000].decode(errors="replace")
                          if upstream.status >= 400 else error_type)
+            # The reply ends only now: an agent that has its answer finds the call counted,
+            # classified and logged.
+            with contextlib.suppress(ConnectionError):
+                if not streaming:
+                    await reply.prepare(request)
+                if not (streaming and cut):
+                    await reply.write_eof()
         return reply
 
     async def _stream(self, request: web.Request, reply: web.StreamResponse,
@@ -359,7 +363,8 @@ class MeteringProxy:
                       ) -> tuple[str | None, bool]:
         """Pass the event stream on chunk by chunk, each counted before it is passed on;
         a client that goes away does not stop the count (the rest is read and counted).
-        Returns why the stream was cut short, if it was, and whether the upstream broke."""
+        Returns why the stream was cut short, if it was, and whether the upstream broke;
+        the caller ends the reply once the call is booked."""
         client_gone: str | None = None
         with contextlib.suppress(ConnectionError):
             await reply.prepare(request)
@@ -372,9 +377,6 @@ class MeteringProxy:
                         await reply.write(chunk)
                     except ConnectionError as exc:
                         client_gone = f"client went away ({type(exc).__name__})"
-            if client_gone is None:
-                with contextlib.suppress(ConnectionError):
-                    await reply.write_eof()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the upstream stream broke
