@@ -8,6 +8,7 @@ sandbox and logs, never the run, results or pytest.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -84,20 +85,15 @@ def _anthropic(*, settings: AgentSettings, api_key: ApiKey | None = None,
         budget=settings.budget, record_dir=settings.record_dir), prices=price_table(settings))
 
 
-def _claude_code(*, settings: AgentSettings, api_key: ApiKey | None = None,
-                 model: str | None = None, **_options: Any) -> Agent:
-    from .claude_code import ClaudeCodeAgent
-
-    return ClaudeCodeAgent(api_key=api_key, model=model, budget=settings.budget,
-                           prices=price_table(settings))
-
-
-def _codex(*, settings: AgentSettings, api_keys: Mapping[str, ApiKey] | None = None,
-           model: str | None = None, **_options: Any) -> Agent:
-    from .codex import CodexAgent
-
-    return CodexAgent(api_key=(api_keys or {}).get("openai"), model=model,
-                      budget=settings.budget, prices=price_table(settings))
+def _cli_agent(module: str, class_name: str) -> AgentFactory:
+    """A named CLI agent's factory (its module imported only when it is used)."""
+    def factory(*, settings: AgentSettings, api_keys: Mapping[str, ApiKey] | None = None,
+                model: str | None = None, **_options: Any) -> Agent:
+        agent_class = getattr(importlib.import_module(module, __name__), class_name)
+        agent: Agent = agent_class(api_keys=api_keys, model=model, budget=settings.budget,
+                                   prices=price_table(settings))
+        return agent
+    return factory
 
 
 def _command(*, settings: AgentSettings, api_keys: Mapping[str, ApiKey] | None = None,
@@ -125,7 +121,9 @@ and ``model``; further keywords may be added, so a factory takes ``**options``."
 
 AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "forger": _forger,
                                    "anthropic": _anthropic,
-                                   "claude-code": _claude_code, "codex": _codex,
+                                   "claude-code": _cli_agent(".claude_code",
+                                                             "ClaudeCodeAgent"),
+                                   "codex": _cli_agent(".codex", "CodexAgent"),
                                    "command": _command, "replay": _replay}
 AGENT_PROVIDERS = {"anthropic": "anthropic", "claude-code": "anthropic", "codex": "openai"}
 """Agents that need a provider's API key, resolved and validated before any benchmark

@@ -12,22 +12,17 @@ kept beside the transcript as ``claude-<NN>-<phase>.jsonl``, written as it happe
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
-from ..model.spec import BenchmarkConfig, Budget
-from ..sandbox.output import keep_output
+from ..sandbox.process import CommandResult
 from .api_usage import ApiUsage
-from .base import PhaseContext, SetupError
-from .budget import check_priced, stricter, turns_left
+from .base import PhaseContext
 from .claude_stream import ClaudeStream, read_claude_stream
+from .cli_agent import CliAgent, Launch, PhaseSetup
 from .cli_outcome import conclude, record_stream
-from .credentials import ApiKey
-from .installation import installation_of, installed_cli
-from .metering import MeteredApi, new_run_token
-from .pricing import DEFAULT_MODEL, PriceTable
+from .pricing import DEFAULT_MODEL
 from .prompts import phase_prompt, role_prompt
 
-INSTALL_HINT = "npm install -g @anthropic-ai/claude-code"
 FIXED_ENV = {
     "IS_SANDBOX": "1",  # Claude Code refuses bypassPermissions as root without it
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
@@ -35,75 +30,41 @@ FIXED_ENV = {
 }
 
 
-class ClaudeCodeAgent:
+class ClaudeCodeAgent(CliAgent):
     name = "claude-code"
+    program = "claude"
+    label = "Claude Code CLI"
+    install_hint = "npm install -g @anthropic-ai/claude-code"
+    default_model = DEFAULT_MODEL
+    proxy_keeps_turns = False  # --max-turns
 
-    def __init__(self, *, api_key: ApiKey | None, model: str | None = None,
-                 budget: Budget | None = None, prices: PriceTable | None = None,
-                 executable: str | None = None) -> None:
-        """``executable``: the ``claude`` to run (default: the one on PATH)."""
-        self.api_key = api_key
-        self.model = model
-        self.budget = budget or Budget()
-        self.prices = prices or PriceTable.shipped()
-        self.executable = executable
-        self.token = new_run_token()
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
         self._sessions: dict[str, str] = {}
         """Claude Code's session id per run, for benchmarks that continue one session."""
 
-    def preflight(self, config: BenchmarkConfig) -> None:
-        """Before any work: the CLI is installed and there is a key to meter with."""
-        self.cli()
-        if self.api_key is None:
-            raise SetupError("the claude-code agent needs an Anthropic API key (it reaches "
-                             "the API through the harness's metering proxy)")
-
-    def cli(self) -> Path:
-        return installed_cli(self.executable, "claude", "Claude Code CLI", INSTALL_HINT)
-
-    def model_for(self, config: BenchmarkConfig) -> str:
-        return self.model or config.model or DEFAULT_MODEL
-
-    def run_phase(self, ctx: PhaseContext) -> None:
-        self.preflight(ctx.config)
-        assert self.api_key is not None
-        cli = self.cli()
-        model = self.model_for(ctx.config)
-        budget = stricter(ctx.config.budget, self.budget)
-        check_priced(ctx, self.prices, model, budget)
-        turns = turns_left(ctx, budget)
-        home = ctx.sandbox.run_dir / "agent-home"
-        (home / ".claude").mkdir(parents=True, exist_ok=True)
-        stream_path = (ctx.sandbox.run_dir
-                       / f"claude-{ctx.phase_index + 1:02d}-{ctx.phase.phase_name}.jsonl")
-        argv = [str(cli), "-p", phase_prompt(ctx), "--output-format", "stream-json",
-                "--verbose", "--permission-mode", "bypassPermissions", "--model", model,
+    def launch(self, ctx: PhaseContext, setup: PhaseSetup) -> Launch:
+        (setup.home / ".claude").mkdir(exist_ok=True)
+        argv = [*setup.installation.argv, "-p", phase_prompt(ctx), "--output-format",
+                "stream-json", "--verbose", "--permission-mode", "bypassPermissions",
+                "--model", setup.model,
                 "--append-system-prompt", role_prompt(ctx.phase.agent, ctx.config.roles)]
-        if turns is not None:
-            argv += ["--max-turns", str(turns)]
+        if setup.turns is not None:
+            argv += ["--max-turns", str(setup.turns)]
         session = self._sessions.get(ctx.sandbox.run_id)
         if ctx.config.continue_session and session:
             argv += ["--resume", session]
-        ctx.log.transcript("agent_process", phase=ctx.phase.phase_name, program="claude",
-                           model=model, max_turns=turns, resume=session,
-                           stream=stream_path.name)
-        with MeteredApi(ctx, api_key=self.api_key, token=self.token, prices=self.prices,
-                        budget=budget, model=model) as api:
-            done = ctx.sandbox.run(
-                argv, timeout=max(ctx.remaining(), 0.001),
-                env={**FIXED_ENV, **api.env, "HOME": str(home),
-                     "CLAUDE_CONFIG_DIR": str(home / ".claude")},
-                writable=[home], readable=[*installation_of(cli).folders, *ctx.sandbox.shown],
-                service=api.service,
-                stdout_path=stream_path, cancel=api.state.stop_agent, on_wait=ctx.alive,
-                display=f"claude -p <phase {ctx.phase.phase_name} prompt>")
-        keep_output(stream_path, ctx.log.redactor.text)
-        stream = read_claude_stream(stream_path)
+        return Launch(argv, {**FIXED_ENV, **setup.api.env,
+                             "CLAUDE_CONFIG_DIR": str(setup.home / ".claude")},
+                      f"claude -p <phase {ctx.phase.phase_name} prompt>", {"resume": session})
+
+    def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
+        stream = read_claude_stream(setup.output)
         if stream.session_id:
             self._sessions[ctx.sandbox.run_id] = stream.session_id
         record_stream(ctx, stream)
         compare_with_proxy(ctx, stream)
-        conclude(ctx, "claude", done, api.state, stream, max_turns=turns)
+        conclude(ctx, "claude", done, setup.api.state, stream, max_turns=setup.turns)
 
 
 def compare_with_proxy(ctx: PhaseContext, stream: ClaudeStream) -> None:

@@ -19,19 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model.spec import BenchmarkConfig, Budget
-from ..sandbox.output import keep_output
-from .base import PhaseContext, SetupError
-from .budget import check_priced, stricter, turns_left
+from ..sandbox.process import CommandResult
+from .base import PhaseContext
+from .cli_agent import CliAgent, Launch, PhaseSetup
 from .cli_outcome import conclude_exit
-from .credentials import ApiKey
-from .installation import installation_of, installed_cli
-from .metering import MeteredApi, new_run_token
-from .pricing import PriceTable
 from .prompts import phase_prompt, role_prompt
-from .providers import PROVIDERS, provider_of_model
 
-INSTALL_HINT = "npm install -g @openai/codex"
 DEFAULT_CODEX_MODEL = "gpt-5.5"
 PROVIDER_ID = "gaobench"
 TOOL_ITEMS = frozenset({"command_execution", "file_change", "mcp_tool_call", "web_search"})
@@ -90,77 +83,38 @@ def read_codex_stream(path: Path) -> CodexStream:
     return stream
 
 
-class CodexAgent:
+class CodexAgent(CliAgent):
     name = "codex"
+    program = "codex"
+    label = "Codex CLI"
+    install_hint = "npm install -g @openai/codex"
+    default_model = DEFAULT_CODEX_MODEL
+    provider_name = "openai"
 
-    def __init__(self, *, api_key: ApiKey | None, model: str | None = None,
-                 budget: Budget | None = None, prices: PriceTable | None = None,
-                 executable: str | None = None) -> None:
-        """``api_key``: the harness's OpenAI key (the agent only ever sees a run token)."""
-        self.api_key = api_key
-        self.model = model
-        self.budget = budget or Budget()
-        self.prices = prices or PriceTable.shipped()
-        self.executable = executable
-        self.token = new_run_token()
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
         self._threads: dict[str, str] = {}
 
-    def preflight(self, config: BenchmarkConfig) -> None:
-        self.cli()
-        if self.api_key is None:
-            raise SetupError("the codex agent needs an OpenAI API key (OPENAI_API_KEY; it "
-                             "reaches the API through the harness's metering proxy)")
-
-    def cli(self) -> Path:
-        return installed_cli(self.executable, "codex", "Codex CLI", INSTALL_HINT)
-
-    def model_for(self, config: BenchmarkConfig) -> str:
-        """--gaobench-model, else the benchmark's model when OpenAI serves it (a benchmark
-        written for Claude still runs with Codex), else Codex's default here."""
-        own = config.model if config.model and provider_of_model(config.model).name == \
-            "openai" else None
-        return self.model or own or DEFAULT_CODEX_MODEL
-
-    def run_phase(self, ctx: PhaseContext) -> None:
-        self.preflight(ctx.config)
-        assert self.api_key is not None
-        cli = self.cli()
-        model = self.model_for(ctx.config)
-        budget = stricter(ctx.config.budget, self.budget)
-        check_priced(ctx, self.prices, model, budget)
-        calls_left = turns_left(ctx, budget)
-        home = ctx.sandbox.run_dir / "agent-home"
-        codex_home = home / ".codex"
-        codex_home.mkdir(parents=True, exist_ok=True)
-        stream_path = (ctx.sandbox.run_dir
-                       / f"codex-{ctx.phase_index + 1:02d}-{ctx.phase.phase_name}.jsonl")
-        installation = installation_of(cli)
+    def launch(self, ctx: PhaseContext, setup: PhaseSetup) -> Launch:
+        codex_home = setup.home / ".codex"
+        codex_home.mkdir(exist_ok=True)
+        write_config(codex_home / "config.toml", model=setup.model,
+                     base_url=setup.api.url + "/v1",
+                     instructions=role_prompt(ctx.phase.agent, ctx.config.roles))
         thread = self._threads.get(ctx.sandbox.run_id) if ctx.config.continue_session \
             else None
-        argv = [*installation.argv, "exec"] + (["resume", thread] if thread else []) + [
+        argv = [*setup.installation.argv, "exec"] + (["resume", thread] if thread else []) + [
             "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox",
-            "-m", model, phase_prompt(ctx)]
-        ctx.log.transcript("agent_process", phase=ctx.phase.phase_name, program="codex",
-                           model=model, max_turns=calls_left, resume=thread,
-                           stream=stream_path.name)
-        with MeteredApi(ctx, api_key=self.api_key, token=self.token, prices=self.prices,
-                        budget=budget, model=model, provider=PROVIDERS["openai"],
-                        max_calls=calls_left) as api:
-            write_config(codex_home / "config.toml", model=model, base_url=api.url + "/v1",
-                         instructions=role_prompt(ctx.phase.agent, ctx.config.roles))
-            done = ctx.sandbox.run(
-                argv, timeout=max(ctx.remaining(), 0.001),
-                env={"HOME": str(home), "CODEX_HOME": str(codex_home),
-                     "OPENAI_API_KEY": self.token, "NO_COLOR": "1"},
-                writable=[home], readable=[*installation.folders, *ctx.sandbox.shown],
-                service=api.service,
-                stdout_path=stream_path, cancel=api.state.stop_agent, on_wait=ctx.alive,
-                display=f"codex exec <phase {ctx.phase.phase_name} prompt>")
-        keep_output(stream_path, ctx.log.redactor.text)
-        stream = read_codex_stream(stream_path)
+            "-m", setup.model, phase_prompt(ctx)]
+        return Launch(argv, {"CODEX_HOME": str(codex_home), "OPENAI_API_KEY": self.token},
+                      f"codex exec <phase {ctx.phase.phase_name} prompt>", {"resume": thread})
+
+    def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
+        stream = read_codex_stream(setup.output)
         if stream.thread_id:
             self._threads[ctx.sandbox.run_id] = stream.thread_id
-        ctx.usage.turns = (ctx.usage.turns or 0) + api.state.calls
+        state = setup.api.state
+        ctx.usage.turns = (ctx.usage.turns or 0) + state.calls
         ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + len(stream.tool_calls)
         if stream.last_message:
             ctx.log.transcript("final_message", phase=ctx.phase.phase_name,
@@ -168,7 +122,7 @@ class CodexAgent:
         if stream.reported_usage:
             ctx.log.transcript("agent_reported_usage", phase=ctx.phase.phase_name,
                                usage=stream.reported_usage)
-        conclude_exit(ctx, "codex", done, api.state, provider="OpenAI",
+        conclude_exit(ctx, "codex", done, state, provider="OpenAI",
                       failed=not done.ok or not stream.completed,
                       said=stream.failure or (None if done.ok else done.tail())
                       or "it ended without finishing its turn")
