@@ -244,6 +244,12 @@ class FakeOpenAi:
                     delta["tool_calls"] = [{**message["tool_calls"][0], "index": 0}]
                 asked = (body.get("stream_options") or {}).get("include_usage")
                 usage_field = {"usage": None} if asked else {}
+                if turn.hang:
+                    self._send({**base, "choices": [{"index": 0, "delta": {
+                        "role": "assistant", "content": ""}, "finish_reason": None}]},
+                        named=False)
+                    fake.released.wait(timeout=120)
+                    return
                 self._send({**base, **usage_field, "choices": [
                     {"index": 0, "delta": delta, "finish_reason": None}]}, named=False)
                 self._send({**base, **usage_field, "choices": [

@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
-from benchmark_files import SOLUTION, BenchmarkWriter, result_named, run_results
-from fake_anthropic import FakeAnthropic, message, text, tool_turn
+from benchmark_files import SOLUTION, BenchmarkWriter, result_named
 from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, run, say
 from test_claude_code import every_file_under, live_processes
 
@@ -130,31 +128,3 @@ def test_a_benchmark_without_a_key_for_codex_stops_before_any_work(
     outcome = codex(pytester)
     assert outcome.ret == 7
     outcome.stdout.fnmatch_lines(["*no openai API key: set OPENAI_API_KEY*"])
-
-
-def test_claude_code_and_codex_side_by_side_on_the_same_numbers(
-        pytester: pytest.Pytester, bench: BenchmarkWriter, openai_api: FakeOpenAi,
-        api: FakeAnthropic) -> None:
-    from test_claude_code import WRITE_SOLUTION as CLAUDE_WRITES
-    from test_claude_code import bash
-
-    bench.write("calc")
-    api.script(tool_turn(bash(CLAUDE_WRITES), input_tokens=1000, output_tokens=40),
-               message(text("Done."), input_tokens=1100, output_tokens=10))
-    openai_api.script(run(WRITE_SOLUTION, input_tokens=900, output_tokens=30),
-                      say(input_tokens=1000, output_tokens=5))
-    outcome = pytester.runpytest_subprocess("--gaobench-agent=claude-code",
-                                            "--gaobench-agent=codex", "-p", "no:cacheprovider",
-                                            "--gaobench-db=results.db")
-    outcome.assert_outcomes(passed=2)
-    outcome.stdout.fnmatch_lines(["*by agent and model:*", "*claude-code*claude-sonnet-5-5*1*",
-                                  "*codex*gpt-5.5*1*"])
-    usage = {r["agent"]: r["metrics"]["usage"] for r in run_results(pytester.path)}
-    assert (usage["claude-code"]["tokens_input"], usage["claude-code"]["tokens_output"]) == (
-        2100, 50)
-    assert (usage["codex"]["tokens_input"], usage["codex"]["tokens_output"]) == (1900, 35)
-    with sqlite3.connect(pytester.path / "results.db") as db:
-        rows = db.execute("select agent, model, tokens_input, tokens_output, api_calls "
-                          "from gaobench_runs order by agent").fetchall()
-    assert rows == [("claude-code", "claude-sonnet-5-5", 2100, 50, 2),
-                    ("codex", "gpt-5.5", 1900, 35, 2)]

@@ -18,8 +18,8 @@ from .base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, P
 from .credentials import ApiKey
 from .nop import NopAgent
 from .oracle import OracleAgent
-from .pricing import PriceTable
-from .providers import KEY_VARIABLES
+from .pricing import DEFAULT_MODEL, PriceTable
+from .providers import KEY_VARIABLES, provider_of_model
 
 __all__ = ["AGENTS", "API_AGENTS", "Agent", "AgentError", "AgentSettings", "BudgetExceeded",
            "InfraError", "OracleAgent", "PhaseContext", "PhaseTimeout"]
@@ -124,11 +124,14 @@ AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "forger": _fo
                                    "claude-code": _cli_agent(".claude_code",
                                                              "ClaudeCodeAgent"),
                                    "codex": _cli_agent(".codex", "CodexAgent"),
+                                   "aider": _cli_agent(".aider", "AiderAgent"),
                                    "command": _command, "replay": _replay}
 AGENT_PROVIDERS = {"anthropic": "anthropic", "claude-code": "anthropic", "codex": "openai"}
 """Agents that need a provider's API key, resolved and validated before any benchmark
 starts (the command agent too, when it is given API access: see ``providers_needed``)."""
-API_AGENTS = frozenset(AGENT_PROVIDERS)
+MODEL_PROVIDED = frozenset({"aider"})
+"""Agents that reach whichever provider serves their model (through LiteLLM)."""
+API_AGENTS = frozenset(AGENT_PROVIDERS) | MODEL_PROVIDED
 
 
 def command_providers(settings: AgentSettings) -> list[str]:
@@ -141,5 +144,7 @@ def providers_needed(agent: str, settings: AgentSettings) -> list[str]:
     """Whose keys an agent needs, by provider name."""
     if agent == "command":
         return command_providers(settings)
+    if agent in MODEL_PROVIDED:  # the model's provider: --gaobench-model, else Claude
+        return [provider_of_model(settings.model or DEFAULT_MODEL).name]
     return [AGENT_PROVIDERS[agent]] if agent in AGENT_PROVIDERS else []
 

@@ -136,7 +136,8 @@ class CliAgent(ABC):
             done = ctx.sandbox.run(
                 launch.argv, timeout=max(ctx.remaining(), 0.001),
                 env={"HOME": str(home), "NO_COLOR": "1", **launch.env},
-                writable=[home], readable=[*installation.folders, *ctx.sandbox.shown],
+                writable=[home],
+                readable=[folder, *installation.folders, *ctx.sandbox.shown],
                 service=api.service, stdout_path=output, cancel=api.state.stop_agent,
                 on_wait=ctx.alive, display=launch.display)
         keep_output(output, ctx.log.redactor.text)

@@ -1,0 +1,82 @@
+"""The aider agent: Aider (``aider-chat``), headless, one ``aider --message-file`` per phase.
+
+Aider reaches its model through LiteLLM, so it can be metered on any provider the proxy
+speaks: the model decides (``openai/gpt-5.5``, ``claude-sonnet-5-5``,
+``gemini/gemini-3-pro``), and Aider gets that provider's proxy URL and a run token in
+the variables LiteLLM reads. The phase prompt is the message; the role prompt is a
+read-only file in the chat (``--read``, how Aider takes conventions). Its home is the
+run's; its chat history lives there, so a benchmark that continues one session restores
+it (``--restore-chat-history``). Aider runs without git (``--no-git``: it neither
+creates a repository in the workspace nor commits; the harness reads the workspace), and
+no update check, analytics or model-price download is tried.
+
+Measured: usage and cost (the proxy), turns (model calls, as the proxy counted them;
+Aider's own reflections on a failed edit are turns too). Not measured: tool calls
+(Aider edits files from its replies' text, it calls no tools): null. Aider exits 0 even
+when the API failed it, so a phase whose last call failed on the API's side is an infra
+failure, not finished work.
+"""
+
+from __future__ import annotations
+
+from ..model.spec import BenchmarkConfig
+from ..sandbox.output import last_lines, read_bounded
+from ..sandbox.process import CommandResult
+from .base import PhaseContext
+from .cli_agent import CliAgent, Launch, PhaseSetup
+from .cli_outcome import conclude_exit
+from .pricing import DEFAULT_MODEL
+from .prompts import phase_prompt, role_prompt
+from .providers import Provider, provider_of_model
+
+FIXED_ARGS = ("--yes-always", "--no-check-update", "--no-show-release-notes",
+              "--analytics-disable", "--no-git", "--no-pretty", "--no-fancy-input",
+              "--no-show-model-warnings", "--no-detect-urls")
+FIXED_ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True",  # no price download at start
+             "PYTHONUNBUFFERED": "1",  # its log is whole even when it is stopped
+             "AIDER_CHECK_UPDATE": "false"}
+
+
+class AiderAgent(CliAgent):
+    name = "aider"
+    program = "aider"
+    label = "Aider"
+    install_hint = "pipx install aider-chat"
+    default_model = DEFAULT_MODEL
+    output_suffix = "log"
+
+    def provider_for(self, model: str) -> Provider:
+        return provider_of_model(model)
+
+    def model_for(self, config: BenchmarkConfig) -> str:
+        """Any provider's model: --gaobench-model, else the benchmark's."""
+        return self.model or config.model or self.default_model
+
+    def launch(self, ctx: PhaseContext, setup: PhaseSetup) -> Launch:
+        message, conventions = setup.folder / "message.md", setup.folder / "role.md"
+        message.write_text(phase_prompt(ctx), encoding="utf-8")
+        conventions.write_text(role_prompt(ctx.phase.agent, ctx.config.roles),
+                               encoding="utf-8")
+        prices = setup.home / ".aider" / "caches" / "model_prices_and_context_window.json"
+        if not prices.exists():  # a fresh cache: Aider takes LiteLLM's own prices, and
+            prices.parent.mkdir(parents=True, exist_ok=True)  # does not download them
+            prices.write_text("{}", encoding="utf-8")
+        provider = self.provider_for(setup.model)
+        bare = setup.model.rsplit("/", 1)[-1]
+        argv = [*setup.installation.argv, "--model", f"{provider.name}/{bare}",
+                "--message-file", str(message), "--read", str(conventions), *FIXED_ARGS,
+                "--chat-history-file", str(setup.home / "aider.chat.history.md"),
+                "--input-history-file", str(setup.home / "aider.input.history")]
+        if ctx.config.continue_session and ctx.phase_index > 0:
+            argv.append("--restore-chat-history")
+        return Launch(argv, {**FIXED_ENV, **setup.api.env},
+                      f"aider --model {provider.name}/{bare} --message-file <phase "
+                      f"{ctx.phase.phase_name} prompt>")
+
+    def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
+        state = setup.api.state
+        ctx.usage.turns = (ctx.usage.turns or 0) + state.calls
+        conclude_exit(ctx, "aider", done, state, provider=self.provider_for(setup.model).label,
+                      failed=not done.ok or state.infra is not None,
+                      said=last_lines(read_bounded(setup.output, 64 * 1024), 15, 2000)
+                      + ("\n" + done.tail() if done.tail() else ""))
