@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy  # noqa: F401
 from benchmark_files import BenchmarkWriter
 from fake_anthropic import api, fake_anthropic  # noqa: F401  (registers the fixtures)
+from fake_gemini import fake_gemini, gemini_api  # noqa: F401  (registers the fixtures)
 from fake_openai import fake_openai, openai_api  # noqa: F401  (registers the fixtures)
 from postgres import postgres_url  # noqa: F401  (registers the fixture)
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from fake_gemini import VALID_GEMINI_KEY, FakeGemini
+from fake_gemini import say as gemini_says
 from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, failure, run, say
 from test_metering_proxy import TOKEN, Phase, phase  # noqa: F401  (the fixture)
 
@@ -25,12 +24,10 @@ from pytest_gaobench.agents.pricing import PriceTable
 from pytest_gaobench.agents.providers import PROVIDERS, provider_of_model
 from pytest_gaobench.model.spec import Budget
 
-GEMINI_KEY = "AIza-test-" + "g" * 30
-
 
 def metered(phase: Phase, provider: str, upstream: str, model: str,  # noqa: F811
             budget: Budget | None = None) -> MeteredApi:
-    key = VALID_OPENAI_KEY if provider == "openai" else GEMINI_KEY
+    key = VALID_OPENAI_KEY if provider == "openai" else VALID_GEMINI_KEY
     return MeteredApi(phase.ctx, api_key=ApiKey(key, "test"), token=TOKEN,
                       prices=PriceTable.shipped(), budget=budget or Budget(), model=model,
                       upstream=upstream, provider=PROVIDERS[provider])
@@ -147,66 +144,12 @@ def test_an_outage_and_a_failed_stream_are_the_harness_failure(
 
 # -- Gemini -----------------------------------------------------------------------------------
 
-class FakeGemini:
-    """generateContent and streamGenerateContent (``alt=sse``), two chunks per reply, the
-    usage growing as Gemini's does; records each request's path and headers."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.0"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", 0))
-                body = json.loads(self.rfile.read(length) or b"{}")
-                fake.requests.append({"path": self.path, "body": body,
-                                      "headers": {k.lower(): v for k, v in
-                                                  self.headers.items()}})
-                usage = {"promptTokenCount": 900, "cachedContentTokenCount": 500,
-                         "candidatesTokenCount": 5, "totalTokenCount": 905}
-                final = {**usage, "candidatesTokenCount": 40, "thoughtsTokenCount": 60}
-                chunks = [{"candidates": [{"content": {"parts": [{"text": "He"}]}}],
-                           "usageMetadata": usage, "modelVersion": "gemini-2.5-pro"},
-                          {"candidates": [{"content": {"parts": [{"text": "llo"}]},
-                                           "finishReason": "STOP"}],
-                           "usageMetadata": final, "modelVersion": "gemini-2.5-pro"}]
-                self.send_response(200)
-                if ":streamGenerateContent" in self.path:
-                    self.send_header("content-type", "text/event-stream")
-                    self.end_headers()
-                    for chunk in chunks:
-                        self.wfile.write(f"data: {json.dumps(chunk)}\r\n\r\n".encode())
-                    return
-                payload = json.dumps(chunks[-1]).encode()
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
-@pytest.fixture
-def fake_gemini() -> Iterator[FakeGemini]:
-    fake = FakeGemini()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
-
-
 def test_gemini_calls_are_counted_and_the_key_never_rides_the_query(
         fake_gemini: FakeGemini, phase: Phase) -> None:  # noqa: F811
-    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+            "tools": [{"functionDeclarations": []}]}
+    fake_gemini.script(*[gemini_says("Hello", input_tokens=900, cached_tokens=500, output_tokens=40,
+                             thinking_tokens=60) for _ in range(2)])
     with metered(phase, "gemini", fake_gemini.url, "gemini-2.5-pro") as api:
         streamed, payload = post(
             api.url, f"/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key={TOKEN}",
@@ -222,7 +165,7 @@ def test_gemini_calls_are_counted_and_the_key_never_rides_the_query(
     assert usage.cost_usd == pytest.approx((800 * 1.25 + 1000 * 0.125 + 200 * 10.0) / 1e6)
     first = fake_gemini.requests[0]
     assert first["path"] == "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse"
-    assert first["headers"]["x-goog-api-key"] == GEMINI_KEY
+    assert first["headers"]["x-goog-api-key"] == VALID_GEMINI_KEY
     assert TOKEN not in json.dumps(fake_gemini.requests)
 
 

@@ -125,8 +125,10 @@ AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "forger": _fo
                                                              "ClaudeCodeAgent"),
                                    "codex": _cli_agent(".codex", "CodexAgent"),
                                    "aider": _cli_agent(".aider", "AiderAgent"),
+                                   "gemini-cli": _cli_agent(".gemini_cli", "GeminiCliAgent"),
                                    "command": _command, "replay": _replay}
-AGENT_PROVIDERS = {"anthropic": "anthropic", "claude-code": "anthropic", "codex": "openai"}
+AGENT_PROVIDERS = {"anthropic": "anthropic", "claude-code": "anthropic", "codex": "openai",
+                   "gemini-cli": "gemini"}
 """Agents that need a provider's API key, resolved and validated before any benchmark
 starts (the command agent too, when it is given API access: see ``providers_needed``)."""
 MODEL_PROVIDED = frozenset({"aider"})

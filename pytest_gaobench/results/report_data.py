@@ -75,8 +75,8 @@ def _value(kind: Any) -> str | None:
 
 def transcript_entries(run_dir: Path) -> Iterable[dict[str, Any]]:
     """transcript.jsonl, then each CLI agent's own stream (claude-NN-phase.jsonl,
-    codex-NN-phase.jsonl) read as the same kinds of entries: its set-up, its messages, its
-    tool calls and results."""
+    codex-NN-phase.jsonl, gemini-NN-phase.jsonl) read as the same kinds of entries: its
+    set-up, its messages, its tool calls and results."""
     yield from _bounded(_json_lines(run_dir / "transcript.jsonl"))
     for stream in sorted(run_dir.glob("claude-*.jsonl")):
         phase = stream.stem.split("-", 2)[-1]
@@ -84,6 +84,9 @@ def transcript_entries(run_dir: Path) -> Iterable[dict[str, Any]]:
     for stream in sorted(run_dir.glob("codex-*.jsonl")):
         phase = stream.stem.split("-", 2)[-1]
         yield from _bounded(_from_codex_stream(_json_lines(stream), phase))
+    for stream in sorted(run_dir.glob("gemini-*.jsonl")):
+        phase = stream.stem.split("-", 2)[-1]
+        yield from _bounded(_from_gemini_stream(_json_lines(stream), phase))
 
 
 def _json_lines(path: Path) -> Iterable[dict[str, Any]]:
@@ -143,6 +146,37 @@ def _from_codex_stream(events: Iterable[dict[str, Any]], phase: str
             yield {"kind": "request", "phase": phase, "message": {"role": "user", "content": [
                 {"type": "tool_result", "tool_use_id": ident,
                  "content": item.get("aggregated_output") or item.get("status")}]}}
+
+
+def _from_gemini_stream(events: Iterable[dict[str, Any]], phase: str
+                        ) -> Iterable[dict[str, Any]]:
+    """Gemini CLI's ``stream-json`` events as messages: its text (the deltas of one reply
+    joined), each tool call, and each tool's result."""
+    text = ""
+    for event in events:
+        kind = event.get("type")
+        if kind == "message" and event.get("role") == "assistant":
+            text = text + str(event.get("content") or "") if event.get("delta") \
+                else str(event.get("content") or "")
+            continue
+        if text:
+            yield {"kind": "response", "phase": phase,
+                   "content": [{"type": "text", "text": text}]}
+            text = ""
+        if kind == "init":
+            yield {"kind": "request_setup", "phase": phase, "model": event.get("model"),
+                   "session_id": event.get("session_id"), "agent": "gemini-cli"}
+        elif kind == "tool_use":
+            yield {"kind": "response", "phase": phase, "at": event.get("timestamp"),
+                   "content": [{"type": "tool_use", "id": str(event.get("tool_id")),
+                                "name": event.get("tool_name"),
+                                "input": event.get("parameters")}]}
+        elif kind == "tool_result":
+            yield {"kind": "request", "phase": phase, "message": {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": str(event.get("tool_id")),
+                 "content": event.get("output") or event.get("status")}]}}
+    if text:
+        yield {"kind": "response", "phase": phase, "content": [{"type": "text", "text": text}]}
 
 
 def _bounded(entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
