@@ -67,6 +67,12 @@ def failure(status: int, code: str, message: str = "scripted error") -> Turn:
 class FakeOpenAi:
     def __init__(self, model: str = "gpt-5.5") -> None:
         self.model = model
+        self.shell_tool = ("exec_command", "cmd")
+        """The Responses API function a command is called as, and its argument (Codex's;
+        opencode's is ``("bash", "command")``)."""
+        self.answer_side_calls = False
+        """Answer a call that offers no tools (an agent's side question, such as a title
+        for its session) with a short text, outside the script."""
         self.turns: list[Turn] = []
         self.requests: list[dict[str, Any]] = []
         self.served: list[dict[str, int]] = []
@@ -116,13 +122,16 @@ class FakeOpenAi:
                 return Turn(status=401, error={"message": "Incorrect API key provided",
                                                "type": "invalid_request_error",
                                                "param": None, "code": "invalid_api_key"})
+            if self.answer_side_calls and not body.get("tools"):
+                return say("Side answer", input_tokens=40, output_tokens=4)
             return self.turns.pop(0) if self.turns else say("(script exhausted)")
 
     def _item(self, turn: Turn) -> dict[str, Any]:
         number = next(self._ids)
         if turn.command is not None:
+            name, argument = self.shell_tool
             return {"type": "function_call", "id": f"fc_{number}", "call_id": f"call_{number}",
-                    "name": "exec_command", "arguments": json.dumps({"cmd": turn.command}),
+                    "name": name, "arguments": json.dumps({argument: turn.command}),
                     "status": "completed"}
         return {"type": "message", "id": f"msg_{number}", "status": "completed",
                 "role": "assistant",

@@ -128,12 +128,13 @@ AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "forger": _fo
                                    "gemini-cli": _cli_agent(".gemini_cli", "GeminiCliAgent"),
                                    "mini-swe-agent": _cli_agent(".mini_swe_agent",
                                                                 "MiniSweAgent"),
+                                   "opencode": _cli_agent(".opencode", "OpencodeAgent"),
                                    "command": _command, "replay": _replay}
 AGENT_PROVIDERS = {"anthropic": "anthropic", "claude-code": "anthropic", "codex": "openai",
                    "gemini-cli": "gemini"}
 """Agents that need a provider's API key, resolved and validated before any benchmark
 starts (the command agent too, when it is given API access: see ``providers_needed``)."""
-MODEL_PROVIDED = frozenset({"aider", "mini-swe-agent"})
+MODEL_PROVIDED = frozenset({"aider", "mini-swe-agent", "opencode"})
 """Agents that reach whichever provider serves their model (through LiteLLM)."""
 API_AGENTS = frozenset(AGENT_PROVIDERS) | MODEL_PROVIDED
 
