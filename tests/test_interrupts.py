@@ -134,7 +134,7 @@ def test_a_run_whose_owner_is_alive_is_not_resumed(tmp_path: Path) -> None:
     from pytest_gaobench.model.run_metadata import Checkpoint
     from pytest_gaobench.model.status import BenchmarkStatus
     from pytest_gaobench.run.ownership import RunLock
-    from pytest_gaobench.run.resume import find_resume_point
+    from pytest_gaobench.run.resume import RunKey, find_resume_point, index_checkpointed_run
 
     run_dir = tmp_path / "runs" / "20260101-000000-calc-1"
     (run_dir / "checkpoints").mkdir(parents=True)
@@ -144,17 +144,20 @@ def test_a_run_whose_owner_is_alive_is_not_resumed(tmp_path: Path) -> None:
     running.metadata.checkpoints = [Checkpoint(phase_index=0, phase="plan",
                                                archive="checkpoints/00-plan.tar.gz")]
     running.write(run_dir / "result.json")
-    assert find_resume_point(tmp_path / "runs", "calc", "latest") is None  # no owner known
+    key = RunKey("calc", "", None, None)
+    index_checkpointed_run(tmp_path / "runs", run_dir.name, key)
+    assert find_resume_point(tmp_path / "runs", key, "latest") is None  # no owner known
     lock = RunLock(run_dir)
     lock.acquire()  # a live process runs it (this one)
     child = subprocess.run([sys.executable, "-c", (
         "import sys; from pathlib import Path; "
-        "from pytest_gaobench.run.resume import find_resume_point; "
-        f"print(find_resume_point(Path({str(tmp_path / 'runs')!r}), 'calc', 'latest'))")],
+        "from pytest_gaobench.run.resume import RunKey, find_resume_point; "
+        f"print(find_resume_point(Path({str(tmp_path / 'runs')!r}), "
+        "RunKey('calc', '', None, None), 'latest'))")],
         capture_output=True, text=True, timeout=60)
     assert child.stdout.strip() == "None", child.stderr
     lock.release()  # the owner is gone
-    point = find_resume_point(tmp_path / "runs", "calc", "latest")
+    point = find_resume_point(tmp_path / "runs", key, "latest")
     assert point is not None and point.previous.run_id == run_dir.name
 
 

@@ -60,6 +60,32 @@ def test_resume_skips_completed_phases_and_completes(pytester: pytest.Pytester,
     assert started == ["build", "check"]
 
 
+def test_each_item_resumes_its_own_run_and_a_run_is_resumed_once(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    """Two attempts of one benchmark: only the first was interrupted, so only the first
+    resumes (the second starts afresh, never carrying the first's workspace and spend);
+    a run that was resumed is not offered again."""
+    bench.write("calc", phases=PHASES,
+                phase_oracles={"plan": {"PLAN.md": "add two numbers\n"},
+                               "check": {"calc.py": SOLUTION}},
+                phase_scripts={"build": "touch build-started\nsleep 120\n"})
+    (pytester.path / "pytest.ini").write_text("[pytest]\ngaobench_repeat = 2\n")
+    first = interrupt_during_build(pytester.path)
+    assert first["metadata"]["attempt"] == 1
+    (pytester.path / "oracles" / "calc" / "build.sh").write_text("echo built > build.txt\n")
+    pytester.runpytest("--gaobench-resume").assert_outcomes(passed=2)
+    second = {r["metadata"]["attempt"]: r for r in run_results(pytester.path)
+              if r["run_id"] != first["run_id"]}
+    assert second[1]["metadata"]["resumed_from"] == first["run_id"]
+    assert second[2]["metadata"]["resumed_from"] is None
+    assert [p["status"] for p in second[2]["phases"]] == ["completed"] * 3
+    # Once more: the interrupted run was resumed already, the others completed.
+    pytester.runpytest("--gaobench-resume").assert_outcomes(passed=2)
+    third = [r for r in run_results(pytester.path)
+             if r["run_id"] not in {first["run_id"], *(r["run_id"] for r in second.values())}]
+    assert [r["metadata"]["resumed_from"] for r in third] == [None, None]
+
+
 def test_resume_by_run_id_and_nothing_to_resume(pytester: pytest.Pytester,
                                                 bench: BenchmarkWriter) -> None:
     bench.write("calc")

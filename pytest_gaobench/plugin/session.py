@@ -19,8 +19,8 @@ from ..logs.redaction import Redactor
 from ..model.result import BenchmarkResult, worth_inspecting
 from ..model.spec import BenchmarkConfig
 from ..run.collector import MetricsCollector
-from ..run.resume import find_resume_point
-from ..run.runner import BenchmarkRunner
+from ..run.resume import RunKey, find_resume_point
+from ..run.runner import BenchmarkRunner, model_of
 from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.isolation import IsolationUnavailable, choose_isolation
 from ..sandbox.sandbox import Sandbox, SandboxManager
@@ -102,8 +102,11 @@ class GaobenchSession:
             spec = spec.model_copy(update={"timeout_seconds": wall})
         resume = None
         if self.settings.resume:
-            resume = find_resume_point(self.sandbox_manager.runs_dir, spec.name,
+            key = RunKey(spec.name, agent.name, model_of(agent, spec), attempt)
+            resume = find_resume_point(self.sandbox_manager.runs_dir, key,
                                        self.settings.resume)
+            if resume is not None and not resume.claim(by=sandbox.run_id):
+                resume = None  # another item took it first
         # An xdist worker's output is not shown: the controller reads events.jsonl instead.
         progress = None if hasattr(self.config, "workerinput") else TerminalProgress(self.config)
         runner = BenchmarkRunner(spec, self.sandbox_manager, boilerplate, metrics, agent,

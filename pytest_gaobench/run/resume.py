@@ -3,11 +3,21 @@
 A resumed run is a new run (its own run_id and status history, since a finished
 history never changes) that starts from the last completed phase's checkpoint and
 carries the earlier phases' results and spend, with ``metadata.resumed_from``.
+
+Runs are found by what they ran (benchmark, agent, model, attempt: ``RunKey``), so each
+item of a session resumes its own run, never another agent's or model's. They are found
+in the runs folder's index of checkpointed runs (``resumable.jsonl``, a line appended at
+each run's first checkpoint), not by reading every run's result. A run is resumed once:
+the resuming run claims it (``resumed-by`` in its folder, created exclusively, so two
+workers cannot both take it), and a claimed run is never offered again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -19,6 +29,22 @@ from .ownership import owner_is_alive
 
 RESUMABLE = (FailureKind.INTERRUPTED, FailureKind.INFRA)
 LATEST = "latest"
+INDEX = "resumable.jsonl"
+CLAIM = "resumed-by"
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """What a run ran: a resumed run must have run the same."""
+
+    benchmark: str
+    agent: str | None
+    model: str | None
+    attempt: int | None
+
+    @classmethod
+    def of(cls, result: BenchmarkResult) -> RunKey:
+        return cls(result.benchmark.name, result.agent, result.model, result.metadata.attempt)
 
 
 @dataclass(frozen=True)
@@ -26,38 +52,74 @@ class ResumePoint:
     previous: BenchmarkResult
     checkpoint: Checkpoint
     archive: Path
+    run_dir: Path
 
     @property
     def completed_phases(self) -> int:
         return self.checkpoint.phase_index + 1
 
-
-def find_resume_point(runs_dir: Path, benchmark: str, wanted: str) -> ResumePoint | None:
-    """The run ``wanted`` (a run id, or 'latest') of ``benchmark`` if it can be resumed."""
-    candidates: list[tuple[BenchmarkResult, Path]] = []
-    for path in runs_dir.glob("*/result.json"):
-        if wanted != LATEST and path.parent.name != wanted:
-            continue
+    def claim(self, by: str) -> bool:
+        """Take this run for the run ``by``; False when another run took it first."""
         try:
-            result = BenchmarkResult.load(path)
+            fd = os.open(self.run_dir / CLAIM, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(by + "\n")
+        return True
+
+
+def index_checkpointed_run(runs_dir: Path, run_id: str, key: RunKey) -> None:
+    """Add a run to the index of runs that may be resumed (at its first checkpoint): one
+    line, appended in one write, so runs of parallel workers do not mix their lines."""
+    line = json.dumps({"run_id": run_id, **asdict(key)}) + "\n"
+    fd = os.open(runs_dir / INDEX, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+    try:
+        os.write(fd, line.encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def _indexed(runs_dir: Path, key: RunKey) -> Iterator[str]:
+    """Run ids of the index with ``key``, newest first."""
+    try:
+        lines = (runs_dir / INDEX).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return
+    for line in reversed(lines):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        run_id = entry.pop("run_id", None) if isinstance(entry, dict) else None
+        if isinstance(run_id, str) and "/" not in run_id and entry == asdict(key):
+            yield run_id
+
+
+def find_resume_point(runs_dir: Path, key: RunKey, wanted: str) -> ResumePoint | None:
+    """The run ``wanted`` (a run id, or 'latest') that ran ``key``, if it can be resumed."""
+    for run_id in _indexed(runs_dir, key):
+        if wanted != LATEST and run_id != wanted:
+            continue
+        run_dir = runs_dir / run_id
+        try:
+            result = BenchmarkResult.load(run_dir / "result.json")
         except (OSError, ValueError, ValidationError):
             continue
-        if result.benchmark.name == benchmark and _resumable(result, path.parent):
-            candidates.append((result, path.parent))
-    if not candidates:
-        return None
-    result, run_dir = max(candidates, key=lambda c: c[1].name)  # run ids start with the time
-    checkpoint = result.metadata.checkpoints[-1]
-    archive = run_dir / checkpoint.archive  # an absolute archive path stays as it is
-    if not archive.is_file():
-        return None
-    return ResumePoint(previous=result, checkpoint=checkpoint, archive=archive)
+        if RunKey.of(result) != key or not _resumable(result, run_dir):
+            continue
+        checkpoint = result.metadata.checkpoints[-1]
+        archive = run_dir / checkpoint.archive  # an absolute archive path stays as it is
+        if archive.is_file():
+            return ResumePoint(previous=result, checkpoint=checkpoint, archive=archive,
+                               run_dir=run_dir)
+    return None
 
 
 def _resumable(result: BenchmarkResult, run_dir: Path) -> bool:
     """Interrupted or infra-failed, or left ``running`` by a process that is gone (killed),
-    with a checkpoint to start from."""
-    if not result.metadata.checkpoints:
+    with a checkpoint to start from, and not resumed already."""
+    if not result.metadata.checkpoints or (run_dir / CLAIM).exists():
         return False
     if result.status is BenchmarkStatus.RUNNING:
         return not owner_is_alive(run_dir)

@@ -52,7 +52,7 @@ from .collector import MetricsCollector
 from .outcome import Outcome, interruption_outcome
 from .ownership import RunLock
 from .progress import ALIVE_SECONDS, AliveThrottle, Progress, ProgressListener, usage_fields
-from .resume import ResumePoint
+from .resume import ResumePoint, RunKey, index_checkpointed_run
 
 ResultListener = Callable[[BenchmarkResult], None]
 
@@ -209,6 +209,7 @@ class BenchmarkRunner:
             update={"archive": str(resume.archive)})]
         state.log.events.info("resumed", from_run=resume.previous.run_id,
                               after_phase=resume.checkpoint.phase)
+        self._index_resumable(state)  # resumable again from the same checkpoint
 
     def _run_phases(self, state: _RunState) -> Outcome | None:
         phases = self.config.workflow_phases
@@ -365,12 +366,19 @@ class BenchmarkRunner:
                     ) -> Outcome | None:
         """Archive the workspace after a phase; a workspace over the cap ends the run as
         the agent's failure."""
+        checkpoints = state.result.metadata.checkpoints
         try:
-            state.result.metadata.checkpoints.append(save_checkpoint(
+            checkpoints.append(save_checkpoint(
                 state.sandbox.run_dir, state.sandbox.workspace, index, phase.phase_name))
         except CheckpointTooLarge as exc:
             return self._record(state, FailureKind.AGENT, exc)
+        if len(checkpoints) == 1:  # from now on the run can be resumed
+            self._index_resumable(state)
         return None
+
+    def _index_resumable(self, state: _RunState) -> None:
+        index_checkpointed_run(self.sandbox_manager.runs_dir, state.sandbox.run_id,
+                               RunKey.of(state.result))
 
     def _snapshot(self, state: _RunState) -> None:
         """result.json as the run stands (status running), rewritten before each phase and
