@@ -130,6 +130,8 @@ class FakeAnthropic:
         """The answer of ``count_tokens``."""
         self.key_checks: list[str] = []
         self.valid_keys = {VALID_KEY}
+        self.models_reply: Reply | None = None
+        """What GET /v1/models answers instead of the model list (an outage)."""
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -204,6 +206,9 @@ class FakeAnthropic:
                 fake.key_checks.append(key)
                 if key not in fake.valid_keys:
                     self._send(error(401, "authentication_error", "invalid x-api-key"))
+                    return
+                if fake.models_reply is not None:
+                    self._send(fake.models_reply)
                     return
                 self._send(Reply(body={"data": [{"type": "model", "id": "claude-sonnet-5-5",
                                                  "display_name": "Sonnet",

@@ -66,14 +66,25 @@ def test_run_standalone_with_a_rejected_key_exits_7(
     assert fake_anthropic.requests == []  # no benchmark started
 
 
-def test_unreachable_api_exits_7(pytester: pytest.Pytester, bench: BenchmarkWriter,
-                                 fake_anthropic: FakeAnthropic) -> None:
+def test_an_api_that_is_down_at_the_key_check_exits_9_not_7(
+        pytester: pytest.Pytester, bench: BenchmarkWriter,
+        fake_anthropic: FakeAnthropic) -> None:
+    """An outage says nothing about the key: its own exit code, and a message that does
+    not blame the key."""
     path = bench.write("calc")
     done = gao_dev(pytester.path, fake_anthropic, "sandbox", "run-standalone", str(path),
                    env={"ANTHROPIC_API_KEY": VALID_KEY,
                         "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"})
-    assert done.returncode == 7
-    assert "cannot reach the Anthropic API at http://127.0.0.1:9" in done.stdout + done.stderr
+    assert done.returncode == 9
+    said = done.stdout + done.stderr
+    assert "cannot reach the Anthropic API at http://127.0.0.1:9" in said
+    assert "the key could not be checked" in said and "rejected" not in said
+    fake_anthropic.models_reply = error(529, "overloaded_error", "Overloaded")
+    done = gao_dev(pytester.path, fake_anthropic, "sandbox", "run-standalone", str(path),
+                   env={"ANTHROPIC_API_KEY": VALID_KEY})
+    assert done.returncode == 9, done.stdout + done.stderr
+    assert "the Anthropic API is unavailable (529 overloaded_error)" in done.stdout
+    assert fake_anthropic.requests == []  # no benchmark started
 
 
 def test_agent_failure_exits_1(pytester: pytest.Pytester, bench: BenchmarkWriter,

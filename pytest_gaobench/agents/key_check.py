@@ -1,7 +1,9 @@
 """One cheap API call before any benchmark starts: is the key accepted, is the API there?
 
 A rejected or missing key stops the session at once with exit code 7, rather than
-failing every benchmark one by one.
+failing every benchmark one by one. An API that is down (unreachable, 5xx, rate limited)
+says nothing about the key: it stops the session with exit code 9 and says so, so that
+CI retries later instead of someone replacing a good key.
 """
 
 from __future__ import annotations
@@ -15,6 +17,16 @@ from .credentials import ApiKey, CredentialError
 from .providers import Provider
 
 EXIT_BAD_KEY = 7
+EXIT_API_UNAVAILABLE = 9
+
+
+class ApiUnavailable(CredentialError):
+    """The API could not answer the key check: the key was not checked."""
+
+
+def _unavailable(label: str, answer: str) -> ApiUnavailable:
+    return ApiUnavailable(f"the {label} API is unavailable ({answer}): the key could not be "
+                          f"checked and no benchmark was started; try again later")
 
 
 def validate_api_key(key: ApiKey, base_url: str | None = None) -> None:
@@ -32,9 +44,11 @@ def validate_api_key(key: ApiKey, base_url: str | None = None) -> None:
                               f"({exc.status_code} {exc.type})") from None
     except anthropic.APIConnectionError as exc:
         where = url or "api.anthropic.com"
-        raise CredentialError(f"cannot reach the Anthropic API at {where} to check the key: "
-                              f"{type(exc).__name__}") from None
+        raise _unavailable("Anthropic", f"cannot reach the Anthropic API at {where}: "
+                                        f"{type(exc).__name__}") from None
     except anthropic.APIStatusError as exc:
+        if exc.status_code >= 500 or exc.status_code == 429:
+            raise _unavailable("Anthropic", f"{exc.status_code} {exc.type}") from None
         raise CredentialError(f"the API answered the key check with {exc.status_code} "
                               f"{exc.type}") from None
     finally:
@@ -53,12 +67,14 @@ def validate_provider_key(key: ApiKey, provider: Provider) -> None:
         if exc.code in (401, 403):
             raise CredentialError(f"the {provider.label} API key from {key.source} was "
                                   f"rejected ({exc.code} {detail})".rstrip()) from None
+        if exc.code >= 500 or exc.code == 429:
+            raise _unavailable(provider.label, f"{exc.code} {detail}".rstrip()) from None
         raise CredentialError(f"the {provider.label} API answered the key check with "
                               f"{exc.code} {detail}".rstrip()) from None
     except (urllib.error.URLError, OSError) as exc:
-        raise CredentialError(f"cannot reach the {provider.label} API at "
-                              f"{provider.upstream()} to check the key: "
-                              f"{type(exc).__name__}") from None
+        raise _unavailable(provider.label, f"cannot reach the {provider.label} API at "
+                                           f"{provider.upstream()}: "
+                                           f"{type(exc).__name__}") from None
 
 
 def _json(raw: bytes) -> object:

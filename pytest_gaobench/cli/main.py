@@ -13,6 +13,7 @@
 6   a benchmark file is invalid (failure_kind: config)
 7   the API key is missing, unreadable or rejected (standalone)
 8   results and report: no such run, no database, or an unreadable one
+9   the API is down (unreachable, 5xx, rate limited) at the key check: retry later
 ==  ==========================================================
 """
 

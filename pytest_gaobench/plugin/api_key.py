@@ -1,12 +1,21 @@
 """The API key for API agents: found, registered for redaction and checked once,
-before any benchmark starts; a missing or rejected key stops the session (exit 7)."""
+before any benchmark starts; a missing or rejected key stops the session (exit 7), an API
+that is down during the check too, with its own code (exit 9)."""
 
 from __future__ import annotations
+
+from typing import NoReturn
 
 import pytest
 
 from ..agents.credentials import ApiKey, CredentialError, resolve_api_key, resolve_provider_key
-from ..agents.key_check import EXIT_BAD_KEY, validate_api_key, validate_provider_key
+from ..agents.key_check import (
+    EXIT_API_UNAVAILABLE,
+    EXIT_BAD_KEY,
+    ApiUnavailable,
+    validate_api_key,
+    validate_provider_key,
+)
 from ..agents.providers import PROVIDERS
 from ..logs.redaction import Redactor
 from .settings import GaobenchSettings
@@ -27,7 +36,7 @@ def prepare_api_key(config: pytest.Config, settings: GaobenchSettings,
         try:
             validate_api_key(key)
         except CredentialError as exc:
-            pytest.exit(f"gaobench: {redactor.text(str(exc))}", returncode=EXIT_BAD_KEY)
+            stop(exc, redactor)
     return key
 
 
@@ -45,5 +54,11 @@ def prepare_provider_key(config: pytest.Config, provider: str, redactor: Redacto
         try:
             validate_provider_key(key, known)
         except CredentialError as exc:
-            pytest.exit(f"gaobench: {redactor.text(str(exc))}", returncode=EXIT_BAD_KEY)
+            stop(exc, redactor)
     return key
+
+
+def stop(exc: CredentialError, redactor: Redactor) -> NoReturn:
+    """End the session before any benchmark: a bad key (7) or an API that is down (9)."""
+    code = EXIT_API_UNAVAILABLE if isinstance(exc, ApiUnavailable) else EXIT_BAD_KEY
+    pytest.exit(f"gaobench: {redactor.text(str(exc))}", returncode=code)
