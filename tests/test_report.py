@@ -7,6 +7,8 @@ import json
 import os
 import re
 import shutil
+import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +128,96 @@ def test_gao_dev_report_reads_the_database_from_a_subfolder(
     assert len(one["trend"]["alpha"]) == 2  # the earlier run is in the trend
 
 
+def test_gao_dev_report_reads_only_the_runs_it_shows(tmp_path: Path) -> None:
+    """The newest runs and their benchmarks' trend, not every stored result: an old,
+    unreadable row of another benchmark does not stop the report. Its files get the
+    user's umask, like the logs beside them."""
+    from pytest_gaobench.results.store import ResultStore
+
+    folder = tmp_path / ".gaobench"
+    folder.mkdir()
+    runs = synthetic_runs(4)  # many x4, then other x3 (newest)
+    store = ResultStore(f"sqlite:///{folder / 'results.db'}")
+    for result in runs:
+        store.save(result)
+    store.close()
+    with sqlite3.connect(folder / "results.db") as db:
+        db.execute("update gaobench_runs set result_json = 'not json' where run_id = ?",
+                   (runs[0].run_id,))
+    done = gao_dev(tmp_path, "report", "--last", "3", "-o", "report.html")
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = embedded_data(tmp_path / "report.html")
+    assert [r["benchmark"] for r in data["runs"]] == ["other"] * 3
+    bad = gao_dev(tmp_path, "report", "--last", "10", "-o", "all.html")  # the bad row shown
+    assert bad.returncode == 8 and f"run {runs[0].run_id} cannot be read" in bad.stdout
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "report.html").stat().st_mode) == 0o666 & ~umask
+
+
 def test_gao_dev_report_without_a_database_says_so(tmp_path: Path) -> None:
     done = gao_dev(tmp_path, "report")
     assert done.returncode == 8 and "no results database" in done.stdout
     assert not (tmp_path / ".gaobench").exists()
+
+
+def synthetic_runs(count: int) -> list[Any]:
+    """``count`` runs of one benchmark and three of another, with tokens but no cost
+    measured, the first lasting 119.6 s."""
+    from datetime import UTC, datetime, timedelta
+
+    from pytest_gaobench.model.result import BenchmarkInfo, BenchmarkResult
+    from pytest_gaobench.model.status import BenchmarkStatus
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    results = []
+    for index in range(count + 3):
+        name = "many" if index < count else "other"
+        result = BenchmarkResult(run_id=f"20260101-{index:06d}-{name}", agent="oracle",
+                                 benchmark=BenchmarkInfo(name=name),
+                                 status=BenchmarkStatus.COMPLETED,
+                                 start_time=start + timedelta(minutes=index),
+                                 duration_seconds=119.6 if index == 0 else 3.0 + index % 7)
+        result.metrics.usage.tokens_input = 100 + index
+        results.append(result)
+    return results
+
+
+@needs_chromium
+def test_a_big_report_stays_readable_and_says_what_was_not_measured(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from pytest_gaobench.results.report_data import page_data
+    from pytest_gaobench.results.report_page import render_page
+
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_page(page_data(synthetic_runs(300), None, title="big",
+                                               generated="now")))
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 1400})
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(page_file.as_uri())
+        row = page.locator("tr.run[data-run='20260101-000000-many']").inner_text()
+        assert "2m00s" in row
+        assert "1m60s" not in page.locator("body").inner_text()
+        for title in ("cost per run", "cost of the last runs (trend)"):
+            chart = page.locator(f"[data-chart='{title}']")
+            assert "not measured for these runs" in chart.inner_text()
+            assert chart.locator("svg").count() == 0  # no $0 axis drawn
+        tokens = page.locator("[data-chart='tokens per run']")
+        assert "the last 40 of 303 runs" in tokens.inner_text()
+        assert tokens.locator("rect").count() == 40 * 4  # input, output, cache read, write
+        assert float(tokens.locator("svg").get_attribute("height") or 0) < 800
+        trend = page.locator("[data-chart='time of the last runs (trend)']")
+        assert trend.locator(".legend .series").all_inner_texts() == ["\u25a0 many",
+                                                                      "\u25a0 other"]
+        labels = trend.locator("svg text").all_inner_texts()
+        assert "many" not in labels and "other" not in labels  # not drawn over the lines
+        boxes = [trend.locator("svg text").nth(i).bounding_box() for i in range(len(labels))]
+        lines = trend.locator("svg polyline").first.bounding_box()
+        assert boxes and lines and all(box and box["x"] + box["width"] <= lines["x"]
+                                       for box in boxes)  # axis labels left of the plot
+        browser.close()
+    assert errors == []

@@ -24,10 +24,21 @@ def add_command(commands: Any) -> None:
                         help="the page to write (default report.html)")
 
 
-def _all_results(store_class: Any, url: str) -> list[Any]:
+TREND_POINTS = 30
+"""Runs per benchmark the trend charts show (the page keeps the newest 30)."""
+
+
+def _chosen_results(store_class: Any, url: str, last: int, wanted: set[str]
+                    ) -> tuple[list[Any], list[Any]]:
+    """The newest ``last`` runs (of the ``wanted`` benchmarks, if any), and the earlier runs
+    of their benchmarks the trend charts need: only these rows are read."""
     store = store_class(url)
     try:
-        return list(store.results())
+        shown = store.results(limit=last, benchmarks=wanted or None)
+        names = sorted({r.benchmark.name for r in shown})
+        history = [result for name in names
+                   for result in store.results(limit=TREND_POINTS, benchmarks=[name])]
+        return shown, history
     finally:
         store.close()
 
@@ -42,17 +53,15 @@ def run(options: argparse.Namespace) -> int:
         print(f"gao-dev: no results database to report on ({url or '--db none'})")
         return EXIT_NOT_FOUND
     try:
-        everything = _all_results(ResultStore, url)
+        shown, history = _chosen_results(ResultStore, url, options.last,
+                                         set(options.benchmark or ()))
     except StoreError as exc:
         print(f"gao-dev: {exc}")
         return EXIT_NOT_FOUND
-    wanted = set(options.benchmark or ())
-    chosen = [r for r in everything if not wanted or r.benchmark.name in wanted]
-    shown = chosen[:options.last]
-    names = {r.benchmark.name for r in shown}
     output = Path(options.output)
+    shown_ids = {r.run_id for r in shown}
     write_report(output, list(reversed(shown)), folder / "runs",
-                 history=[r for r in chosen[options.last:] if r.benchmark.name in names],
+                 history=[r for r in history if r.run_id not in shown_ids],
                  title=f"gaobench: the last {len(shown)} runs")
     print(f"wrote {output} ({len(shown)} runs)")
     return 0

@@ -37,11 +37,13 @@ def format_value(value: float | None, unit: str) -> str:
 
 
 def format_seconds(value: float) -> str:
-    """Two decimals; minutes past a minute (1m05.20s)."""
-    if value < 60:
-        return f"{value:.2f}s"
-    minutes, seconds = divmod(value, 60)
-    return f"{minutes:.0f}m{seconds:05.2f}s"
+    """Two decimals; minutes past a minute (1m05.20s), rounded before it is split, so
+    119.999 s is 2m00.00s, never 1m60.00s."""
+    hundredths = round(value * 100)
+    if hundredths < 6000:
+        return f"{hundredths / 100:.2f}s"
+    minutes, rest = divmod(hundredths, 6000)
+    return f"{minutes}m{rest / 100:05.2f}s"
 
 
 def format_usd(value: float) -> str:

@@ -50,7 +50,9 @@ tr.run{cursor:pointer}tr.run:hover{background:#eef6ff}
 .completed{color:var(--ok);font-weight:600}.failed,.timeout{color:var(--bad);font-weight:600}
 .running,.pending{color:var(--warn)}.num{text-align:right;font-variant-numeric:tabular-nums}
 #filters label{margin-right:1em}#filters select,#filters input{margin-left:.3em}
-.charts{display:flex;flex-wrap:wrap;gap:1em}.chart{background:#fff;border:1px solid var(--line);
+.charts{display:flex;flex-wrap:wrap;gap:1em}.legend{font-size:.8em;max-width:420px}
+.legend .series{margin-right:.8em;white-space:nowrap;display:inline-block}
+.chart{background:#fff;border:1px solid var(--line);
 padding:.5em}.chart h3{font-size:.95em;margin:0 0 .3em}
 #run-panel{background:#fff;border:1px solid var(--line);padding:1em}
 .entry{border-left:3px solid var(--line);margin:.4em 0;padding:.2em .6em}
@@ -76,8 +78,11 @@ _SCRIPT = r"""
     (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
     return node;
   }
-  function fmtSeconds(v) { return v == null ? "-" : v < 60 ? v.toFixed(2) + "s"
-    : Math.floor(v / 60) + "m" + Math.round(v % 60) + "s"; }
+  function fmtSeconds(v) {  // past a minute, rounded before it is split: never "1m60s"
+    if (v == null) { return "-"; }
+    if (v < 59.995) { return v.toFixed(2) + "s"; }
+    var whole = Math.round(v);
+    return Math.floor(whole / 60) + "m" + String(whole % 60).padStart(2, "0") + "s"; }
   function fmtCost(v) { return v == null ? "-" : v === 0 ? "$0" : v < 0.01 ? "$" + v.toFixed(4)
     : "$" + v.toFixed(2); }
   function fmtInt(v) { return v == null ? "-" : Math.round(v).toLocaleString("en-US"); }
@@ -151,12 +156,20 @@ _SCRIPT = r"""
     return node;
   }
   var PALETTE = ["#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be123c", "#4d7c0f"];
+  var MAX_BARS = 40;  // a chart of every run of 1,000 would be 18,000 px tall
+  function notMeasured(title) {
+    return el("div", {"class": "chart", "data-chart": title}, [el("h3", {text: title}),
+      el("p", {"class": "muted", text: "not measured for these runs"})]);
+  }
   function barChart(title, items, format) {
     var measured = items.some(function (i) { return i.parts.some(function (p) {
       return p.value != null; }); });
-    if (!measured) {
-      return el("div", {"class": "chart", "data-chart": title}, [el("h3", {text: title}),
-        el("p", {"class": "muted", text: "not measured for these runs"})]);
+    if (!measured) { return notMeasured(title); }
+    var total = items.length, note = null;
+    if (total > MAX_BARS) {
+      items = items.slice(-MAX_BARS);
+      note = el("p", {"class": "muted note", text: "the last " + MAX_BARS + " of " + total
+        + " runs: filter to see others"});
     }
     var width = 420, row = 18, left = 150, height = Math.max(items.length, 1) * row + 10;
     var max = Math.max.apply(null, items.map(function (i) {
@@ -177,19 +190,23 @@ _SCRIPT = r"""
       chart.appendChild(svg("text", {x: x + 4, y: y + 12, "font-size": 11},
                             known.length ? format(total) : "-"));
     });
-    return el("div", {"class": "chart", "data-chart": title}, [el("h3", {text: title}), chart]);
+    return el("div", {"class": "chart", "data-chart": title},
+              [el("h3", {text: title}), chart, note]);
   }
   function lineChart(title, series, format) {
-    var width = 420, height = 140, pad = 30, chart = svg("svg", {width: width, height: height,
-      role: "img", "aria-label": title});
     var all = [].concat.apply([], series.map(function (s) { return s.points; }))
       .filter(function (v) { return v != null; });
+    if (!all.length) { return notMeasured(title); }
+    // The axis labels have a margin of their own; the series are named in a legend below.
+    var width = 420, height = 140, pad = 12, left = 64, chart = svg("svg", {width: width,
+      height: height, role: "img", "aria-label": title});
     var max = Math.max.apply(null, all.concat([1e-9]));
+    var legend = el("div", {"class": "legend"});
     series.forEach(function (s, index) {
       var n = s.points.length, coords = [];
       s.points.forEach(function (v, i) {
         if (v == null) { return; }
-        var x = pad + (n < 2 ? 0 : i / (n - 1) * (width - 2 * pad));
+        var x = left + (n < 2 ? 0 : i / (n - 1) * (width - left - pad));
         var y = height - pad - v / max * (height - 2 * pad);
         coords.push(x.toFixed(1) + "," + y.toFixed(1));
         var dot = svg("circle", {cx: x, cy: y, r: 3, fill: PALETTE[index % PALETTE.length]});
@@ -198,12 +215,17 @@ _SCRIPT = r"""
       });
       chart.appendChild(svg("polyline", {points: coords.join(" "), fill: "none",
         stroke: PALETTE[index % PALETTE.length], "stroke-width": 1.5}));
-      chart.appendChild(svg("text", {x: pad, y: 12 + index * 12, "font-size": 10,
-        fill: PALETTE[index % PALETTE.length]}, s.name));
+      legend.appendChild(el("span", {"class": "series", style: "color:"
+        + PALETTE[index % PALETTE.length], text: "\u25a0 " + s.name}));
     });
-    chart.appendChild(svg("text", {x: 0, y: height - pad, "font-size": 10}, "0"));
-    chart.appendChild(svg("text", {x: 0, y: pad, "font-size": 10}, format(max)));
-    return el("div", {"class": "chart", "data-chart": title}, [el("h3", {text: title}), chart]);
+    chart.appendChild(svg("line", {x1: left - 4, y1: pad, x2: left - 4, y2: height - pad,
+      stroke: "#cbd5e1"}));
+    chart.appendChild(svg("text", {x: left - 8, y: height - pad, "font-size": 10,
+      "text-anchor": "end"}, format(0)));
+    chart.appendChild(svg("text", {x: left - 8, y: pad + 8, "font-size": 10,
+      "text-anchor": "end"}, format(max)));
+    return el("div", {"class": "chart", "data-chart": title},
+              [el("h3", {text: title}), chart, legend]);
   }
   function drawCharts() {
     var runs = data.runs.filter(visible), box = document.getElementById("charts");

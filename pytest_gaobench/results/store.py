@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,18 +129,21 @@ class ResultStore:
         with self._connection() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
-    def results(self, *, batch: str | None = None, limit: int | None = None
-                ) -> builtins.list[BenchmarkResult]:
-        """Whole results, newest first: of one batch, or of every run."""
-        query = sa.select(runs.c.result_json).order_by(runs.c.start_time.desc(),
-                                                       runs.c.run_id.desc())
+    def results(self, *, batch: str | None = None, limit: int | None = None,
+                benchmarks: Collection[str] | None = None) -> builtins.list[BenchmarkResult]:
+        """Whole results, newest first: of one batch, or of every run; only those of
+        ``benchmarks`` when given. Only the rows asked for are read."""
+        query = sa.select(runs.c.run_id, runs.c.result_json).order_by(
+            runs.c.start_time.desc(), runs.c.run_id.desc())
         if batch is not None:
             query = query.where(runs.c.batch == batch)
+        if benchmarks is not None:
+            query = query.where(runs.c.benchmark.in_(list(benchmarks)))
         if limit is not None:
             query = query.limit(limit)
         with self._connection() as connection:
-            texts = connection.execute(query).scalars()
-            return [_result_from_json(text) for text in texts]
+            return [_result_from_json(run_id, text)
+                    for run_id, text in connection.execute(query)]
 
     def batch_before(self, batch: str) -> str | None:
         """The newest other batch whose runs started before this batch's first run."""
@@ -162,16 +165,16 @@ class ResultStore:
         with self._connection() as connection:
             text = connection.execute(sa.select(runs.c.result_json).where(
                 runs.c.run_id == run_id)).scalar()
-        return None if text is None else _result_from_json(text)
+        return None if text is None else _result_from_json(run_id, text)
 
     def latest_before(self, benchmark: str, before: str) -> BenchmarkResult | None:
         """The newest run of ``benchmark`` that started before ``before`` (ISO time)."""
-        query = (sa.select(runs.c.result_json)
+        query = (sa.select(runs.c.run_id, runs.c.result_json)
                  .where(runs.c.benchmark == benchmark, runs.c.start_time < before)
                  .order_by(runs.c.start_time.desc()).limit(1))
         with self._connection() as connection:
-            text = connection.execute(query).scalar()
-        return None if text is None else _result_from_json(text)
+            found = connection.execute(query).first()
+        return None if found is None else _result_from_json(found[0], found[1])
 
     def close(self) -> None:
         self.engine.dispose()
@@ -204,16 +207,23 @@ def _add_missing_columns(connection: Connection) -> None:
         connection.execute(sa.text(f"ALTER TABLE {runs.name} ADD COLUMN {column.name} {kind}"))
     rows = connection.execute(sa.select(runs.c.run_id, runs.c.result_json)).all()
     for run_id, text in rows:
-        row = _row(_result_from_json(text))
+        row = _row(_result_from_json(run_id, text))
         connection.execute(runs.update().where(runs.c.run_id == run_id).values(
             **{column.name: row[column.name] for column in missing}))
 
 
-def _result_from_json(text: str) -> BenchmarkResult:
-    """Whole results need pydantic, imported here: listing rows does not."""
+def _result_from_json(run_id: str, text: str) -> BenchmarkResult:
+    """Whole results need pydantic, imported here: listing rows does not. A row that
+    cannot be read is named, not a traceback."""
+    from pydantic import ValidationError
+
     from ..model.result import BenchmarkResult
 
-    return BenchmarkResult.from_json(text)
+    try:
+        return BenchmarkResult.from_json(text)
+    except (ValueError, ValidationError) as exc:
+        raise StoreError(f"the stored result of run {run_id} cannot be read "
+                         f"({type(exc).__name__})") from None
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
