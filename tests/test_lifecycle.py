@@ -365,3 +365,33 @@ def test_html_report_lists_every_run(pytester: pytest.Pytester, bench: Benchmark
     assert (runs["good"]["status"], runs["good"]["failure_kind"]) == ("completed", None)
     assert (runs["bad"]["status"], runs["bad"]["failure_kind"]) == ("failed", "criteria")
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", page)  # all inline
+
+
+def test_a_run_whose_logs_cannot_be_opened_still_ends_with_a_result(
+        tmp_path: Path, bench: BenchmarkWriter) -> None:
+    """Its bookkeeping failing at the start (here events.jsonl is a folder) is the
+    harness's failure, on disk and heard by the listeners, and the lock is let go."""
+    from pytest_gaobench import (
+        BenchmarkConfig,
+        BenchmarkRunner,
+        BenchmarkStatus,
+        BoilerplateManager,
+        MetricsCollector,
+        OracleAgent,
+        SandboxManager,
+    )
+    from pytest_gaobench.run.ownership import owner_is_alive
+
+    config = BenchmarkConfig.from_yaml(bench.write("calc"))
+    manager = SandboxManager(tmp_path)
+    sandbox = manager.create("calc")
+    (sandbox.run_dir / "events.jsonl").mkdir()
+    heard: list[object] = []
+    result = BenchmarkRunner(config, manager, BoilerplateManager(), MetricsCollector(),
+                             OracleAgent(), sandbox=sandbox, listeners=[heard.append]).run()
+    assert (result.status, result.failure_kind) == (BenchmarkStatus.FAILED, "infra")
+    assert result.reason and "IsADirectoryError" in result.reason
+    assert heard == [result]
+    on_disk = json.loads((sandbox.run_dir / "result.json").read_text())
+    assert (on_disk["status"], on_disk["failure_kind"]) == ("failed", "infra")
+    assert not owner_is_alive(sandbox.run_dir)

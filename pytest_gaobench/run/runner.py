@@ -12,6 +12,7 @@ The runner holds only its configuration; everything about one run lives in a
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 import warnings
@@ -118,7 +119,11 @@ class BenchmarkRunner:
         self.alive_seconds = alive_seconds
 
     def run(self) -> BenchmarkResult:
-        state = self._start()
+        sandbox = self._given_sandbox or self.sandbox_manager.create(self.config.name)
+        try:
+            state = self._start(sandbox)
+        except Exception as exc:  # its status file, lock or logs could not be made
+            return self._not_started(sandbox, exc)
         outcome: Outcome | None = None
         try:
             outcome = self._set_up(state) or self._run_phases(state) or self._grade(state)
@@ -134,8 +139,7 @@ class BenchmarkRunner:
 
     # -- stages: each returns the run's outcome when it ends the run, else None -----------
 
-    def _start(self) -> _RunState:
-        sandbox = self._given_sandbox or self.sandbox_manager.create(self.config.name)
+    def _new_result(self, sandbox: Sandbox) -> BenchmarkResult:
         result = BenchmarkResult(
             run_id=sandbox.run_id, benchmark=benchmark_info(self.config), agent=self.agent.name,
             model=model_of(self.agent, self.config),
@@ -143,14 +147,22 @@ class BenchmarkRunner:
         result.metadata.attempt = self.attempt
         result.metadata.batch = self.batch
         result.metadata.node_id = self.node_id
+        return result
+
+    def _start(self, sandbox: Sandbox) -> _RunState:
+        result = self._new_result(sandbox)
         status_file = sandbox.run_dir / "status.json"
         history = StatusHistory(
             on_change=lambda h: write_status(status_file, sandbox.run_id, h.changes))
         write_status(status_file, sandbox.run_id, history.changes)
         lock = RunLock(sandbox.run_dir)
         lock.acquire()
-        log = RunLog(sandbox.run_dir, self.redactor, run_id=sandbox.run_id,
-                     benchmark=self.config.name)
+        try:
+            log = RunLog(sandbox.run_dir, self.redactor, run_id=sandbox.run_id,
+                         benchmark=self.config.name)
+        except BaseException:
+            lock.release()
+            raise
         self.metrics.clear()
         started = time.monotonic()
         state = _RunState(sandbox=sandbox, result=result, log=log, history=history,
@@ -428,6 +440,30 @@ class BenchmarkRunner:
             state.log.close()
             state.lock.release()
         self._tell_listeners(result)
+
+    def _not_started(self, sandbox: Sandbox, exc: Exception) -> BenchmarkResult:
+        """A run whose bookkeeping could not be set up still ends with a result (FAILED,
+        infra), written where it can be, and heard by the listeners."""
+        result = self._new_result(sandbox)
+        now = utcnow()
+        history = StatusHistory()
+        history.transition(BenchmarkStatus.FAILED)
+        result.status, result.failure_kind = BenchmarkStatus.FAILED, FailureKind.INFRA
+        result.status_history = list(history.changes)
+        result.start_time = result.end_time = now
+        result.duration_seconds = 0.0
+        result.reason = self.redactor.text(f"the run could not start: {type(exc).__name__}: "
+                                           f"{exc}")
+        result.errors.append(ErrorRecord(stage="start", kind=FailureKind.INFRA,
+                                         type=type(exc).__name__,
+                                         message=self.redactor.text(str(exc))))
+        result = self._redacted(result)
+        with contextlib.suppress(OSError):
+            result.write(sandbox.run_dir / "result.json")
+        if self._given_sandbox is None:
+            self.sandbox_manager.cleanup(sandbox, failed=False)  # nothing in it yet
+        self._tell_listeners(result)
+        return result
 
     def _tell_listeners(self, result: BenchmarkResult) -> None:
         """A listener that raises costs a warning: the result is on disk already, and an
