@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING, NoReturn
 
-from . import check, maintenance
+from . import check, importing, maintenance
 from . import report as report_cli
 from . import results as results_cli
 
@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cli.add_command(commands)
     check.add_command(commands)
     maintenance.add_commands(commands)
+    importing.add_command(commands)
     return parser
 
 
@@ -180,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check.run(options)
     if options.command == "report":
         return report_cli.run(options)
+    if options.command == "import":
+        return importing.run(options)
     if options.command == "prune":
         return maintenance.run_prune(options)
     if options.command == "init":
