@@ -22,7 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "agents": {"model", "sandbox", "logs"},
     "run": {"model", "sandbox", "grading", "agents", "logs"},
     "results": {"model"},
-    "cli": {"model", "results", "run"},
+    "importers": set(),
+    "cli": {"model", "results", "run", "importers"},
     "plugin": {"model", "logs", "sandbox", "grading", "agents", "run", "results"},
 }
 MAY_IMPORT_PYTEST = {"plugin", "cli"}
