@@ -111,3 +111,20 @@ def test_results_show_tells_the_usage(pytester: pytest.Pytester, bench: Benchmar
     assert "usage: 1 API calls, 1 turns, 0 tool calls, 1,290 tokens (input 1,234, output 56, " \
            "cache read 0, cache write 0), cost $0." in shown.stdout
     assert "agent: anthropic, model claude-sonnet-5-5" in shown.stdout
+
+
+def test_check_passes_n_k_and_m_through_to_one_session(pytester: pytest.Pytester,
+                                                      bench: BenchmarkWriter) -> None:
+    bench.write("alpha", tags=["smoke"])
+    bench.write("beta")
+    bench.write("broken", oracle_files={})  # the oracle cannot pass it
+    picked = gao_dev(pytester.path, "check", ".", "-n", "2", "-k", "alpha or broken")
+    assert picked.returncode == 1, picked.stdout + picked.stderr
+    lines = picked.stdout.splitlines()
+    assert any(line.startswith("valid    alpha: nop failed") for line in lines)
+    assert any(line.startswith("INVALID  broken: the oracle did not pass it")
+               for line in lines)
+    assert "beta" not in picked.stdout and lines[-1] == "1 valid, 1 invalid"
+    marked = gao_dev(pytester.path, "check", ".", "-n", "0", "-m", "smoke")
+    assert marked.returncode == 0, marked.stdout + marked.stderr
+    assert marked.stdout.splitlines()[-1] == "1 valid, 0 invalid"

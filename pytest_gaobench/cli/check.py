@@ -1,8 +1,10 @@
 """gao-dev check [PATHS]: is each benchmark valid? The nop agent must fail it (else it
 measures nothing) and the oracle must pass it (else it cannot be solved, or is graded
 wrong). The forger (a wrong solution with the known in-process forging tricks) should fail
-it: one it passes is "forgeable in process" (a warning; invalid with ``--strict``). Each
-runs as a real pytest session, in a throwaway gaobench folder."""
+it: one it passes is "forgeable in process" (a warning; invalid with ``--strict``). All
+three run in one real pytest session, in a throwaway gaobench folder, spread over all cores
+by pytest-xdist (``-n``), with ``-k`` and ``-m`` passed through; each benchmark's line is
+printed as soon as its three verdicts are in."""
 
 from __future__ import annotations
 
@@ -31,19 +33,44 @@ class Verdict:
         return f"{self.status}{kind}"
 
 
-class _Verdicts:
-    """Each benchmark's status, from the reports pytest produces."""
+CHECK_AGENTS = ("nop", "oracle", "forger")
 
-    def __init__(self) -> None:
-        self.by_name: dict[str, Verdict] = {}
+
+class _Verdicts:
+    """Each benchmark's status per check agent, from the reports pytest produces (in the
+    xdist controller too); a benchmark's line is printed as soon as its three are known."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.by_name: dict[str, dict[str, Verdict]] = {}
+        self.problems: dict[str, str | None] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
-        if report.when == "call" and "status" in properties:
-            reason = report.longreprtext.splitlines()[0] if report.failed else ""
-            kind = properties.get("failure_kind")
-            self.by_name[report.nodeid.split("::")[-1]] = Verdict(
-                str(properties["status"]), None if kind is None else str(kind), reason)
+        if report.when != "call" or "status" not in properties:
+            return
+        reason = report.longreprtext.splitlines()[0] if report.failed else ""
+        kind = properties.get("failure_kind")
+        name = report.nodeid.split("::")[-1].split("[")[0]
+        verdicts = self.by_name.setdefault(name, {})
+        verdicts[str(properties.get("agent"))] = Verdict(
+            str(properties["status"]), None if kind is None else str(kind), reason)
+        if name not in self.problems and all(agent in verdicts for agent in CHECK_AGENTS):
+            self.problems[name] = self.tell(name, verdicts)
+
+    def tell(self, name: str, verdicts: dict[str, Verdict]) -> str | None:
+        """Print the benchmark's line; return its problem (None: valid)."""
+        nop, oracle, forger = (verdicts.get(agent) for agent in CHECK_AGENTS)
+        assert oracle is not None
+        problem = _problem(nop, oracle)
+        forgeable = forger is not None and forger.status == "completed"
+        if problem is None and forgeable and self.strict:
+            problem = FORGEABLE
+        print(f"{'INVALID' if problem else 'valid':8} {name}: "
+              f"{problem or f'nop {nop}, oracle {oracle}, forger {forger}'}", flush=True)
+        if forgeable and problem is None:
+            print(f"{'warning':8} {name}: {FORGEABLE}", flush=True)
+        return problem
 
 
 def add_command(commands: Any) -> None:
@@ -53,36 +80,49 @@ def add_command(commands: Any) -> None:
                        help="benchmark files or folders (default: benchmarks)")
     check.add_argument("--strict", action="store_true",
                        help="a benchmark the forger agent passes is invalid, not a warning")
+    check.add_argument("-n", "--numprocesses", default=None, metavar="N",
+                       help="pytest-xdist workers (default: all cores; 0: none)")
+    check.add_argument("-k", dest="keyword", metavar="EXPRESSION",
+                       help="only benchmarks matching this pytest -k expression")
+    check.add_argument("-m", dest="markexpr", metavar="MARKEXPR",
+                       help="only benchmarks whose tags match this pytest -m expression")
+
+
+def pytest_args(options: argparse.Namespace, scratch: str) -> list[str]:
+    """One session: every benchmark with each check agent, spread over the workers."""
+    args = [*options.paths, "-p", "no:cacheprovider", "-p", "no:terminal", "-s",
+            *(f"--gaobench-agent={agent}" for agent in CHECK_AGENTS),
+            f"--gaobench-dir={scratch}", "--gaobench-db=none"]
+    workers = options.numprocesses or ("auto" if _xdist() else "0")
+    if workers not in ("0", 0):
+        args += ["-n", str(workers)]
+    if options.keyword:
+        args += ["-k", options.keyword]
+    if options.markexpr:
+        args += ["-m", options.markexpr]
+    return args
+
+
+def _xdist() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("xdist") is not None
 
 
 def run(options: argparse.Namespace) -> int:
     import pytest
 
+    recorder = _Verdicts(options.strict)
     with tempfile.TemporaryDirectory(prefix="gaobench-check-") as scratch:
-        verdicts: dict[str, dict[str, Verdict]] = {}
-        for agent in ("nop", "oracle", "forger"):
-            recorder = _Verdicts()
-            code = pytest.main([*options.paths, "-p", "no:cacheprovider", "-p", "no:terminal",
-                                f"--gaobench-agent={agent}", f"--gaobench-dir={scratch}/{agent}",
-                                "--gaobench-db=none"], plugins=[recorder])
-            if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-                print(f"gao-dev check: the {agent} session ended with exit code {int(code)}")
-                return int(code)
-            verdicts[agent] = recorder.by_name
-    problems = 0
-    for name in sorted(verdicts["oracle"]):
-        nop, oracle = verdicts["nop"].get(name), verdicts["oracle"][name]
-        problem = _problem(nop, oracle)
-        forger = verdicts["forger"].get(name)
-        forgeable = forger is not None and forger.status == "completed"
-        if problem is None and forgeable and options.strict:
-            problem = FORGEABLE
-        problems += problem is not None
-        print(f"{'INVALID' if problem else 'valid':8} {name}: "
-              f"{problem or f'nop {nop}, oracle {oracle}, forger {forger}'}")
-        if forgeable and problem is None:
-            print(f"{'warning':8} {name}: {FORGEABLE}")
-    print(f"{len(verdicts['oracle']) - problems} valid, {problems} invalid")
+        code = pytest.main(pytest_args(options, scratch), plugins=[recorder])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        print(f"gao-dev check: the check session ended with exit code {int(code)}")
+        return int(code)
+    for name in sorted(set(recorder.by_name) - set(recorder.problems)):
+        recorder.problems[name] = recorder.tell(name, recorder.by_name[name]) \
+            if "oracle" in recorder.by_name[name] else "the oracle did not run it"
+    problems = sum(problem is not None for problem in recorder.problems.values())
+    print(f"{len(recorder.problems) - problems} valid, {problems} invalid")
     return EXIT_INVALID if problems else 0
 
 

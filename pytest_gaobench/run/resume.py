@@ -6,8 +6,9 @@ carries the earlier phases' results and spend, with ``metadata.resumed_from``.
 
 Runs are found by what they ran (benchmark, agent, model, attempt: ``RunKey``), so each
 item of a session resumes its own run, never another agent's or model's. They are found
-in the runs folder's index of checkpointed runs (``resumable.jsonl``, a line appended at
-each run's first checkpoint), not by reading every run's result. A run is resumed once:
+in the index of checkpointed runs beside the runs folder (``resumable.jsonl`` in the
+gaobench folder, a line appended at each run's first checkpoint; the runs folder holds
+only runs), not by reading every run's result. A run is resumed once:
 the resuming run claims it (``resumed-by`` in its folder, created exclusively, so two
 workers cannot both take it), and a claimed run is never offered again.
 """
@@ -69,11 +70,15 @@ class ResumePoint:
         return True
 
 
+def index_of(runs_dir: Path) -> Path:
+    return runs_dir.parent / INDEX
+
+
 def index_checkpointed_run(runs_dir: Path, run_id: str, key: RunKey) -> None:
     """Add a run to the index of runs that may be resumed (at its first checkpoint): one
     line, appended in one write, so runs of parallel workers do not mix their lines."""
     line = json.dumps({"run_id": run_id, **asdict(key)}) + "\n"
-    fd = os.open(runs_dir / INDEX, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+    fd = os.open(index_of(runs_dir), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
     try:
         os.write(fd, line.encode("utf-8"))
     finally:
@@ -83,7 +88,7 @@ def index_checkpointed_run(runs_dir: Path, run_id: str, key: RunKey) -> None:
 def _indexed(runs_dir: Path, key: RunKey) -> Iterator[str]:
     """Run ids of the index with ``key``, newest first."""
     try:
-        lines = (runs_dir / INDEX).read_text(encoding="utf-8").splitlines()
+        lines = index_of(runs_dir).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return
     for line in reversed(lines):
