@@ -75,8 +75,8 @@ def _value(kind: Any) -> str | None:
 
 def transcript_entries(run_dir: Path) -> Iterable[dict[str, Any]]:
     """transcript.jsonl, then each CLI agent's own stream (claude-NN-phase.jsonl,
-    codex-NN-phase.jsonl, gemini-NN-phase.jsonl) read as the same kinds of entries: its
-    set-up, its messages, its tool calls and results."""
+    codex-NN-phase.jsonl, gemini-NN-phase.jsonl, opencode-NN-phase.jsonl) read as the same
+    kinds of entries: its set-up, its messages, its tool calls and results."""
     yield from _bounded(_json_lines(run_dir / "transcript.jsonl"))
     for stream in sorted(run_dir.glob("claude-*.jsonl")):
         phase = stream.stem.split("-", 2)[-1]
@@ -87,6 +87,9 @@ def transcript_entries(run_dir: Path) -> Iterable[dict[str, Any]]:
     for stream in sorted(run_dir.glob("gemini-*.jsonl")):
         phase = stream.stem.split("-", 2)[-1]
         yield from _bounded(_from_gemini_stream(_json_lines(stream), phase))
+    for stream in sorted(run_dir.glob("opencode-*.jsonl")):
+        phase = stream.stem.split("-", 2)[-1]
+        yield from _bounded(_from_opencode_stream(_json_lines(stream), phase))
 
 
 def _json_lines(path: Path) -> Iterable[dict[str, Any]]:
@@ -177,6 +180,29 @@ def _from_gemini_stream(events: Iterable[dict[str, Any]], phase: str
                  "content": event.get("output") or event.get("status")}]}}
     if text:
         yield {"kind": "response", "phase": phase, "content": [{"type": "text", "text": text}]}
+
+
+def _from_opencode_stream(events: Iterable[dict[str, Any]], phase: str
+                          ) -> Iterable[dict[str, Any]]:
+    """opencode's ``--format json`` events as messages: its text parts, and each tool part
+    as a tool call with its output as the result."""
+    for event in events:
+        part = event.get("part")
+        if not isinstance(part, dict):
+            continue
+        if event.get("type") == "text":
+            yield {"kind": "response", "phase": phase,
+                   "content": [{"type": "text", "text": part.get("text")}]}
+        elif event.get("type") == "tool_use":
+            given = part.get("state")
+            state: dict[str, Any] = given if isinstance(given, dict) else {}
+            ident = str(part.get("callID") or part.get("id"))
+            yield {"kind": "response", "phase": phase, "content": [
+                {"type": "tool_use", "id": ident, "name": part.get("tool"),
+                 "input": state.get("input")}]}
+            yield {"kind": "request", "phase": phase, "message": {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": ident,
+                 "content": state.get("output") or state.get("status")}]}}
 
 
 def _bounded(entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
