@@ -52,6 +52,7 @@ def test_codex_solves_a_benchmark_measured_by_the_proxy(
         2800, 7200, 102)
     assert usage["api_calls"] == usage["turns"] == 3 and usage["tool_calls"] == 2
     assert usage["cost_usd"] == pytest.approx((2800 * 5.0 + 7200 * 0.5 + 102 * 30.0) / 1e6)
+    assert not any("reported other usage" in warning for warning in result["warnings"])
     shown = openai_api.tool_outputs()
     assert any("1 passed" in output for output in shown), shown  # Codex ran the tests
     assert any("gaobench-run-" in output for output in shown)  # it holds a run token

@@ -175,3 +175,23 @@ def test_gemini_calls_are_counted_and_the_key_never_rides_the_query(
     ("claude-sonnet-5-5", "anthropic"), ("anthropic/claude-opus-5", "anthropic")])
 def test_a_models_provider_is_known_by_its_name(model: str, provider: str) -> None:
     assert provider_of_model(model).name == provider
+
+
+def test_an_agents_own_usage_report_is_compared_with_the_proxys(
+        phase: Phase) -> None:  # noqa: F811
+    from pytest_gaobench.agents.api_usage import ApiUsage
+    from pytest_gaobench.agents.cli_outcome import compare_with_proxy
+
+    usage = phase.ctx.usage
+    usage.tokens_input, usage.tokens_cache_read, usage.tokens_output = 2800, 7200, 102
+    # Codex's turn.completed counts the cached input within its input, as OpenAI does.
+    same = ApiUsage.from_openai({"input_tokens": 10000, "output_tokens": 102,
+                                 "input_tokens_details": {"cached_tokens": 7200}})
+    compare_with_proxy(phase.ctx, "codex", same,
+                       ["tokens_input", "tokens_output", "tokens_cache_read"])
+    assert phase.ctx.warnings == []
+    fewer = ApiUsage(input=2000, output=102, cache_read=7200)
+    compare_with_proxy(phase.ctx, "codex", fewer, ["tokens_input", "tokens_output"])
+    assert phase.ctx.warnings == [
+        "phase 'implementation': codex reported other usage than the metering proxy "
+        "counted: input 2000 (proxy: 2800); the proxy's count is kept"]

@@ -19,7 +19,7 @@ from .api_usage import ApiUsage
 from .base import PhaseContext
 from .claude_stream import ClaudeStream, read_claude_stream
 from .cli_agent import CliAgent, Launch, PhaseSetup
-from .cli_outcome import conclude, record_stream
+from .cli_outcome import compare_with_proxy, conclude, record_stream
 from .pricing import DEFAULT_MODEL
 from .prompts import phase_prompt, role_prompt
 
@@ -63,23 +63,19 @@ class ClaudeCodeAgent(CliAgent):
         if stream.session_id:
             self._sessions[ctx.sandbox.run_id] = stream.session_id
         record_stream(ctx, stream)
-        compare_with_proxy(ctx, stream)
+        report_usage(ctx, stream)
         conclude(ctx, "claude", done, setup.api.state, stream, max_turns=setup.turns)
 
 
-def compare_with_proxy(ctx: PhaseContext, stream: ClaudeStream) -> None:
-    """The proxy's count is the record; a different self-report is worth a warning."""
+def report_usage(ctx: PhaseContext, stream: ClaudeStream) -> None:
+    """Claude Code's own count, logged and compared with the proxy's."""
     reported = stream.reported_usage
     if not reported:
         return
-    said = ApiUsage.from_anthropic(reported).api_names()
-    counted = ApiUsage(input=ctx.usage.tokens_input or 0, output=ctx.usage.tokens_output or 0,
-                       cache_read=ctx.usage.tokens_cache_read or 0,
-                       cache_write_5m=ctx.usage.tokens_cache_write or 0).api_names()
-    differ = [f"{key} {said[key]} (proxy: {counted[key]})" for key in said
-              if key in reported and said[key] != counted[key]]
     ctx.log.transcript("agent_reported_usage", phase=ctx.phase.phase_name, usage=reported,
                        cost_usd=(stream.result or {}).get("total_cost_usd"))
-    if differ:
-        ctx.warn(f"phase {ctx.phase.phase_name!r}: claude reported other usage than the "
-                 f"metering proxy counted: {', '.join(differ)}; the proxy's count is kept")
+    named = {"input_tokens": "tokens_input", "output_tokens": "tokens_output",
+             "cache_read_input_tokens": "tokens_cache_read",
+             "cache_creation_input_tokens": "tokens_cache_write"}
+    compare_with_proxy(ctx, "claude", ApiUsage.from_anthropic(reported),
+                       [field for key, field in named.items() if key in reported])

@@ -1,14 +1,17 @@
 """How a CLI agent's phase ended, from its exit, the proxy's view and its own stream.
 
-Shared by the claude-code and command agents, so both read the same way: a deadline
+Shared by the CLI agents, so all read the same way: a deadline
 is a timeout, a spent budget (at the proxy, or Claude Code's own turn limit) is a budget
 stop, a failure while the API was out is infra, any other failure is the agent's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ..sandbox.output import last_lines
 from ..sandbox.process import CommandResult
+from .api_usage import ApiUsage
 from .base import AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
 from .claude_stream import ClaudeStream
 from .proxy import ProxyState
@@ -23,6 +26,23 @@ def record_stream(ctx: PhaseContext, stream: ClaudeStream) -> None:
     if stream.final_message:
         ctx.log.transcript("final_message", phase=ctx.phase.phase_name,
                            text=stream.final_message[:8000])
+
+
+def compare_with_proxy(ctx: PhaseContext, program: str, said: ApiUsage,
+                       compared: Collection[str]) -> None:
+    """The proxy's count is the record; an agent's own report of the phase's usage that
+    differs (in the ``compared`` fields of ``Usage``: those it reported) is worth a
+    warning, as it means one of the two counts is wrong."""
+    usage = ctx.usage
+    counted = {"tokens_input": usage.tokens_input or 0, "tokens_output": usage.tokens_output
+               or 0, "tokens_cache_read": usage.tokens_cache_read or 0,
+               "tokens_cache_write": usage.tokens_cache_write or 0}
+    reported = said.usage_fields()
+    differ = [f"{name.removeprefix('tokens_')} {reported[name]} (proxy: {counted[name]})"
+              for name in compared if reported[name] != counted[name]]
+    if differ:
+        ctx.warn(f"phase {ctx.phase.phase_name!r}: {program} reported other usage than the "
+                 f"metering proxy counted: {', '.join(differ)}; the proxy's count is kept")
 
 
 def conclude(ctx: PhaseContext, program: str, done: CommandResult, state: ProxyState | None,

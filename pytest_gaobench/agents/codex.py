@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ..sandbox.process import CommandResult
+from .api_usage import ApiUsage
 from .base import PhaseContext
 from .cli_agent import CliAgent, Launch, PhaseSetup
-from .cli_outcome import conclude_exit
+from .cli_outcome import compare_with_proxy, conclude_exit
 from .prompts import phase_prompt, role_prompt
 
 DEFAULT_CODEX_MODEL = "gpt-5.5"
@@ -122,6 +123,13 @@ class CodexAgent(CliAgent):
         if stream.reported_usage:
             ctx.log.transcript("agent_reported_usage", phase=ctx.phase.phase_name,
                                usage=stream.reported_usage)
+            reported = stream.reported_usage  # input counts the cached input, as OpenAI's
+            compare_with_proxy(ctx, "codex", ApiUsage.from_openai({
+                "input_tokens": reported.get("input_tokens", 0),
+                "input_tokens_details": {"cached_tokens": reported.get("cached_input_tokens",
+                                                                       0)},
+                "output_tokens": reported.get("output_tokens", 0)}),
+                ["tokens_input", "tokens_output", "tokens_cache_read"])
         conclude_exit(ctx, "codex", done, state, provider="OpenAI",
                       failed=not done.ok or not stream.completed,
                       said=stream.failure or (None if done.ok else done.tail())
