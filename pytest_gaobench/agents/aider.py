@@ -19,7 +19,6 @@ failure, not finished work.
 
 from __future__ import annotations
 
-from ..model.spec import BenchmarkConfig
 from ..sandbox.output import last_lines, read_bounded
 from ..sandbox.process import CommandResult
 from .base import PhaseContext
@@ -27,7 +26,6 @@ from .cli_agent import CliAgent, Launch, PhaseSetup
 from .cli_outcome import conclude_exit
 from .pricing import DEFAULT_MODEL
 from .prompts import phase_prompt, role_prompt
-from .providers import Provider, provider_of_model
 
 FIXED_ARGS = ("--yes-always", "--no-check-update", "--no-show-release-notes",
               "--analytics-disable", "--no-git", "--no-pretty", "--no-fancy-input",
@@ -43,14 +41,8 @@ class AiderAgent(CliAgent):
     label = "Aider"
     install_hint = "pipx install aider-chat"
     default_model = DEFAULT_MODEL
+    provider_name = None  # the model's provider
     output_suffix = "log"
-
-    def provider_for(self, model: str) -> Provider:
-        return provider_of_model(model)
-
-    def model_for(self, config: BenchmarkConfig) -> str:
-        """Any provider's model: --gaobench-model, else the benchmark's."""
-        return self.model or config.model or self.default_model
 
     def launch(self, ctx: PhaseContext, setup: PhaseSetup) -> Launch:
         message, conventions = setup.folder / "message.md", setup.folder / "role.md"

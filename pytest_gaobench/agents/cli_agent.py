@@ -12,8 +12,9 @@ end read by one set of rules (``cli_outcome``).
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -57,6 +58,21 @@ class Launch:
     """More for the transcript's ``agent_process`` event."""
 
 
+def json_events(path: Path) -> Iterator[dict[str, Any]]:
+    """The JSON objects of an agent's JSON-lines output as the harness kept it (bounded by
+    ``keep_output``): other lines, and lines that are not JSON objects, are skipped."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            try:
+                event = json.loads(line) if line.startswith("{") else None
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                yield event
+
+
 class CliAgent(ABC):
     name: ClassVar[str]
     program: ClassVar[str]
@@ -64,7 +80,8 @@ class CliAgent(ABC):
     label: ClassVar[str]
     install_hint: ClassVar[str]
     default_model: ClassVar[str]
-    provider_name: ClassVar[str] = "anthropic"
+    provider_name: ClassVar[str | None] = "anthropic"
+    """Whose API it speaks; None: any, the model's provider (an agent on LiteLLM...)."""
     output_suffix: ClassVar[str] = "jsonl"
     proxy_keeps_turns: ClassVar[bool] = True
     """The agent has no turn limit of its own: the proxy refuses the call past it."""
@@ -83,13 +100,15 @@ class CliAgent(ABC):
 
     def provider_for(self, model: str) -> Provider:
         """Whose API the agent reaches with ``model``."""
+        if self.provider_name is None:
+            return provider_of_model(model)
         return PROVIDERS[self.provider_name]
 
     def model_for(self, config: BenchmarkConfig) -> str:
-        """--gaobench-model, else the benchmark's model when this agent's provider serves
-        it (a benchmark written for Claude still runs with Codex), else the default."""
-        own = config.model if config.model and provider_of_model(config.model).name == \
-            self.provider_name else None
+        """--gaobench-model, else the benchmark's model when this agent can use it (a
+        benchmark written for Claude still runs with Codex), else the default."""
+        own = config.model if config.model and self.provider_name in (
+            None, provider_of_model(config.model).name) else None
         return self.model or own or self.default_model
 
     def cli(self) -> Path:

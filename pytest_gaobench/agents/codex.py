@@ -22,7 +22,7 @@ from typing import Any
 from ..sandbox.process import CommandResult
 from .api_usage import ApiUsage
 from .base import PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup
+from .cli_agent import CliAgent, Launch, PhaseSetup, json_events
 from .cli_outcome import compare_with_proxy, conclude_exit
 from .prompts import phase_prompt, role_prompt
 
@@ -72,15 +72,8 @@ class CodexStream:
 def read_codex_stream(path: Path) -> CodexStream:
     """The stream as the harness kept it (bounded by ``keep_output``)."""
     stream = CodexStream()
-    if path.exists():
-        with path.open(encoding="utf-8", errors="replace") as lines:
-            for line in lines:
-                try:
-                    event = json.loads(line) if line.startswith("{") else None
-                except ValueError:
-                    continue
-                if isinstance(event, dict):
-                    stream.read(event)
+    for event in json_events(path):
+        stream.read(event)
     return stream
 
 

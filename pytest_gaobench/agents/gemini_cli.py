@@ -25,7 +25,7 @@ from typing import Any
 
 from ..sandbox.process import CommandResult
 from .base import PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup
+from .cli_agent import CliAgent, Launch, PhaseSetup, json_events
 from .cli_outcome import conclude_exit
 from .prompts import phase_prompt, role_prompt
 
@@ -85,15 +85,8 @@ class GeminiStream:
 def read_gemini_stream(path: Path) -> GeminiStream:
     """The stream as the harness kept it (bounded by ``keep_output``)."""
     stream = GeminiStream()
-    if path.exists():
-        with path.open(encoding="utf-8", errors="replace") as lines:
-            for line in lines:
-                try:
-                    event = json.loads(line) if line.startswith("{") else None
-                except ValueError:
-                    continue
-                if isinstance(event, dict):
-                    stream.read(event)
+    for event in json_events(path):
+        stream.read(event)
     return stream
 
 

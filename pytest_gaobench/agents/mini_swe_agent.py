@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model.spec import BenchmarkConfig
 from ..sandbox.output import last_lines, read_bounded
 from ..sandbox.process import CommandResult
 from ..sandbox.untrusted import read_regular
@@ -29,7 +28,6 @@ from .cli_agent import CliAgent, Launch, PhaseSetup
 from .cli_outcome import conclude_exit
 from .pricing import DEFAULT_MODEL
 from .prompts import phase_prompt, role_prompt
-from .providers import Provider, provider_of_model
 
 TRAJECTORY_LIMIT = 64 * 1024 * 1024
 FIXED_ENV = {"MSWEA_CONFIGURED": "true",  # no first-run set-up questions
@@ -45,15 +43,9 @@ class MiniSweAgent(CliAgent):
     label = "mini-swe-agent"
     install_hint = "pipx install mini-swe-agent"
     default_model = DEFAULT_MODEL
+    provider_name = None  # the model's provider
     output_suffix = "log"
     proxy_keeps_turns = False  # agent.step_limit
-
-    def provider_for(self, model: str) -> Provider:
-        return provider_of_model(model)
-
-    def model_for(self, config: BenchmarkConfig) -> str:
-        """Any provider's model: --gaobench-model, else the benchmark's."""
-        return self.model or config.model or self.default_model
 
     def launch(self, ctx: PhaseContext, setup: PhaseSetup) -> Launch:
         config = setup.folder / "mini.yaml"

@@ -22,14 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model.spec import BenchmarkConfig
 from ..sandbox.process import CommandResult
 from .base import PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup
+from .cli_agent import CliAgent, Launch, PhaseSetup, json_events
 from .cli_outcome import conclude_exit
 from .pricing import DEFAULT_MODEL
 from .prompts import phase_prompt, role_prompt
-from .providers import Provider, provider_of_model
 
 PROVIDER_IDS = {"anthropic": ("anthropic", "/v1"), "openai": ("openai", "/v1"),
                 "gemini": ("google", "/v1beta")}
@@ -72,15 +70,8 @@ class OpencodeStream:
 def read_opencode_stream(path: Path) -> OpencodeStream:
     """The stream as the harness kept it (bounded by ``keep_output``)."""
     stream = OpencodeStream()
-    if path.exists():
-        with path.open(encoding="utf-8", errors="replace") as lines:
-            for line in lines:
-                try:
-                    event = json.loads(line) if line.startswith("{") else None
-                except ValueError:
-                    continue
-                if isinstance(event, dict):
-                    stream.read(event)
+    for event in json_events(path):
+        stream.read(event)
     return stream
 
 
@@ -90,13 +81,7 @@ class OpencodeAgent(CliAgent):
     label = "opencode"
     install_hint = "npm install -g opencode-ai"
     default_model = DEFAULT_MODEL
-
-    def provider_for(self, model: str) -> Provider:
-        return provider_of_model(model)
-
-    def model_for(self, config: BenchmarkConfig) -> str:
-        """Any provider's model: --gaobench-model, else the benchmark's."""
-        return self.model or config.model or self.default_model
+    provider_name = None  # the model's provider
 
     def launch(self, ctx: PhaseContext, setup: PhaseSetup) -> Launch:
         role = setup.folder / "role.md"

@@ -9,7 +9,7 @@ texts cut in the middle, so a page of a hundred runs stays a page.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,18 +78,10 @@ def transcript_entries(run_dir: Path) -> Iterable[dict[str, Any]]:
     codex-NN-phase.jsonl, gemini-NN-phase.jsonl, opencode-NN-phase.jsonl) read as the same
     kinds of entries: its set-up, its messages, its tool calls and results."""
     yield from _bounded(_json_lines(run_dir / "transcript.jsonl"))
-    for stream in sorted(run_dir.glob("claude-*.jsonl")):
-        phase = stream.stem.split("-", 2)[-1]
-        yield from _bounded(_from_claude_stream(_json_lines(stream), phase))
-    for stream in sorted(run_dir.glob("codex-*.jsonl")):
-        phase = stream.stem.split("-", 2)[-1]
-        yield from _bounded(_from_codex_stream(_json_lines(stream), phase))
-    for stream in sorted(run_dir.glob("gemini-*.jsonl")):
-        phase = stream.stem.split("-", 2)[-1]
-        yield from _bounded(_from_gemini_stream(_json_lines(stream), phase))
-    for stream in sorted(run_dir.glob("opencode-*.jsonl")):
-        phase = stream.stem.split("-", 2)[-1]
-        yield from _bounded(_from_opencode_stream(_json_lines(stream), phase))
+    for program, entries in STREAM_READERS.items():
+        for stream in sorted(run_dir.glob(f"{program}-*.jsonl")):
+            phase = stream.stem.split("-", 2)[-1]
+            yield from _bounded(entries(_json_lines(stream), phase))
 
 
 def _json_lines(path: Path) -> Iterable[dict[str, Any]]:
@@ -203,6 +195,13 @@ def _from_opencode_stream(events: Iterable[dict[str, Any]], phase: str
             yield {"kind": "request", "phase": phase, "message": {"role": "user", "content": [
                 {"type": "tool_result", "tool_use_id": ident,
                  "content": state.get("output") or state.get("status")}]}}
+
+
+StreamReader = Callable[[Iterable[dict[str, Any]], str], Iterable[dict[str, Any]]]
+STREAM_READERS: dict[str, StreamReader] = {
+    "claude": _from_claude_stream, "codex": _from_codex_stream,
+    "gemini": _from_gemini_stream, "opencode": _from_opencode_stream}
+"""Each CLI agent's stream file (``<program>-NN-phase.jsonl``), read in this order."""
 
 
 def _bounded(entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
