@@ -101,11 +101,13 @@ def test_the_turn_budget_is_minis_own_step_limit(
 def test_a_hung_mini_swe_agent_times_out_with_nothing_left_running(
         pytester: pytest.Pytester, bench: BenchmarkWriter, openai_api: FakeOpenAi) -> None:
     bench.write("calc", timeout_seconds=20)
-    openai_api.script(run("python3 -c 'import time; time.sleep(300)'", output_tokens=9))
+    marker = "gaobench-mini-timeout-marker"  # its own: other tests' agents sleep too
+    openai_api.script(run(f"python3 -c 'import time; time.sleep(300)' {marker}",
+                         output_tokens=9))
     outcome = mini(pytester)
     outcome.assert_outcomes(failed=1)
     result = result_named(pytester.path, "calc")
     assert result["status"] == "timeout"
     assert result["metrics"]["usage"]["tokens_output"] == 9
     assert live_processes(str(pytester.path / ".gaobench")) == []
-    assert live_processes("time.sleep(300)") == []
+    assert live_processes(marker) == []

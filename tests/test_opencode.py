@@ -80,11 +80,13 @@ def test_opencode_solves_a_benchmark_measured_by_the_proxy(
 def test_a_hung_opencode_times_out_with_nothing_left_running(
         pytester: pytest.Pytester, bench: BenchmarkWriter, opencode_api: FakeOpenAi) -> None:
     bench.write("calc", timeout_seconds=20)
-    opencode_api.script(run("python3 -c 'import time; time.sleep(300)'", output_tokens=9))
+    marker = "gaobench-opencode-timeout-marker"  # its own: other tests' agents sleep too
+    opencode_api.script(run(f"python3 -c 'import time; time.sleep(300)' {marker}",
+                         output_tokens=9))
     outcome = opencode(pytester)
     outcome.assert_outcomes(failed=1)
     result = result_named(pytester.path, "calc")
     assert result["status"] == "timeout"
     assert result["metrics"]["usage"]["tokens_output"] >= 9
     assert live_processes(str(pytester.path / ".gaobench")) == []
-    assert live_processes("time.sleep(300)") == []
+    assert live_processes(marker) == []
