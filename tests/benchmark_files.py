@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 PASSING_TEST = """\
@@ -103,3 +106,13 @@ def ctrl_c_works() -> None:
     the background by a shell without job control inherits SIGINT ignored, and Python then
     keeps ignoring it, so Ctrl-C would never arrive however the harness handles it."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def needs_cli(program: str, label: str, install: str) -> pytest.MarkDecorator:
+    """The mark for tests of a real agent CLI: skipped where it is not installed, saying
+    how to install it; in CI, which installs it (.ci/run), its absence fails the module."""
+    missing = shutil.which(program) is None
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"{label} is not installed: CI must install it ({install}; see .ci/run)",
+                    pytrace=False)
+    return pytest.mark.skipif(missing, reason=f"{label} not installed: {install}")

@@ -9,20 +9,13 @@ its "whole file" edit format.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
-from benchmark_files import SOLUTION, BenchmarkWriter, result_named
+from benchmark_files import SOLUTION, BenchmarkWriter, needs_cli, result_named
 from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, failure, say
 from test_claude_code import every_file_under, live_processes
 
-AIDER = shutil.which("aider")
-if AIDER is None and os.environ.get("CI"):
-    pytest.fail("Aider is not installed: CI must install aider-chat (see .ci/run)",
-                pytrace=False)
-pytestmark = pytest.mark.skipif(AIDER is None, reason="Aider not installed: "
-                                "pipx install aider-chat")
+pytestmark = needs_cli("aider", "Aider", "pipx install aider-chat")
 
 WHOLE_FILE_EDIT = f"Here is the implementation.\n\ncalc.py\n```python\n{SOLUTION}```\n"
 

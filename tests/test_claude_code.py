@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from benchmark_files import SOLUTION, BenchmarkWriter, result_named, run_results
+from benchmark_files import SOLUTION, BenchmarkWriter, needs_cli, result_named, run_results
 from fake_anthropic import VALID_KEY, FakeAnthropic, message, text, tool, tool_turn
 
-CLAUDE = shutil.which("claude")
-if CLAUDE is None and os.environ.get("CI"):
-    pytest.fail("the Claude Code CLI is not installed: CI must install "
-                "@anthropic-ai/claude-code (see .ci/run)", pytrace=False)
-pytestmark = pytest.mark.skipif(CLAUDE is None, reason="Claude Code CLI not installed: "
-                                "npm install -g @anthropic-ai/claude-code")
+pytestmark = needs_cli("claude", "the Claude Code CLI", "npm install -g @anthropic-ai/claude-code")
 
 
 

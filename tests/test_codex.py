@@ -7,23 +7,16 @@ is missing (elsewhere they skip and say how to install it).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
-from benchmark_files import SOLUTION, BenchmarkWriter, result_named
+from benchmark_files import SOLUTION, BenchmarkWriter, needs_cli, result_named
 from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, run, say
 from test_claude_code import every_file_under, live_processes
 
 from pytest_gaobench.results.report_data import transcript_entries
 
-CODEX = shutil.which("codex")
-if CODEX is None and os.environ.get("CI"):
-    pytest.fail("the Codex CLI is not installed: CI must install @openai/codex (see .ci/run)",
-                pytrace=False)
-pytestmark = pytest.mark.skipif(CODEX is None, reason="Codex CLI not installed: "
-                                "npm install -g @openai/codex")
+pytestmark = needs_cli("codex", "the Codex CLI", "npm install -g @openai/codex")
 
 WRITE_SOLUTION = f"cat > calc.py <<'PY'\n{SOLUTION}PY"
 

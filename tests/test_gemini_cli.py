@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 
 import pytest
-from benchmark_files import BenchmarkWriter, result_named
+from benchmark_files import BenchmarkWriter, needs_cli, result_named
 from fake_gemini import VALID_GEMINI_KEY, FakeGemini, run, say
 from test_claude_code import every_file_under, live_processes
 from test_codex import WRITE_SOLUTION
 
 from pytest_gaobench.results.report_data import transcript_entries
 
-GEMINI = shutil.which("gemini")
-if GEMINI is None and os.environ.get("CI"):
-    pytest.fail("the Gemini CLI is not installed: CI must install @google/gemini-cli (see "
-                ".ci/run)", pytrace=False)
-pytestmark = pytest.mark.skipif(GEMINI is None, reason="Gemini CLI not installed: "
-                                "npm install -g @google/gemini-cli")
+pytestmark = needs_cli("gemini", "the Gemini CLI", "npm install -g @google/gemini-cli")
 
 
 def gemini(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

@@ -8,21 +8,14 @@ pipx does; these tests fail there, never skip, when it is missing.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
-from benchmark_files import BenchmarkWriter, result_named
+from benchmark_files import BenchmarkWriter, needs_cli, result_named
 from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, run
 from test_claude_code import every_file_under, live_processes
 from test_codex import WRITE_SOLUTION
 
-MINI = shutil.which("mini")
-if MINI is None and os.environ.get("CI"):
-    pytest.fail("mini-swe-agent is not installed: CI must install it (see .ci/run)",
-                pytrace=False)
-pytestmark = pytest.mark.skipif(MINI is None, reason="mini-swe-agent not installed: "
-                                "pipx install mini-swe-agent")
+pytestmark = needs_cli("mini", "mini-swe-agent", "pipx install mini-swe-agent")
 
 SUBMIT = "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
 TRAJECTORY = "$HOME/mini-01-implementation.traj.json"

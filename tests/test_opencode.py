@@ -7,23 +7,16 @@ fail there, never skip, when it is missing.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
-from benchmark_files import BenchmarkWriter, result_named
+from benchmark_files import BenchmarkWriter, needs_cli, result_named
 from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, run, say
 from test_claude_code import every_file_under, live_processes
 from test_codex import WRITE_SOLUTION
 
 from pytest_gaobench.results.report_data import transcript_entries
 
-OPENCODE = shutil.which("opencode")
-if OPENCODE is None and os.environ.get("CI"):
-    pytest.fail("opencode is not installed: CI must install opencode-ai (see .ci/run)",
-                pytrace=False)
-pytestmark = pytest.mark.skipif(OPENCODE is None, reason="opencode not installed: "
-                                "npm install -g opencode-ai")
+pytestmark = needs_cli("opencode", "opencode", "npm install -g opencode-ai")
 
 
 @pytest.fixture
