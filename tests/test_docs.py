@@ -17,13 +17,16 @@ from pytest_gaobench.model.spec import (
     CommandCriterion,
     LintCommand,
     MetricCommand,
+    NamedTests,
+    SetupCommand,
     SuccessCriteria,
     WorkflowPhase,
 )
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 MODELS: tuple[type[BaseModel], ...] = (BenchmarkConfig, WorkflowPhase, SuccessCriteria, Budget,
-                                       CommandCriterion, LintCommand, MetricCommand)
+                                       CommandCriterion, LintCommand, MetricCommand,
+                                       SetupCommand, NamedTests)
 
 
 def test_every_key_is_documented() -> None:

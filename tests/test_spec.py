@@ -184,3 +184,34 @@ def test_the_backstop_covers_every_step_with_a_limit(tmp_path: Path) -> None:
     spec = BenchmarkConfig.from_yaml(path)
     coverage_report = 120
     assert backstop_seconds(spec, grace=5) == 100 + 50 + coverage_report + 11 + 13 + 7 + 5
+
+
+def test_setup_and_named_tests_count_in_the_backstop(tmp_path: Path) -> None:
+    from pytest_gaobench.plugin.collect import backstop_seconds
+
+    (tmp_path / "test.patch").write_text("")
+    config = load(tmp_path, BASE.replace("name: calc\n", "name: calc\ntimeout_seconds: 100\n")
+                  + "setup: [{name: deps, run: 'true', timeout_seconds: 30}]\n"
+                  "success_criteria:\n  grading_patch: test.patch\n"
+                  "  test_timeout_seconds: 50\n"
+                  "  named_tests: {must_pass: ['tests/test_a.py::test_x']}\n")
+    patch_seconds = 120
+    assert backstop_seconds(config, grace=5) == 30 + 100 + 50 + patch_seconds + 5
+
+
+def test_named_tests_setup_and_grading_patch_rules(tmp_path: Path) -> None:
+    found = issues(tmp_path, BASE + "setup: [{name: a, run: x}, {name: a, run: y}]\n"
+                   "success_criteria:\n  grading_patch: missing.patch\n"
+                   "  python_path: [../deps]\n")
+    assert any("setup[1].name: duplicate setup name 'a'" in issue for issue in found)
+    assert any("'missing.patch' does not exist" in issue for issue in found)
+    assert any("grading_patch needs named_tests" in issue for issue in found)
+    assert any("python_path[0]: '../deps' must be a path inside" in issue for issue in found)
+    found = issues(tmp_path, BASE + "success_criteria:\n  named_tests:\n"
+                   "    must_pass: ['/etc/test_x.py::t', '']\n")
+    assert any("named_tests.must_pass[0]: test id '/etc/test_x.py::t'" in issue
+               for issue in found)
+    assert any("named_tests.must_pass[1]: test id '': an empty test id" in issue
+               for issue in found)
+    found = issues(tmp_path, BASE + "success_criteria:\n  named_tests: {}\n")
+    assert any("name at least one test" in issue for issue in found)

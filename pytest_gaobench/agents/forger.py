@@ -7,9 +7,9 @@ workspace (not its tests) it appends the known in-process forging tricks:
 ``Function.runtest`` made a no-op; a ``makereport`` hookwrapper registered on every plugin
 manager found through ``gc`` (which also marks every line as covered in the running
 ``coverage``); and an ``atexit`` handler that rewrites the JUnit report named on the
-command line, then ``os._exit(0)``. A benchmark graded by tests that import the solution
-into the grader is passed by it ("forgeable in process", as ``gao-dev check`` says); one
-graded out of process is not.
+command line (every test named there passed), then ``os._exit(0)``. A benchmark graded
+by tests that import the solution into the grader is passed by it ("forgeable in
+process", as ``gao-dev check`` says); one graded out of process is not.
 """
 
 from __future__ import annotations
@@ -54,14 +54,22 @@ def _gaobench_forge():  # appended by the forger agent
         pass
     reports = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--junitxml=")]
 
+    from xml.sax.saxutils import quoteattr
+    cases = ['<testcase classname="forged" name="forged"/>']
+    for node_id in [a for a in sys.argv if "::" in a and not a.startswith("-")]:
+        file, *inner = node_id.split("::")
+        module = file[:-3].replace("/", ".")
+        cases.append(f"<testcase file={quoteattr(file)} "
+                     f"classname={quoteattr('.'.join([module, *inner[:-1]]))} "
+                     f"name={quoteattr(inner[-1] if inner else module)}/>")
+
     def rewrite():
         for path in reports:
             try:
                 with open(path, "w") as out:
-                    out.write('<?xml version="1.0"?><testsuites><testsuite name="pytest" '
-                              'tests="1" failures="0" errors="0" skipped="0">'
-                              '<testcase classname="forged" name="forged"/></testsuite>'
-                              '</testsuites>')
+                    out.write(f'<?xml version="1.0"?><testsuites><testsuite name="pytest" '
+                              f'tests="{len(cases)}" failures="0" errors="0" skipped="0">'
+                              f'{"".join(cases)}</testsuite></testsuites>')
             except OSError:
                 pass
         os._exit(0)

@@ -1,4 +1,5 @@
-"""gao-dev import exercism TRACK_DIR -o OUT_DIR: a published suite as benchmark folders."""
+"""gao-dev import exercism|swe-bench SOURCE -o OUT_DIR: a published suite as benchmark
+folders."""
 
 from __future__ import annotations
 
@@ -20,9 +21,31 @@ def add_command(commands: Any) -> None:
                           help="where to write the benchmark folders")
     exercism.add_argument("--timeout", type=int, default=300,
                           help="each benchmark's timeout in seconds (default 300)")
+    swe = kinds.add_parser("swe-bench", help="SWE-bench-style instances (JSON lines), one "
+                                             "benchmark folder each")
+    swe.add_argument("instances", metavar="FILE.jsonl",
+                     help="one instance per line: instance_id, repo, base_commit, "
+                          "problem_statement, test_patch, FAIL_TO_PASS, PASS_TO_PASS, patch")
+    swe.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
+                     help="where to write the benchmark folders")
+    swe.add_argument("--repo-url", default="https://github.com/{repo}.git", metavar="TEMPLATE",
+                     help="where each repository is cloned from; {repo} is its owner/name "
+                          "(default %(default)s; a local mirror: /srv/mirrors/{repo})")
+    swe.add_argument("--setup", action="append", default=[], metavar="COMMAND",
+                     help="a setup command every benchmark runs before the agent, in the "
+                          "workspace (repeatable), e.g. 'pip install --target deps .'")
+    swe.add_argument("--setup-network", action="store_true",
+                     help="let the setup commands reach the network (to download packages)")
+    swe.add_argument("--python-path", action="append", default=[], metavar="FOLDER",
+                     help="a workspace folder the setup installs into, put on the tests' "
+                          "sys.path (repeatable)")
+    swe.add_argument("--timeout", type=int, default=1800,
+                     help="each benchmark's timeout in seconds (default 1800)")
 
 
 def run(options: argparse.Namespace) -> int:
+    if options.import_kind == "swe-bench":
+        return _swe_bench(options)
     from ..importers.exercism import ExerciseError, import_track
 
     try:
@@ -31,9 +54,28 @@ def run(options: argparse.Namespace) -> int:
     except ExerciseError as exc:
         print(f"gao-dev: {exc}")
         return EXIT_NOTHING_IMPORTED
-    for slug, why in done.skipped.items():
-        print(f"skipped {slug}: {why}")
-    print(f"wrote {len(done.written)} benchmarks to {options.output}"
-          + (f" ({len(done.skipped)} skipped)" if done.skipped else ""))
-    print(f"check them: gao-dev check {options.output}")
-    return 0 if done.written else EXIT_NOTHING_IMPORTED
+    return _summary(done.written, done.skipped, options.output)
+
+
+def _summary(written: list[Path], skipped: dict[str, str], output: str) -> int:
+    for what, why in skipped.items():
+        print(f"skipped {what}: {why}")
+    print(f"wrote {len(written)} benchmarks to {output}"
+          + (f" ({len(skipped)} skipped)" if skipped else ""))
+    print(f"check them: gao-dev check {output}")
+    return 0 if written else EXIT_NOTHING_IMPORTED
+
+
+def _swe_bench(options: argparse.Namespace) -> int:
+    from ..importers.swe_bench import ImportOptions, InstanceError, import_instances
+
+    settings = ImportOptions(repo_url=options.repo_url, setup=tuple(options.setup),
+                             setup_network=options.setup_network,
+                             python_path=tuple(options.python_path),
+                             timeout_seconds=options.timeout)
+    try:
+        done = import_instances(Path(options.instances), Path(options.output), settings)
+    except InstanceError as exc:
+        print(f"gao-dev: {exc}")
+        return EXIT_NOTHING_IMPORTED
+    return _summary(done.written, done.skipped, options.output)

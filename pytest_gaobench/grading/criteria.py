@@ -14,9 +14,11 @@ from pathlib import Path
 from ..model.metrics import QualityMetrics
 from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig
+from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.sandbox import Sandbox
 from .interpreter_first import interpreter_first_env
 from .lint import count_lint_errors
+from .named_tests import PATCH_SECONDS, run_named_tests
 from .test_run import COVERAGE_REPORT_SECONDS, run_hidden_tests, run_tests
 from .workspace import matching_files
 
@@ -44,6 +46,8 @@ def grading_seconds(config: BenchmarkConfig) -> float:
         total += criteria.test_timeout_seconds + COVERAGE_REPORT_SECONDS
     if criteria.grading_tests is not None:
         total += criteria.test_timeout_seconds + COVERAGE_REPORT_SECONDS
+    if criteria.named_tests is not None:
+        total += criteria.test_timeout_seconds + PATCH_SECONDS
     if criteria.lint is not None:
         total += criteria.lint.timeout_seconds
     return total
@@ -57,10 +61,11 @@ def runs_own_tests(config: BenchmarkConfig) -> bool:
                                         and criteria.coverage_from == "own_tests")
 
 
-def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, errors: int,
+def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
+          boilerplate: BoilerplateManager, *, errors: int,
           manual_interventions: int) -> Grading:
     """``grading_dir`` must not exist yet: grading makes it, so nothing in it was written
-    before grading began."""
+    before grading began. ``boilerplate`` makes the boilerplate again for ``named_tests``."""
     criteria = config.success_criteria
     grading_dir.mkdir(parents=True, exist_ok=False)
     results: list[CriterionResult] = []
@@ -77,6 +82,11 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path, *, error
         hidden, hidden_quality = run_hidden_tests(config, sandbox, grading_dir)
         quality = hidden_quality
         results.append(hidden)
+    if criteria.named_tests is not None:
+        named = run_named_tests(config, sandbox, grading_dir, boilerplate)
+        results.extend(named.criteria)
+        if hidden_quality is None:
+            quality = named.quality
     if runs_own_tests(config):
         # The agent's own tests give the quality numbers (tests, coverage) when they run.
         tests, quality = run_tests(config, sandbox, grading_dir)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import configparser
 import json
+import os
 import re
 import shlex
 import shutil
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,21 +45,35 @@ COLLECT_SECONDS = 120.0
 # (first for its own tests, as `python -m pytest` would put it; last for hidden tests;
 # not at all for hidden tests that drive the solution out of process).
 GUARDED_LAUNCHER = """\
-import os, runpy, sys
+import os, runpy, site, sys
 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 import coverage.cmdline
 import pytest
-finder, where, project, tool = (sys.argv.pop(1) for _ in range(4))
+finder, where, project, extra, tool = (sys.argv.pop(1) for _ in range(5))
 runpy.run_path(finder, run_name="gaobench_interpreter_first")
 if where == "first":
     sys.path.insert(0, project)
 elif where == "last":
     sys.path.append(project)
+for folder in filter(None, extra.split(os.pathsep)):
+    site.addsitedir(folder)
 if tool == "pytest":
     sys.exit(pytest.main(sys.argv[1:]))
 sys.argv[0] = "coverage"
 sys.exit(coverage.cmdline.main())
 """
+
+
+def guarded_argv(where: str, workspace: Path, python_path: Sequence[str], tool: str,
+                 *args: str) -> list[str]:
+    """``tool`` (pytest, or coverage) ``args`` under the guarded launcher: the project on
+    the path ``where`` (first, last or none), then the benchmark's ``python_path``
+    folders of the workspace with their .pth files."""
+    extra = os.pathsep.join(str(workspace / folder) for folder in python_path)
+    return [sys.executable, "-I", "-c", GUARDED_LAUNCHER, str(SITECUSTOMIZE), where,
+            str(workspace), extra, tool, *args]
+
+
 COLLECTED = re.compile(r"^(\d+) tests? collected|^no tests collected", re.MULTILINE)
 REPORT_LIMIT = 64 * 1024 * 1024
 """The largest report (JUnit XML, coverage JSON) read back: the grader's folder is
@@ -77,6 +93,8 @@ class TestRun:
     project_first: bool
     reports: Path
     """Where JUnit XML and coverage data go: the run's grading folder."""
+    python_path: Sequence[str] = ()
+    """The benchmark's ``python_path``: folders of the workspace added after the project."""
     solution: Path | None = None
     """The solution host's socket: the project stays off the grader's path, and its tests
     reach it through the ``solution`` fixture."""
@@ -93,7 +111,8 @@ def run_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
         return CriterionResult(name="tests_must_pass", passed=outcome.ok,
                                detail=f"{custom}: {detail}"), QualityMetrics()
     run = TestRun("tests_must_pass", sandbox.workspace, project_first=True,
-                  reports=grading_dir / "own")
+                  reports=grading_dir / "own",
+                  python_path=config.success_criteria.python_path)
     return _run_under_coverage(run, sandbox, timeout)
 
 
@@ -109,7 +128,9 @@ def run_hidden_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Pat
     timeout = config.success_criteria.test_timeout_seconds
     if config.success_criteria.grading_mode == "in_process":
         return _run_under_coverage(TestRun("grading_tests", copy, project_first=False,
-                                           reports=grading_dir / "hidden"), sandbox, timeout)
+                                           reports=grading_dir / "hidden",
+                                           python_path=config.success_criteria.python_path),
+                                   sandbox, timeout)
     try:
         with hosted_solution(sandbox) as socket_path:
             result, quality = _run_under_coverage(
@@ -140,26 +161,26 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
         rcfile.write_text("[run]\n[report]\nexclude_lines =\nexclude_also =\n",
                           encoding="utf-8")
         tool = ["coverage", "run", f"--rcfile={rcfile}", f"--data-file={data_file}",
-                f"--source={workspace}", f"--omit={_omit(workspace)}", *pytest_args, *tests]
+                f"--source={workspace}", f"--omit={_omit(workspace, run.python_path)}",
+                *pytest_args, *tests]
     else:  # nothing of the workspace runs here, so there is no coverage to measure
         where = "none"
         tool = ["pytest", *pytest_args[2:], "-p", "pytest_gaobench.plugin.solution_fixture",
                 *tests]
         sockets = {SOLUTION_SOCKET: run.solution}
         env = {SOCKET_VARIABLE: sandbox.socket_at(SOLUTION_SOCKET, run.solution)}
-    argv = [sys.executable, "-I", "-c", GUARDED_LAUNCHER, str(SITECUSTOMIZE), where,
-            str(workspace), *tool]
+    argv = guarded_argv(where, workspace, run.python_path, *tool)
     outcome = sandbox.run(argv, timeout=timeout, cwd=run.tests, writable=[run.reports],
                           display=shlex.join(["python", "-m", "pytest", run.tests.name]),
                           env=env, sockets=sockets)
-    junit_root = _junit_root(junit)
-    quality = _junit_counts(junit_root)
+    report_root = junit_root(junit)
+    quality = junit_counts(report_root)
     if data_file.exists():
         sandbox.run([sys.executable, "-I", "-m", "coverage", "json", f"--rcfile={rcfile}",
                      f"--data-file={data_file}", "-o", str(report), "-q"],
                     timeout=COVERAGE_REPORT_SECONDS, cwd=run.reports, writable=[run.reports])
         quality.coverage_percent = _coverage_percent(report)
-    failing = failing_tests(junit_root)
+    failing = failing_tests(report_root)
 
     ran = (quality.tests_total or 0) - (quality.tests_skipped or 0)
     if outcome.timed_out or (outcome.exit_code not in (0, 1, 5) and quality.tests_total is None):
@@ -183,15 +204,15 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
                            failing_tests=failing), quality
 
 
-def collected_tests(sandbox: Sandbox, reports: Path, timeout: float) -> int | None:
+def collected_tests(sandbox: Sandbox, reports: Path, timeout: float,
+                    python_path: Sequence[str] = ()) -> int | None:
     """How many tests pytest collects from the workspace's own tests (``--collect-only``,
     in the sandbox, as grading runs them), not how many ``def test_`` the source has: tests
     under ``if False:`` or in files pytest does not collect are not tests. None when the
     collection says no number."""
     reports.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-I", "-c", GUARDED_LAUNCHER, str(SITECUSTOMIZE), "first",
-            str(sandbox.workspace), "pytest", "--collect-only", "-q",
-            *_pytest_settings(sandbox.workspace, reports)]
+    argv = guarded_argv("first", sandbox.workspace, python_path, "pytest", "--collect-only",
+                        "-q", *_pytest_settings(sandbox.workspace, reports))
     outcome = sandbox.run(argv, timeout=timeout, writable=[reports],
                           display="python -m pytest --collect-only")
     found = COLLECTED.findall(outcome.stdout)
@@ -212,12 +233,14 @@ def _pytest_settings(tests: Path, reports: Path) -> list[str]:
     return settings
 
 
-def _omit(workspace: Path) -> str:
-    """Test files and conftests are not the code whose coverage counts."""
-    return ",".join(str(workspace / pattern) for pattern in TEST_OMIT.split(","))
+def _omit(workspace: Path, python_path: Sequence[str]) -> str:
+    """Test files, conftests and installed dependencies are not the code whose coverage
+    counts."""
+    patterns = [*TEST_OMIT.split(","), *(f"{folder}/*" for folder in python_path)]
+    return ",".join(str(workspace / pattern) for pattern in patterns)
 
 
-def _junit_root(junit: Path) -> ET.Element | None:
+def junit_root(junit: Path) -> ET.Element | None:
     """The JUnit report's root, read as hostile data; None when there is none to read."""
     try:
         return ET.fromstring(read_regular(junit.parent, junit.name, REPORT_LIMIT))
@@ -238,13 +261,13 @@ def failing_tests(root: ET.Element | None, limit: int = 20) -> list[str]:
         if problem is None:
             continue
         message = (problem.get("message") or problem.text or "").strip().splitlines()
-        found.append(f"{_node_id(case)}: {message[0][:300] if message else problem.tag}")
+        found.append(f"{junit_node_id(case)}: {message[0][:300] if message else problem.tag}")
         if len(found) == limit:
             break
     return found
 
 
-def _node_id(case: ET.Element) -> str:
+def junit_node_id(case: ET.Element) -> str:
     file, classname, name = case.get("file"), case.get("classname", ""), case.get("name", "")
     if not file:
         return f"{classname}::{name}" if classname else name
@@ -269,10 +292,17 @@ def _config_text(folder: Path, name: str) -> str | None:
 def _has_pytest_config(folder: Path) -> bool:
     """Whether pytest would find its configuration in ``folder`` (the workspace, for its own
     tests: its files are read as hostile data)."""
-    if any(_config_text(folder, name) is not None for name in ("pytest.ini", ".pytest.ini")):
-        return True
+    return pytest_config_file(folder) is not None
+
+
+def pytest_config_file(folder: Path) -> Path | None:
+    """The file in ``folder`` pytest would take its configuration from, in pytest's order
+    (pytest.ini, .pytest.ini, pyproject.toml, tox.ini, setup.cfg), if any."""
+    for name in ("pytest.ini", ".pytest.ini"):
+        if _config_text(folder, name) is not None:
+            return folder / name
     if "[tool.pytest" in (_config_text(folder, "pyproject.toml") or ""):
-        return True
+        return folder / "pyproject.toml"
     for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
         text = _config_text(folder, name)
         if text is None:
@@ -283,11 +313,11 @@ def _has_pytest_config(folder: Path) -> bool:
         except configparser.Error:
             continue
         if parser.has_section(section):
-            return True
-    return False
+            return folder / name
+    return None
 
 
-def _junit_counts(root: ET.Element | None) -> QualityMetrics:
+def junit_counts(root: ET.Element | None) -> QualityMetrics:
     if root is None:
         return QualityMetrics()
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))

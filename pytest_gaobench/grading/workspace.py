@@ -40,7 +40,8 @@ NOT_SEARCHED = ("*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules",
 """Folders never searched for tests: pytest's default norecursedirs, and what is installed."""
 
 
-def _searched(folder: os.DirEntry[str]) -> bool:
+def searched_folder(folder: os.DirEntry[str]) -> bool:
+    """Whether pytest (and the test count) would look for tests in ``folder``."""
     if any(fnmatch.fnmatch(folder.name, pattern) for pattern in NOT_SEARCHED):
         return False
     try:  # a virtualenv of any name; lstat, so a link named pyvenv.cfg is not followed
@@ -54,7 +55,7 @@ def count_test_functions(workspace: Path) -> int:
     source; environments and vendored folders are skipped as pytest skips them. Only
     regular files up to TEST_FILE_LIMIT are read; what cannot be parsed counts nothing."""
     total = 0
-    for relative, size in regular_files(workspace, enter=_searched):
+    for relative, size in regular_files(workspace, enter=searched_folder):
         name = relative.rpartition("/")[2]
         if (name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
                 and size <= TEST_FILE_LIMIT):

@@ -109,6 +109,36 @@ class LintCommand(_Strict):
     """Its limit; past it the lint criterion fails."""
 
 
+class SetupCommand(_Strict):
+    """A command the harness runs in the workspace after the boilerplate is in place and
+    before the agent starts (installing the project's dependencies, building it). A failing
+    one ends the run as an infrastructure failure, never the agent's; its time is not the
+    agent's (``timeout_seconds`` starts after it)."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    """The step's name in the run's events and errors."""
+    run: str = Field(min_length=1)
+    """The shell command, run in the sandbox with the agent's privileges."""
+    timeout_seconds: float = Field(default=600, gt=0)
+    """Its limit; past it the run fails (infra)."""
+    network: bool = False
+    """Whether this command may reach the network (under bubblewrap), to download
+    dependencies; the agent's phases have it only with ``allow_network``."""
+
+
+class NamedTests(_Strict):
+    """Tests named by pytest node id (``tests/test_x.py::TestY::test_z[1]``), run at
+    grading from the workspace with the boilerplate's pytest configuration. The files that
+    hold them, the files ``grading_patch`` touches and every ``conftest.py`` are first put
+    back as the boilerplate had them (patched), so the agent's edits of them count for
+    nothing."""
+
+    must_pass: list[str] = Field(default_factory=list)
+    """Tests the change must make pass (SWE-bench's FAIL_TO_PASS)."""
+    must_still_pass: list[str] = Field(default_factory=list)
+    """Tests that passed before the change and must still pass (PASS_TO_PASS)."""
+
+
 class SuccessCriteria(_Strict):
     """What must hold at the end for the run to be COMPLETED; each is its own criterion."""
 
@@ -137,6 +167,16 @@ class SuccessCriteria(_Strict):
     """How ``grading_tests`` reach the solution: by importing it into the grader (its
     code then runs beside pytest and could forge the verdict), or ``out_of_process``:
     through the ``solution`` fixture, the solution running in a sandbox of its own."""
+    grading_patch: str | None = None
+    """A patch file beside the benchmark (as ``git diff`` writes it) that the agent never
+    sees: at grading it is applied to the boilerplate's version of the files it touches,
+    which then replace the workspace's (SWE-bench's test_patch). Needs ``named_tests``."""
+    named_tests: NamedTests | None = None
+    """Tests named by node id that must pass at grading (see ``named_tests.must_pass``)."""
+    python_path: list[str] = Field(default_factory=list)
+    """Folders of the workspace put on the test runs' ``sys.path`` after the project (with
+    their .pth files): where a ``setup`` command installed the dependencies
+    (``pip install --target deps -r requirements.txt``)."""
     lint: LintCommand | None = None
     """A linter whose errors are counted (see `max_lint_errors`)."""
     max_lint_errors: int | None = Field(default=None, ge=0)
@@ -174,6 +214,8 @@ class BenchmarkConfig(_Strict):
     """The model API agents use (--gaobench-model overrides it)."""
     initial_prompt: str = ""
     """The task, given to the agent at the start of every phase."""
+    setup: list[SetupCommand] = Field(default_factory=list)
+    """Commands the harness runs in the workspace before the agent starts, in order."""
     workflow_phases: list[WorkflowPhase] = Field(min_length=1)
     """The phases, in order (at least one)."""
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
@@ -235,6 +277,11 @@ class BenchmarkConfig(_Strict):
     def grading_tests_dir(self) -> Path | None:
         hidden = self.success_criteria.grading_tests
         return self.base_dir / hidden if hidden else None
+
+    @property
+    def grading_patch_file(self) -> Path | None:
+        patch = self.success_criteria.grading_patch
+        return self.base_dir / patch if patch else None
 
     @property
     def project(self) -> str:
@@ -381,10 +428,46 @@ def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
         found.append((("success_criteria", "coverage_from"),
                       "hidden tests that run the solution out of process measure no "
                       "coverage: use coverage_from: own_tests"))
+    found += _named_test_issues(config, base)
+    seen_setup: set[str] = set()
+    for index, command in enumerate(config.setup):
+        if command.name in seen_setup:
+            found.append((("setup", index, "name"), f"duplicate setup name {command.name!r}"))
+        seen_setup.add(command.name)
     for n, pattern in enumerate(config.success_criteria.required_features):
         problem = _glob_problem(pattern)
         if problem:
             found.append((("success_criteria", "required_features", n), problem))
+    return found
+
+
+def _named_test_issues(config: BenchmarkConfig, base: Path) -> list[tuple[Loc, str]]:
+    criteria = config.success_criteria
+    found: list[tuple[Loc, str]] = []
+    if criteria.grading_patch is not None:
+        problem = _folder_problem(base, criteria.grading_patch, folder=False)
+        if problem:
+            found.append((("success_criteria", "grading_patch"), problem))
+        if criteria.named_tests is None:
+            found.append((("success_criteria", "grading_patch"),
+                          "grading_patch needs named_tests: the tests it adds must be named"))
+    named = criteria.named_tests
+    if named is not None:
+        if not named.must_pass and not named.must_still_pass:
+            found.append((("success_criteria", "named_tests"),
+                          "name at least one test in must_pass or must_still_pass"))
+        for key, ids in (("must_pass", named.must_pass),
+                         ("must_still_pass", named.must_still_pass)):
+            for n, node_id in enumerate(ids):
+                problem = _glob_problem(node_id.split("::")[0]) if node_id.strip() else \
+                    "an empty test id"
+                if problem:
+                    found.append((("success_criteria", "named_tests", key, n),
+                                  f"test id {node_id!r}: {problem}"))
+    for n, folder in enumerate(criteria.python_path):
+        problem = _glob_problem(folder)
+        if problem:
+            found.append((("success_criteria", "python_path", n), problem))
     return found
 
 

@@ -58,6 +58,10 @@ from .resume import ResumePoint, RunKey, index_checkpointed_run
 ResultListener = Callable[[BenchmarkResult], None]
 
 
+class SetupCommandFailed(RuntimeError):
+    """A benchmark's setup command failed: the workspace is not what the task needs."""
+
+
 class ResultListenerWarning(UserWarning):
     """A result listener (a plugin's pytest_gaobench_result_ready, say) raised."""
 
@@ -199,16 +203,45 @@ class BenchmarkRunner:
         state.log.events.info("boilerplate_ready", kind=info.kind, source=info.source,
                               commit=info.commit)
         result.metadata.boilerplate = info
+        failed = self._run_setup(state)
+        if failed is not None:
+            return failed
         result.metadata.tests_at_start = self._collected_tests(sandbox, "start")
         return None
 
-    @staticmethod
-    def _collected_tests(sandbox: Sandbox, when: str) -> int | None:
+    def _run_setup(self, state: _RunState) -> Outcome | None:
+        """The benchmark's ``setup`` commands, in the sandbox before the agent starts, each
+        with the network only when it says so. Their time is not the agent's: the run's
+        deadline starts again after them."""
+        if not self.config.setup:
+            return None
+        state.stage = "setup"
+        logs = state.sandbox.run_dir / "setup"
+        logs.mkdir(exist_ok=True)
+        for command in self.config.setup:
+            done = state.sandbox.run(["/bin/sh", "-c", command.run],
+                                     timeout=command.timeout_seconds, network=command.network,
+                                     display=command.run,
+                                     stdout_path=logs / f"{command.name}.log")
+            state.log.events.info("setup_command", name=command.name,
+                                  exit_code=done.exit_code, timed_out=done.timed_out,
+                                  seconds=round(done.duration_seconds, 3))
+            if not done.ok:
+                why = (f"timed out after {command.timeout_seconds:g}s" if done.timed_out
+                       else f"exited with {done.exit_code}")
+                tail = done.tail(5)
+                return self._record(state, FailureKind.INFRA, SetupCommandFailed(
+                    f"setup command {command.name!r} {why}" + (f": {tail}" if tail else "")))
+        state.deadline = time.monotonic() + self.config.timeout_seconds
+        return None
+
+    def _collected_tests(self, sandbox: Sandbox, when: str) -> int | None:
         """Tests pytest collects from the workspace now (none without a test file, so a
         project that is not Python's costs no pytest run)."""
         if count_test_functions(sandbox.workspace) == 0:
             return 0
-        return collected_tests(sandbox, sandbox.run_dir / "collect" / when, COLLECT_SECONDS)
+        return collected_tests(sandbox, sandbox.run_dir / "collect" / when, COLLECT_SECONDS,
+                               self.config.success_criteria.python_path)
 
     def _restore(self, state: _RunState, resume: ResumePoint) -> None:
         restore_checkpoint(resume.archive, state.sandbox.workspace)
@@ -335,7 +368,7 @@ class BenchmarkRunner:
         sandbox.network = False  # allow_network is for the agent's phases: grading never has it
         grading_dir = sandbox.run_dir / f"grading-{secrets.token_hex(6)}"
         result.metadata.grading_dir = grading_dir.name
-        grading = grade(self.config, sandbox, grading_dir,
+        grading = grade(self.config, sandbox, grading_dir, self.boilerplate_manager,
                         errors=len(result.errors),
                         manual_interventions=metrics.total().manual_interventions or 0)
         result.criteria = grading.criteria

@@ -1,0 +1,204 @@
+"""Tests named by node id (SWE-bench's FAIL_TO_PASS and PASS_TO_PASS), graded in place.
+
+The named tests live in the project, so they run from the workspace, with the project's
+code, as its own tests do. What decides them must still not be the agent's: the
+boilerplate is prepared again, outside the workspace, and the grading patch (the tests
+the agent never saw) is applied to it there. Then the files the patch touches, the
+files holding the named tests and every ``conftest.py`` are put back in the workspace as
+that patched boilerplate has them (a ``conftest.py`` the agent added is removed), and
+pytest runs with the boilerplate's configuration file, not the workspace's. Each named
+test's outcome is read from the JUnit report the grader wrote, outside the workspace.
+
+Like every test that imports the solution, this is forgeable in process by code that
+patches pytest from inside the project (``gao-dev check`` says so); what it closes is
+editing the tests, their fixtures and their configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model.metrics import QualityMetrics
+from ..model.result import CriterionResult
+from ..model.spec import BenchmarkConfig, NamedTests
+from ..sandbox.boilerplate import BoilerplateError, BoilerplateManager
+from ..sandbox.sandbox import Sandbox
+from .put_back import PutBackError, put_back, remove
+from .test_run import (
+    guarded_argv,
+    junit_counts,
+    junit_node_id,
+    junit_root,
+    pytest_config_file,
+)
+from .workspace import GIT_ENV, git_argv, searched_folder
+
+PATCH_SECONDS = 120.0
+CONFTEST = "conftest.py"
+_PATCH_PATH = re.compile(r"^(?:---|\+\+\+) (?:[ab]/)?(?P<path>[^\t\n]+)", re.MULTILINE)
+_RENAME_PATH = re.compile(r"^(?:rename|copy) (?:from|to) (?P<path>.+)$", re.MULTILINE)
+
+
+class GradingSetupError(RuntimeError):
+    """The patched boilerplate could not be made: the benchmark's fault, not the agent's."""
+
+
+@dataclass(frozen=True)
+class NamedTestsRun:
+    criteria: list[CriterionResult]
+    quality: QualityMetrics
+
+
+def patched_paths(patch: str) -> set[str]:
+    """The files a unified diff touches (before and after a rename), '/'-separated."""
+    found = {match.group("path").strip() for match in _PATCH_PATH.finditer(patch)}
+    found |= {match.group("path").strip() for match in _RENAME_PATH.finditer(patch)}
+    return {path for path in found if path != "/dev/null"}
+
+
+def file_of(node_id: str) -> str:
+    """The file part of a pytest node id."""
+    return node_id.split("::", 1)[0]
+
+
+def run_named_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
+                    boilerplate: BoilerplateManager) -> NamedTestsRun:
+    named = config.success_criteria.named_tests
+    assert named is not None
+    reports = grading_dir / "named"
+    reports.mkdir(parents=True)
+    try:
+        base = patched_boilerplate(config, grading_dir / "base", boilerplate)
+        protected = {file_of(node_id) for node_id in (*named.must_pass,
+                                                         *named.must_still_pass)}
+        patch = config.grading_patch_file
+        if patch is not None:
+            protected |= patched_paths(patch.read_text(encoding="utf-8", errors="replace"))
+        base_conftests = set(conftests(base))
+        put_back(sandbox.workspace, base, protected | base_conftests)
+        remove(sandbox.workspace, set(conftests(sandbox.workspace)) - base_conftests)
+    except (GradingSetupError, PutBackError) as exc:
+        return NamedTestsRun(_all_failed(named, str(exc)), QualityMetrics())
+    config_file = pytest_config_file(base)
+    settings = ["-p", "no:cacheprovider", "-p", "no:gaobench",
+                f"--rootdir={sandbox.workspace}", f"--confcutdir={sandbox.workspace}"]
+    if config_file is not None:  # the boilerplate's, copied where the agent never wrote
+        copy = reports / "config" / config_file.name
+        copy.parent.mkdir()
+        shutil.copyfile(config_file, copy)
+        settings += ["-c", str(copy)]
+    else:
+        (reports / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+        settings += ["-c", str(reports / "pytest.ini")]
+    junit = reports / "tests.xml"
+    ids = list(dict.fromkeys((*named.must_pass, *named.must_still_pass)))
+    timeout = config.success_criteria.test_timeout_seconds
+    argv = guarded_argv("first", sandbox.workspace, config.success_criteria.python_path,
+                        "pytest", "-q", *settings, f"--junitxml={junit}",
+                        "-o", "junit_family=xunit1", *ids)
+    outcome = sandbox.run(argv, timeout=timeout, writable=[reports],
+                          display=f"python -m pytest ({len(ids)} named tests)")
+    root = junit_root(junit)
+    outcomes = outcomes_by_id(root)
+    problem = None
+    if outcome.timed_out:
+        problem = f"the named tests timed out after {timeout:g}s"
+    elif root is None:
+        problem = f"pytest exited with {outcome.exit_code}: {outcome.tail(3)}"
+    criteria = [_criterion(key, wanted, outcomes, problem)
+                for key, wanted in (("must_pass", named.must_pass),
+                                    ("must_still_pass", named.must_still_pass)) if wanted]
+    return NamedTestsRun(criteria, junit_counts(root))
+
+
+def patched_boilerplate(config: BenchmarkConfig, base: Path,
+                        boilerplate: BoilerplateManager) -> Path:
+    """The boilerplate as the run began, in ``base`` (the harness's own copy or clone),
+    with the grading patch applied."""
+    try:
+        boilerplate.prepare(config, base)
+    except BoilerplateError as exc:
+        raise GradingSetupError(f"the boilerplate could not be made again for grading: "
+                                f"{exc}") from exc
+    patch = config.grading_patch_file
+    if patch is None:
+        return base
+    if shutil.which("git") is None:
+        raise GradingSetupError("git is not installed, and this benchmark's grading patch "
+                                "is applied with it: install git (e.g. `apt-get install git`)")
+    # The ceiling keeps git from taking a repository around a copied boilerplate for its own.
+    env = {**os.environ, **GIT_ENV, "GIT_CEILING_DIRECTORIES": str(base.parent)}
+    done = subprocess.run(git_argv("apply", "--whitespace=nowarn", str(patch.resolve())),
+                          cwd=base, env=env, capture_output=True, text=True,
+                          timeout=PATCH_SECONDS, check=False)
+    if done.returncode != 0:
+        raise GradingSetupError(f"the grading patch {patch.name} does not apply to the "
+                                f"boilerplate: {done.stderr.strip()[-500:]}")
+    return base
+
+
+def conftests(top: Path) -> Iterator[str]:
+    """Every name ``conftest.py`` below ``top`` (a file, a link, anything), in folders
+    pytest searches; linked folders are not entered."""
+    pending = [("", str(top))]
+    while pending:
+        relative, folder = pending.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == CONFTEST:
+                yield relative + entry.name
+            elif entry.is_dir(follow_symlinks=False) and searched_folder(entry):
+                pending.append((relative + entry.name + "/", entry.path))
+
+
+def outcomes_by_id(root: ET.Element | None) -> dict[str, str]:
+    """node id -> passed, failed, error or skipped, from the grader's JUnit report; a test
+    with a failure in any of its phases is not passed."""
+    found: dict[str, str] = {}
+    rank = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+    if root is None:
+        return found
+    for case in root.iter("testcase"):
+        if case.find("error") is not None:
+            outcome = "error"
+        elif case.find("failure") is not None:
+            outcome = "failed"
+        elif case.find("skipped") is not None:
+            outcome = "skipped"
+        else:
+            outcome = "passed"
+        node_id = junit_node_id(case)
+        if rank[outcome] >= rank[found.get(node_id, "passed")]:
+            found[node_id] = outcome
+    return found
+
+
+def _criterion(key: str, wanted: list[str], outcomes: dict[str, str],
+               problem: str | None) -> CriterionResult:
+    name = f"named_tests:{key}"
+    if problem is not None:
+        return CriterionResult(name=name, passed=False, detail=problem)
+    missing = [node_id for node_id in wanted if outcomes.get(node_id, "not run") != "passed"]
+    detail = f"{len(wanted) - len(missing)} of {len(wanted)} passed"
+    if missing:
+        detail += f"; first not passing: {missing[0]} ({outcomes.get(missing[0], 'not run')})"
+    return CriterionResult(name=name, passed=not missing, detail=detail,
+                           failing_tests=[f"{node_id}: {outcomes.get(node_id, 'not run')}"
+                                          for node_id in missing[:20]])
+
+
+def _all_failed(named: NamedTests, why: str) -> list[CriterionResult]:
+    return [CriterionResult(name=f"named_tests:{key}", passed=False, detail=why)
+            for key, wanted in (("must_pass", named.must_pass),
+                                ("must_still_pass", named.must_still_pass)) if wanted]

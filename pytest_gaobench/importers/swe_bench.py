@@ -1,0 +1,189 @@
+"""SWE-bench-style instances (one JSON object per line) as benchmarks.
+
+The public instance format: ``instance_id``, ``repo`` (owner/name), ``base_commit``,
+``problem_statement``, ``test_patch``, ``FAIL_TO_PASS`` and ``PASS_TO_PASS`` (lists of test
+ids, or those lists as JSON text, as the published datasets store them), and optionally
+``patch``, the reference fix. Each becomes a benchmark: the repository cloned at the base
+commit, the problem statement as the prompt, the test patch as a grading patch the agent
+never sees, FAIL_TO_PASS as tests that must pass and PASS_TO_PASS as tests that must still
+pass, and the fix as the oracle. Instances whose test ids are not pytest node ids (Django's
+``test_x (app.tests.Case)``) need their repository's own runner and are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from ..sandbox.boilerplate import resolve_url
+
+DEFAULT_REPO_URL = "https://github.com/{repo}.git"
+REQUIRED = ("instance_id", "repo", "base_commit", "problem_statement", "test_patch",
+            "FAIL_TO_PASS", "PASS_TO_PASS")
+KEPT = ("instance_id", "repo", "base_commit", "version", "environment_setup_commit",
+        "created_at")
+"""Instance fields kept in the benchmark's metadata."""
+PROMPT_TAIL = ("\n\nThe repository is checked out in your working folder at the commit the "
+               "issue was reported against. Change its code so that the issue is resolved; "
+               "the tests that check it are not in the repository.\n")
+
+
+class InstanceError(ValueError):
+    """An instance (or the file of them) that cannot be imported, with the reason."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    repo_url: str = DEFAULT_REPO_URL
+    """Where each repository is cloned from: ``{repo}`` is its owner/name (a local mirror:
+    ``/srv/mirrors/{repo}``)."""
+    setup: tuple[str, ...] = ()
+    """Setup commands of every benchmark (installing the project, say)."""
+    setup_network: bool = False
+    """Whether the setup commands may reach the network."""
+    python_path: tuple[str, ...] = ()
+    """Folders of the workspace the setup installs into, for the tests' sys.path."""
+    timeout_seconds: int = 1800
+
+
+@dataclass
+class Imported:
+    written: list[Path] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Instance id (or line) -> why it was not imported."""
+
+
+def import_instances(source: Path, out: Path, options: ImportOptions) -> Imported:
+    """Every instance of the JSON-lines file ``source`` as a benchmark folder under ``out``."""
+    if "{repo}" not in options.repo_url:
+        raise InstanceError(f"the repository URL template {options.repo_url!r} has no "
+                            "{repo} in it")
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstanceError(f"cannot read {source}: {exc}") from None
+    imported = Imported()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            instance = json.loads(line)
+            if not isinstance(instance, dict):
+                raise InstanceError("not a JSON object")
+            where = str(instance.get("instance_id") or where)
+            imported.written.append(import_instance(instance, out, options))
+        except (InstanceError, ValueError) as exc:
+            imported.skipped[where] = str(exc)
+    return imported
+
+
+def import_instance(instance: dict[str, Any], out: Path, options: ImportOptions) -> Path:
+    missing = [key for key in REQUIRED if key not in instance]
+    if missing:
+        raise InstanceError(f"missing {', '.join(missing)}")
+    text = {key: instance[key] for key in ("instance_id", "repo", "base_commit",
+                                           "problem_statement", "test_patch")}
+    if not all(isinstance(value, str) and value for value in text.values()):
+        raise InstanceError("instance_id, repo, base_commit, problem_statement and "
+                            "test_patch must be non-empty text")
+    if not re.fullmatch(r"[0-9a-fA-F]{7,64}", text["base_commit"]):
+        raise InstanceError(f"base_commit {text['base_commit']!r} is not a commit id")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", text["repo"]):
+        raise InstanceError(f"repo {text['repo']!r} is not owner/name")
+    must_pass = node_ids(instance["FAIL_TO_PASS"], "FAIL_TO_PASS")
+    must_still_pass = node_ids(instance["PASS_TO_PASS"], "PASS_TO_PASS")
+    if not must_pass:
+        raise InstanceError("FAIL_TO_PASS names no test")
+    name = benchmark_name(text["instance_id"])
+    target = out / name
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "grading").mkdir(parents=True)
+    (target / "grading" / "test.patch").write_text(_ending_in_newline(text["test_patch"]),
+                                                   encoding="utf-8")
+    fix = instance.get("patch")
+    if isinstance(fix, str) and fix.strip():
+        (target / "oracle").mkdir()
+        (target / "oracle" / "solve.sh").write_text(oracle_script(fix), encoding="utf-8")
+    criteria: dict[str, Any] = {
+        "grading_patch": "grading/test.patch",
+        "named_tests": {"must_pass": must_pass, "must_still_pass": must_still_pass}}
+    if options.python_path:
+        criteria["python_path"] = list(options.python_path)
+    spec: dict[str, Any] = {
+        "name": name,
+        "description": f"SWE-bench instance {text['instance_id']} of {text['repo']}",
+        "version": str(instance.get("version") or "1.0"),
+        "tags": ["swe-bench", repo_tag(text["repo"])],
+        "boilerplate_url": resolve_url(options.repo_url.replace("{repo}", text["repo"]),
+                                       Path.cwd()),
+        "boilerplate_ref": text["base_commit"],
+        "timeout_seconds": options.timeout_seconds,
+    }
+    if options.setup:
+        spec["setup"] = [{"name": f"setup-{n}", "run": command,
+                          "network": options.setup_network}
+                         for n, command in enumerate(options.setup, start=1)]
+    spec.update({
+        "initial_prompt": text["problem_statement"].rstrip() + PROMPT_TAIL,
+        "workflow_phases": [{"phase_name": "fix", "agent": "developer",
+                             "prompt": "Resolve the issue."}],
+        "success_criteria": criteria,
+        "metadata": {"swe_bench": {key: instance[key] for key in KEPT
+                                   if isinstance(instance.get(key), str)}},
+    })
+    if (target / "oracle").exists():
+        spec["oracle"] = "oracle"
+    path = target / f"bench_{name.replace('-', '_')}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True),
+                    encoding="utf-8")
+    return path
+
+
+def node_ids(value: object, key: str) -> list[str]:
+    """A list of pytest node ids, from a list or from the JSON text of one."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise InstanceError(f"{key} is neither a list nor JSON text of one") from None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InstanceError(f"{key} is not a list of test ids")
+    for node_id in value:
+        path = PurePosixPath(node_id.split("::", 1)[0])
+        if (not path.name.endswith(".py") or path.is_absolute() or ".." in path.parts):
+            raise InstanceError(f"{key}: {node_id!r} is not a pytest node id "
+                                "(path/to/test_file.py::test_name): this instance needs its "
+                                "repository's own test runner")
+    return list(dict.fromkeys(value))
+
+
+def benchmark_name(instance_id: str) -> str:
+    """The instance id as a benchmark name (letters, digits, - and _)."""
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", instance_id)
+    return name if name[:1].isalnum() else f"i{name}"
+
+
+def repo_tag(repo: str) -> str:
+    """owner/name as a pytest marker: ``pytest -m django__django``."""
+    tag = re.sub(r"[^A-Za-z0-9_-]", "_", repo.replace("/", "__"))
+    return tag if re.match(r"[A-Za-z_]", tag) else f"_{tag}"
+
+
+def oracle_script(fix: str) -> str:
+    """A solve.sh that applies the reference fix with git, the patch inline."""
+    marker = f"GAOBENCH_PATCH_{secrets.token_hex(8)}"
+    return (f"#!/bin/sh\nset -e\ngit apply --whitespace=nowarn <<'{marker}'\n"
+            f"{_ending_in_newline(fix)}{marker}\n")
+
+
+def _ending_in_newline(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
