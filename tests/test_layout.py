@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "agents": {"model", "sandbox", "logs"},
     "run": {"model", "sandbox", "grading", "agents", "logs"},
     "results": {"model"},
-    "importers": set(),
+    "importers": {"sandbox"},
     "cli": {"model", "results", "run", "importers"},
     "plugin": {"model", "logs", "sandbox", "grading", "agents", "run", "results"},
 }
