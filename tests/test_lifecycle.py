@@ -351,6 +351,21 @@ def test_tests_written_counts_only_the_agents_tests(pytester: pytest.Pytester,
     assert quality["tests_written"] == 2
 
 
+def test_the_start_count_is_the_boilerplates_while_the_agent_changes_the_workspace(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    """The boilerplate's tests are counted beside the agent's first phase, from the
+    boilerplate's folder: an agent that deletes them at once does not change the count."""
+    two = ("from calc import add\n\n\ndef test_one():\n    assert add(1, 0) == 1\n\n\n"
+           "def test_two():\n    assert add(2, 0) == 2\n")
+    bench.write("calc", phases=[{"phase_name": "wipe"}, {"phase_name": "write"}],
+                phase_scripts={"wipe": "rm -r tests\n"},
+                phase_oracles={"write": {"calc.py": SOLUTION, "tests/test_new.py": two}})
+    pytester.runpytest().assert_outcomes(passed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["metadata"]["tests_at_start"] == 1
+    assert result["metrics"]["quality"]["tests_written"] == 1  # two now, one at the start
+
+
 def test_html_report_lists_every_run(pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
     bench.write("good")
     bench.write("bad", oracle_files={})

@@ -19,7 +19,7 @@ from ..sandbox.sandbox import Sandbox
 from .interpreter_first import interpreter_first_env
 from .lint import count_lint_errors
 from .named_tests import PATCH_SECONDS, run_named_tests
-from .test_run import COVERAGE_REPORT_SECONDS, run_hidden_tests, run_tests
+from .test_run import run_hidden_tests, run_tests
 from .workspace import matching_files
 
 
@@ -43,9 +43,9 @@ def grading_seconds(config: BenchmarkConfig) -> float:
     total = sum(c.timeout_seconds for c in criteria.commands)
     total += sum(m.timeout_seconds for m in config.metrics)
     if runs_own_tests(config):
-        total += criteria.test_timeout_seconds + COVERAGE_REPORT_SECONDS
+        total += criteria.test_timeout_seconds
     if criteria.grading_tests is not None:
-        total += criteria.test_timeout_seconds + COVERAGE_REPORT_SECONDS
+        total += criteria.test_timeout_seconds
     if criteria.named_tests is not None:
         total += criteria.test_timeout_seconds + PATCH_SECONDS
     if criteria.lint is not None:

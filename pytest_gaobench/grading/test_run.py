@@ -13,6 +13,7 @@ import re
 import shlex
 import shutil
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +30,6 @@ from .solution_wire import SOCKET_VARIABLE
 
 TEST_OMIT = "tests/*,test_*.py,*/tests/*,*/test_*.py,conftest.py,*/conftest.py,setup.py"
 """Relative to the workspace: test code, whose coverage is not the project's."""
-COVERAGE_REPORT_SECONDS = 120.0
 COLLECT_SECONDS = 120.0
 
 
@@ -47,9 +47,10 @@ COLLECT_SECONDS = 120.0
 GUARDED_LAUNCHER = """\
 import os, runpy, site, sys
 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-import coverage.cmdline
-import pytest
 finder, where, project, extra, tool = (sys.argv.pop(1) for _ in range(5))
+if tool == "coverage":
+    import coverage
+import pytest
 runpy.run_path(finder, run_name="gaobench_interpreter_first")
 if where == "first":
     sys.path.insert(0, project)
@@ -59,18 +60,32 @@ for folder in filter(None, extra.split(os.pathsep)):
     site.addsitedir(folder)
 if tool == "pytest":
     sys.exit(pytest.main(sys.argv[1:]))
-sys.argv[0] = "coverage"
-sys.exit(coverage.cmdline.main())
+rcfile, data_file, report, source, omit = (sys.argv.pop(1) for _ in range(5))
+measured = coverage.Coverage(data_file=data_file, config_file=rcfile, source=[source],
+                             omit=omit.split(","))
+measured.start()
+try:
+    code = pytest.main(sys.argv[1:])
+finally:
+    measured.stop()
+    measured.save()
+try:
+    measured.json_report(outfile=report)
+except coverage.CoverageException:  # nothing measured: no report, coverage not measured
+    pass
+sys.exit(code)
 """
 
 
 def guarded_argv(where: str, workspace: Path, python_path: Sequence[str], tool: str,
                  *args: str) -> list[str]:
-    """``tool`` (pytest, or coverage) ``args`` under the guarded launcher: the project on
-    the path ``where`` (first, last or none), then the benchmark's ``python_path``
-    folders of the workspace with their .pth files."""
+    """``tool`` ``args`` under the guarded launcher: the project on the path ``where``
+    (first, last or none), then the benchmark's ``python_path`` folders of the workspace
+    with their .pth files. ``tool`` is ``pytest`` (``args`` are pytest's) or ``coverage``
+    (``args``: the rc file, data file, JSON report, source folder and omit patterns, then
+    pytest's): pytest under coverage, and the JSON report written by the same process."""
     extra = os.pathsep.join(str(workspace / folder) for folder in python_path)
-    return [sys.executable, "-I", "-c", GUARDED_LAUNCHER, str(SITECUSTOMIZE), where,
+    return [sys.executable, "-I", "-B", "-c", GUARDED_LAUNCHER, str(SITECUSTOMIZE), where,
             str(workspace), extra, tool, *args]
 
 
@@ -150,7 +165,7 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
     data_file = run.reports / ".coverage"
     report = run.reports / "coverage.json"
     workspace = sandbox.workspace
-    pytest_args = ["-m", "pytest", "-q", *_pytest_settings(run.tests, run.reports),
+    pytest_args = ["-q", *_pytest_settings(run.tests, run.reports),
                    f"--junitxml={junit}", "-o", "junit_family=xunit1"]
     tests = [] if run.project_first else [str(run.tests)]
     rcfile = run.reports / "coveragerc"  # the harness's: no rc file of the workspace counts
@@ -160,12 +175,11 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
         # No exclusion pragmas: `# pragma: no cover` on untested code would raise the number.
         rcfile.write_text("[run]\n[report]\nexclude_lines =\nexclude_also =\n",
                           encoding="utf-8")
-        tool = ["coverage", "run", f"--rcfile={rcfile}", f"--data-file={data_file}",
-                f"--source={workspace}", f"--omit={_omit(workspace, run.python_path)}",
-                *pytest_args, *tests]
+        tool = ["coverage", str(rcfile), str(data_file), str(report), str(workspace),
+                _omit(workspace, run.python_path), *pytest_args, *tests]
     else:  # nothing of the workspace runs here, so there is no coverage to measure
         where = "none"
-        tool = ["pytest", *pytest_args[2:], "-p", "pytest_gaobench.plugin.solution_fixture",
+        tool = ["pytest", *pytest_args, "-p", "pytest_gaobench.plugin.solution_fixture",
                 *tests]
         sockets = {SOLUTION_SOCKET: run.solution}
         env = {SOCKET_VARIABLE: sandbox.socket_at(SOLUTION_SOCKET, run.solution)}
@@ -175,10 +189,7 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
                           env=env, sockets=sockets)
     report_root = junit_root(junit)
     quality = junit_counts(report_root)
-    if data_file.exists():
-        sandbox.run([sys.executable, "-I", "-m", "coverage", "json", f"--rcfile={rcfile}",
-                     f"--data-file={data_file}", "-o", str(report), "-q"],
-                    timeout=COVERAGE_REPORT_SECONDS, cwd=run.reports, writable=[run.reports])
+    if run.solution is None:
         quality.coverage_percent = _coverage_percent(report)
     failing = failing_tests(report_root)
 
@@ -205,16 +216,21 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
 
 
 def collected_tests(sandbox: Sandbox, reports: Path, timeout: float,
-                    python_path: Sequence[str] = ()) -> int | None:
+                    python_path: Sequence[str] = (), *, tree: Path | None = None,
+                    cancel: threading.Event | None = None) -> int | None:
     """How many tests pytest collects from the workspace's own tests (``--collect-only``,
     in the sandbox, as grading runs them), not how many ``def test_`` the source has: tests
     under ``if False:`` or in files pytest does not collect are not tests. None when the
-    collection says no number."""
+    collection says no number (or was cancelled). ``tree``: collect this folder instead (the
+    boilerplate the workspace was copied from, shown read-only), so the agent may already
+    be at work in the workspace."""
     reports.mkdir(parents=True, exist_ok=True)
-    argv = guarded_argv("first", sandbox.workspace, python_path, "pytest", "--collect-only",
-                        "-q", *_pytest_settings(sandbox.workspace, reports))
-    outcome = sandbox.run(argv, timeout=timeout, writable=[reports],
-                          display="python -m pytest --collect-only")
+    tree = tree or sandbox.workspace
+    argv = guarded_argv("first", tree, python_path, "pytest", "--collect-only", "-q",
+                        f"--confcutdir={tree}", *_pytest_settings(tree, reports))
+    shown = [tree] if tree != sandbox.workspace else []
+    outcome = sandbox.run(argv, timeout=timeout, cwd=tree, writable=[reports], readable=shown,
+                          display="python -m pytest --collect-only", cancel=cancel)
     found = COLLECTED.findall(outcome.stdout)
     if outcome.timed_out or not found:
         return None

@@ -8,7 +8,7 @@ from ..model.spec import BenchmarkConfig
 
 def longest_run_seconds(config: BenchmarkConfig) -> float:
     """The setup commands' limits, the benchmark's own timeout plus the limit of every
-    grading step (tests, coverage report, lint, commands, custom metrics). Steps without a
+    grading step (tests, lint, commands, custom metrics). Steps without a
     limit of their own (copying the boilerplate, checkpoint archives) are what a
     backstop's grace is for."""
     setup = sum(command.timeout_seconds for command in config.setup)

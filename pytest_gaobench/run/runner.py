@@ -54,6 +54,7 @@ from .outcome import Outcome, interruption_outcome
 from .ownership import RunLock
 from .progress import ALIVE_SECONDS, AliveThrottle, Progress, ProgressListener, usage_fields
 from .resume import ResumePoint, RunKey, index_checkpointed_run
+from .start_count import StartCount
 
 ResultListener = Callable[[BenchmarkResult], None]
 
@@ -86,6 +87,9 @@ class _RunState:
     """Held for the run's life: tells a resume that this run is not dead."""
     stage: str = "validate"
     """Where the run is: each error is recorded with it."""
+    start_count: StartCount | None = None
+    """The boilerplate's tests, still being collected beside the agent (else the count is
+    in the result's metadata already)."""
 
 
 class BenchmarkRunner:
@@ -206,8 +210,29 @@ class BenchmarkRunner:
         failed = self._run_setup(state)
         if failed is not None:
             return failed
-        result.metadata.tests_at_start = self._collected_tests(sandbox, "start")
+        self._count_tests_at_start(state, info.kind)
         return None
+
+    def _count_tests_at_start(self, state: _RunState, kind: str) -> None:
+        """What the workspace holds now, from a local boilerplate nothing changed (no setup
+        ran) counted beside the agent's first phase; else counted here, before it."""
+        sandbox, source = state.sandbox, self.config.boilerplate_dir
+        if kind != "local" or self.config.setup or source is None \
+                or count_test_functions(sandbox.workspace) == 0:
+            state.result.metadata.tests_at_start = self._collected_tests(sandbox, "start")
+            return
+        reports = sandbox.run_dir / "collect" / "start"
+        python_path = self.config.success_criteria.python_path
+        state.start_count = StartCount(lambda cancel: collected_tests(
+            sandbox, reports, COLLECT_SECONDS, python_path, tree=source.resolve(),
+            cancel=cancel))
+
+    def _tests_at_start(self, state: _RunState, *, wait: bool) -> None:
+        """Put the start's count in the metadata once it is known (``wait``: wait for it)."""
+        pending = state.start_count
+        if pending is not None and (wait or pending.done):
+            state.result.metadata.tests_at_start = pending.count()
+            state.start_count = None
 
     def _run_setup(self, state: _RunState) -> Outcome | None:
         """The benchmark's ``setup`` commands, in the sandbox before the agent starts, each
@@ -380,6 +405,7 @@ class BenchmarkRunner:
         own_run = runs_own_tests(self.config) and not criteria.test_command
         now = grading.quality.tests_total if own_run else \
             self._collected_tests(sandbox, "end")
+        self._tests_at_start(state, wait=True)
         start = result.metadata.tests_at_start
         metrics.quality.tests_written = max(now - start, 0) \
             if now is not None and start is not None else None
@@ -411,6 +437,7 @@ class BenchmarkRunner:
                     ) -> Outcome | None:
         """Archive the workspace after a phase; a workspace over the cap ends the run as
         the agent's failure."""
+        self._tests_at_start(state, wait=True)  # a resumed run takes it from this result
         checkpoints = state.result.metadata.checkpoints
         try:
             checkpoints.append(save_checkpoint(
@@ -428,6 +455,7 @@ class BenchmarkRunner:
     def _snapshot(self, state: _RunState) -> None:
         """result.json as the run stands (status running), rewritten before each phase and
         before grading: even a killed harness leaves the phases it finished on disk."""
+        self._tests_at_start(state, wait=False)
         partial = state.result.model_copy(deep=True)
         partial.status = BenchmarkStatus.RUNNING
         self._fill_metrics(state, partial)
@@ -441,6 +469,9 @@ class BenchmarkRunner:
     def _finish(self, state: _RunState, outcome: Outcome | None) -> None:
         if outcome is None:  # only when an exception escaped before any outcome was known
             outcome = Outcome.failed(FailureKind.INTERRUPTED, "interrupted")
+        if state.start_count is not None:  # the run ended before its count was needed
+            state.start_count.cancel()
+            state.start_count = None
         sandbox, result = state.sandbox, state.result
         result.end_time = utcnow()
         result.duration_seconds = time.monotonic() - state.started
