@@ -74,29 +74,15 @@ def run_named_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
     assert named is not None
     reports = grading_dir / "named"
     reports.mkdir(parents=True)
+    base = grading_dir / "base"
     try:
-        base = patched_boilerplate(config, grading_dir / "base", boilerplate)
-        protected = {file_of(node_id) for node_id in (*named.must_pass,
-                                                         *named.must_still_pass)}
-        patch = config.grading_patch_file
-        if patch is not None:
-            protected |= patched_paths(patch.read_text(encoding="utf-8", errors="replace"))
-        base_conftests = set(conftests(base))
-        put_back(sandbox.workspace, base, protected | base_conftests)
-        remove(sandbox.workspace, set(conftests(sandbox.workspace)) - base_conftests)
+        config_file = _put_back_tests(config, named, sandbox, base, boilerplate, reports)
     except (GradingSetupError, PutBackError) as exc:
         return NamedTestsRun(_all_failed(named, str(exc)), QualityMetrics())
-    config_file = pytest_config_file(base)
-    settings = ["-p", "no:cacheprovider", "-p", "no:gaobench",
+    finally:
+        shutil.rmtree(base, ignore_errors=True)  # a whole checkout, not needed any more
+    settings = ["-p", "no:cacheprovider", "-p", "no:gaobench", "-c", str(config_file),
                 f"--rootdir={sandbox.workspace}", f"--confcutdir={sandbox.workspace}"]
-    if config_file is not None:  # the boilerplate's, copied where the agent never wrote
-        copy = reports / "config" / config_file.name
-        copy.parent.mkdir()
-        shutil.copyfile(config_file, copy)
-        settings += ["-c", str(copy)]
-    else:
-        (reports / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-        settings += ["-c", str(reports / "pytest.ini")]
     junit = reports / "tests.xml"
     ids = list(dict.fromkeys((*named.must_pass, *named.must_still_pass)))
     timeout = config.success_criteria.test_timeout_seconds
@@ -116,6 +102,30 @@ def run_named_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
                 for key, wanted in (("must_pass", named.must_pass),
                                     ("must_still_pass", named.must_still_pass)) if wanted]
     return NamedTestsRun(criteria, junit_counts(root))
+
+
+def _put_back_tests(config: BenchmarkConfig, named: NamedTests, sandbox: Sandbox, base: Path,
+                    boilerplate: BoilerplateManager, reports: Path) -> Path:
+    """Put the named tests' files, the patch's files and the conftests back in the workspace
+    from the patched boilerplate; the pytest configuration file to run them with (the
+    boilerplate's, copied into ``reports``, or an empty one)."""
+    patched_boilerplate(config, base, boilerplate)
+    protected = {file_of(node_id) for node_id in (*named.must_pass, *named.must_still_pass)}
+    patch = config.grading_patch_file
+    if patch is not None:
+        protected |= patched_paths(patch.read_text(encoding="utf-8", errors="replace"))
+    base_conftests = set(conftests(base))
+    put_back(sandbox.workspace, base, protected | base_conftests)
+    remove(sandbox.workspace, set(conftests(sandbox.workspace)) - base_conftests)
+    found = pytest_config_file(base)
+    if found is None:
+        empty = reports / "pytest.ini"
+        empty.write_text("[pytest]\n", encoding="utf-8")
+        return empty
+    copy = reports / "config" / found.name
+    copy.parent.mkdir()
+    shutil.copyfile(found, copy)
+    return copy
 
 
 def patched_boilerplate(config: BenchmarkConfig, base: Path,
