@@ -9,6 +9,7 @@ import json
 import shlex
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -295,3 +296,37 @@ def test_instance_fields_are_read_as_the_datasets_store_them(tmp_path: Path) -> 
     assert patched_paths(rename) == {"old.py", "new.py"}
     new_file = "--- /dev/null\n+++ b/tests/test_new.py\n@@ -0,0 +1 @@\n+x\n"
     assert patched_paths(new_file) == {"tests/test_new.py"}
+
+
+def test_each_named_test_is_found_by_its_node_id_in_a_real_junit_report(
+        tmp_path: Path) -> None:
+    """Node ids as pytest writes them (nested classes, parameters with dots, colons and
+    brackets, a folder with a dot) come back from the JUnit report as the same ids."""
+    from pytest_gaobench.grading.named_tests import outcomes_by_id
+    from pytest_gaobench.grading.test_run import junit_root
+
+    test_file = tmp_path / "tests" / "v1.2" / "test_deep.py"
+    test_file.parent.mkdir(parents=True)
+    test_file.write_text(
+        "import pytest\n\n\nclass TestOuter:\n    class TestInner:\n"
+        "        def test_ok(self):\n            pass\n\n"
+        "    @pytest.mark.parametrize('x', ['a.b', 'c::d', '[e]'])\n"
+        "    def test_param(self, x):\n            assert x != 'c::d'\n\n\n"
+        "@pytest.mark.skip\ndef test_skipped():\n    pass\n")
+    junit = tmp_path / "report.xml"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    "-p", "no:gaobench", f"--rootdir={tmp_path}", f"--junitxml={junit}",
+                    "-o", "junit_family=xunit1", "tests"], cwd=tmp_path,
+                   capture_output=True, check=False)
+    collected = subprocess.run([sys.executable, "-m", "pytest", "-q", "--collect-only",
+                                "-p", "no:cacheprovider", "-p", "no:gaobench",
+                                f"--rootdir={tmp_path}", "tests"], cwd=tmp_path,
+                               capture_output=True, text=True, check=False).stdout
+    ids = [line for line in collected.splitlines() if "::" in line]
+    outcomes = outcomes_by_id(junit_root(junit))
+    assert sorted(outcomes) == sorted(ids) and len(ids) == 5
+    deep = "tests/v1.2/test_deep.py"
+    assert outcomes[f"{deep}::TestOuter::TestInner::test_ok"] == "passed"
+    assert outcomes[f"{deep}::TestOuter::test_param[c::d]"] == "failed"
+    assert outcomes[f"{deep}::TestOuter::test_param[a.b]"] == "passed"
+    assert outcomes[f"{deep}::test_skipped"] == "skipped"

@@ -284,12 +284,14 @@ def failing_tests(root: ET.Element | None, limit: int = 20) -> list[str]:
 
 
 def junit_node_id(case: ET.Element) -> str:
+    """The pytest node id of a JUnit test case (xunit1: its file, the dotted module and
+    class names, and the test's name with its parameters)."""
     file, classname, name = case.get("file"), case.get("classname", ""), case.get("name", "")
     if not file:
         return f"{classname}::{name}" if classname else name
     module = file.removesuffix(".py").replace("/", ".")
     inner = classname[len(module) + 1:] if classname.startswith(module + ".") else ""
-    return "::".join(part for part in (file, inner, name) if part)
+    return "::".join([file, *(inner.split(".") if inner else []), name])
 
 
 def _exit_detail(code: int | None, timed_out: bool, timeout: float, tail: str) -> str:
