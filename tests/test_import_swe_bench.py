@@ -39,7 +39,6 @@ FILES = {
 }
 PATCHED_TEST = FILES["tests/test_ops.py"].replace("import add", "import add, mul") + (
     "\n\ndef test_mul(pair):\n    assert mul(*pair) == 12\n")
-FIXED_OPS = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n"
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -57,17 +56,18 @@ def diff_of(repo: Path, relative: str, text: str) -> str:
     return patch
 
 
-def make_repo(root: Path) -> tuple[str, str, str]:
+def make_repo(root: Path, files: dict[str, str] = FILES) -> tuple[str, str, str]:
     """acme/calc under ``root``, one commit: its id, the test patch and the fix."""
     repo = root / "acme" / "calc"
-    for relative, text in FILES.items():
+    for relative, text in files.items():
         (repo / relative).parent.mkdir(parents=True, exist_ok=True)
         (repo / relative).write_text(text)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "calc")
+    head, _, tail = files["calc/ops.py"].rpartition("return a + b")  # mul's
     return (git(repo, "rev-parse", "HEAD"), diff_of(repo, "tests/test_ops.py", PATCHED_TEST),
-            diff_of(repo, "calc/ops.py", FIXED_OPS))
+            diff_of(repo, "calc/ops.py", f"{head}return a * b{tail}"))
 
 
 def instance(made: tuple[str, str, str], **changes: object) -> dict[str, object]:
@@ -82,10 +82,11 @@ def instance(made: tuple[str, str, str], **changes: object) -> dict[str, object]
     return record
 
 
-def import_suite(tmp_path: Path, records: list[dict[str, object]], *extra: str) -> Path:
+def import_suite(tmp_path: Path, records: list[dict[str, object]], *extra: str,
+                 out_name: str = "suite") -> Path:
     source = tmp_path / "instances.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in records))
-    out = tmp_path / "suite"
+    out = tmp_path / out_name
     done = gao_dev(tmp_path, "import", "swe-bench", str(source), "-o", str(out),
                    "--repo-url", f"file://{tmp_path}/{{repo}}", "--setup",
                    "python make_version.py", *extra)
@@ -330,3 +331,24 @@ def test_each_named_test_is_found_by_its_node_id_in_a_real_junit_report(
     assert outcomes[f"{deep}::TestOuter::test_param[c::d]"] == "failed"
     assert outcomes[f"{deep}::TestOuter::test_param[a.b]"] == "passed"
     assert outcomes[f"{deep}::test_skipped"] == "skipped"
+
+
+def test_setup_installs_what_the_tests_import_through_python_path(
+        pytester: pytest.Pytester) -> None:
+    """A setup command installs a dependency into deps/ (a .pth file pointing further in);
+    with --python-path deps the tests import it, without it they cannot."""
+    files = {**FILES, "calc/ops.py": "from helper import double\n\n\n" + FILES["calc/ops.py"]}
+    made = make_repo(pytester.path, files)
+    install = ("mkdir -p deps/lib && printf 'def double(x):\\n    return 2 * x\\n' > "
+               "deps/lib/helper.py && echo lib > deps/deps.pth")
+    with_path = import_suite(pytester.path, [instance(made)], "--setup", install,
+                             "--python-path", "deps")
+    without = import_suite(pytester.path, [instance(made, instance_id="acme__calc-2")],
+                           "--setup", install, out_name="without")
+    outcome = pytester.runpytest_subprocess(str(with_path), str(without), "-p",
+                                            "no:cacheprovider", timeout=240)
+    outcome.assert_outcomes(passed=1, failed=1)
+    assert result_named(pytester.path, "acme__calc-1")["status"] == "completed"
+    failed = result_named(pytester.path, "acme__calc-2")
+    detail = failed["criteria"][0]["detail"]
+    assert "not passing: tests/test_ops.py::test_mul" in detail, detail
