@@ -30,6 +30,7 @@ from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig, NamedTests
 from ..sandbox.boilerplate import BoilerplateError, BoilerplateManager
 from ..sandbox.sandbox import Sandbox
+from ..sandbox.untrusted import entries_below
 from .put_back import PutBackError, put_back, remove
 from .test_run import (
     guarded_argv,
@@ -157,19 +158,9 @@ def patched_boilerplate(config: BenchmarkConfig, base: Path,
 def conftests(top: Path) -> Iterator[str]:
     """Every name ``conftest.py`` below ``top`` (a file, a link, anything), in folders
     pytest searches; linked folders are not entered."""
-    pending = [("", str(top))]
-    while pending:
-        relative, folder = pending.pop()
-        try:
-            with os.scandir(folder) as scan:
-                entries = list(scan)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name == CONFTEST:
-                yield relative + entry.name
-            elif entry.is_dir(follow_symlinks=False) and searched_folder(entry):
-                pending.append((relative + entry.name + "/", entry.path))
+    for relative, _info in entries_below(top, enter=searched_folder):
+        if relative.rpartition("/")[2] == CONFTEST:
+            yield relative
 
 
 def outcomes_by_id(root: ET.Element | None) -> dict[str, str]:

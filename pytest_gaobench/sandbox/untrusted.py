@@ -118,6 +118,15 @@ def regular_files(top: Path, *, enter: Callable[[os.DirEntry[str]], bool] = lamb
     """(relative path, size) of every regular file below ``top``, never entering a linked
     folder nor naming a link, a FIFO or a device; a folder for which ``enter`` says False
     is left out."""
+    for relative, info in entries_below(top, enter=enter):
+        if stat.S_ISREG(info.st_mode):
+            yield relative, info.st_size
+
+
+def entries_below(top: Path, *, enter: Callable[[os.DirEntry[str]], bool] = lambda _: True
+                  ) -> Iterator[tuple[str, os.stat_result]]:
+    """(relative path, lstat) of every name below ``top`` (files, links, FIFOs, folders),
+    entering no linked folder, nor a folder for which ``enter`` says False."""
     pending = [("", str(top))]
     while pending:
         relative, folder = pending.pop()
@@ -131,7 +140,6 @@ def regular_files(top: Path, *, enter: Callable[[os.DirEntry[str]], bool] = lamb
                 info = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
+            yield relative + entry.name, info
             if stat.S_ISDIR(info.st_mode) and enter(entry):
                 pending.append((relative + entry.name + "/", entry.path))
-            elif stat.S_ISREG(info.st_mode):
-                yield relative + entry.name, info.st_size
