@@ -1,4 +1,6 @@
-"""Shared fixtures for the plugin's own tests."""
+"""What the whole repository's tests share: pytester, and the fixtures of tests/ (the
+scripted API servers, a PostgreSQL server, benchmark projects written for a test). Never
+plugin code: the plugin is pytest_gaobench, loaded by its entry point."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from fake_anthropic import api, fake_anthropic  # noqa: F401  (registers the fix
 from fake_gemini import fake_gemini, gemini_api  # noqa: F401  (registers the fixtures)
 from fake_openai import fake_openai, openai_api  # noqa: F401  (registers the fixtures)
 from postgres import postgres_url  # noqa: F401  (registers the fixture)
+
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
