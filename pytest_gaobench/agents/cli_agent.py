@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from ..model.spec import BenchmarkConfig, Budget
 from ..sandbox.output import keep_output
@@ -71,6 +71,23 @@ def json_events(path: Path) -> Iterator[dict[str, Any]]:
                 continue
             if isinstance(event, dict):
                 yield event
+
+
+class EventReader(Protocol):
+    """What an agent's stream becomes: fed its events one at a time."""
+
+    def read(self, event: dict[str, Any]) -> None: ...
+
+
+Reader = TypeVar("Reader", bound=EventReader)
+
+
+def read_stream(path: Path, reader: Reader) -> Reader:
+    """``reader`` fed every event of the stream as the harness kept it (bounded by
+    ``keep_output``)."""
+    for event in json_events(path):
+        reader.read(event)
+    return reader
 
 
 class CliAgent(ABC):

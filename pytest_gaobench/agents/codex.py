@@ -22,7 +22,7 @@ from typing import Any
 from ..sandbox.process import CommandResult
 from .api_usage import ApiUsage
 from .base import PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup, json_events
+from .cli_agent import CliAgent, Launch, PhaseSetup, read_stream
 from .cli_outcome import compare_with_proxy, conclude_exit
 from .prompts import phase_prompt, role_prompt
 
@@ -69,14 +69,6 @@ class CodexStream:
             self.failure = str(event.get("message") or "error")
 
 
-def read_codex_stream(path: Path) -> CodexStream:
-    """The stream as the harness kept it (bounded by ``keep_output``)."""
-    stream = CodexStream()
-    for event in json_events(path):
-        stream.read(event)
-    return stream
-
-
 class CodexAgent(CliAgent):
     name = "codex"
     program = "codex"
@@ -104,7 +96,7 @@ class CodexAgent(CliAgent):
                       f"codex exec <phase {ctx.phase.phase_name} prompt>", {"resume": thread})
 
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
-        stream = read_codex_stream(setup.output)
+        stream = read_stream(setup.output, CodexStream())
         if stream.thread_id:
             self._threads[ctx.sandbox.run_id] = stream.thread_id
         state = setup.api.state

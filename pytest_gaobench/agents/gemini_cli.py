@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..sandbox.process import CommandResult
 from .base import PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup, json_events
+from .cli_agent import CliAgent, Launch, PhaseSetup, read_stream
 from .cli_outcome import conclude_exit
 from .prompts import phase_prompt, role_prompt
 
@@ -82,14 +81,6 @@ class GeminiStream:
         return self.errors[-1] if self.errors else None
 
 
-def read_gemini_stream(path: Path) -> GeminiStream:
-    """The stream as the harness kept it (bounded by ``keep_output``)."""
-    stream = GeminiStream()
-    for event in json_events(path):
-        stream.read(event)
-    return stream
-
-
 class GeminiCliAgent(CliAgent):
     name = "gemini-cli"
     program = "gemini"
@@ -112,7 +103,7 @@ class GeminiCliAgent(CliAgent):
                       f"gemini -p <phase {ctx.phase.phase_name} prompt>")
 
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
-        stream = read_gemini_stream(setup.output)
+        stream = read_stream(setup.output, GeminiStream())
         state = setup.api.state
         ctx.usage.turns = (ctx.usage.turns or 0) + state.calls
         if stream.lines:

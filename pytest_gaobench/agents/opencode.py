@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..sandbox.process import CommandResult
 from .base import PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup, json_events
+from .cli_agent import CliAgent, Launch, PhaseSetup, read_stream
 from .cli_outcome import conclude_exit
 from .pricing import DEFAULT_MODEL
 from .prompts import phase_prompt, role_prompt
@@ -67,14 +66,6 @@ class OpencodeStream:
             self.errors.append(str(message or error or "error"))
 
 
-def read_opencode_stream(path: Path) -> OpencodeStream:
-    """The stream as the harness kept it (bounded by ``keep_output``)."""
-    stream = OpencodeStream()
-    for event in json_events(path):
-        stream.read(event)
-    return stream
-
-
 class OpencodeAgent(CliAgent):
     name = "opencode"
     program = "opencode"
@@ -105,7 +96,7 @@ class OpencodeAgent(CliAgent):
                                  f"prompt>")
 
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
-        stream = read_opencode_stream(setup.output)
+        stream = read_stream(setup.output, OpencodeStream())
         state = setup.api.state
         ctx.usage.turns = (ctx.usage.turns or 0) + state.calls
         if stream.lines:
