@@ -95,6 +95,21 @@ def result_named(root: Path, name: str) -> dict[str, Any]:
     return matches[0]
 
 
+def page_blocks(root: Path, result: dict[str, Any], block_type: str) -> list[dict[str, Any]]:
+    """The content blocks of ``block_type`` that the report's page shows for a run:
+    tool_use and text from the agent's responses, tool_result from the requests that
+    carried the tools' output back."""
+    from pytest_gaobench.results.report_data import transcript_entries
+
+    run_dir = root / ".gaobench" / "runs" / result["run_id"]
+    found = []
+    for entry in transcript_entries(run_dir):
+        blocks = entry["content"] if entry["kind"] == "response" else \
+            entry["message"]["content"] if entry["kind"] == "request" else []
+        found += [block for block in blocks if block["type"] == block_type]
+    return found
+
+
 def gao_dev(cwd: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """The gao-dev command, run for real in ``cwd``."""
     return subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", *args], cwd=cwd,

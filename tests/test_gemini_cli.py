@@ -10,12 +10,10 @@ import json
 import os
 
 import pytest
-from benchmark_files import BenchmarkWriter, needs_cli, result_named
+from benchmark_files import BenchmarkWriter, needs_cli, page_blocks, result_named
 from fake_gemini import VALID_GEMINI_KEY, FakeGemini, run, say
 from test_claude_code import every_file_under, live_processes
 from test_codex import WRITE_SOLUTION
-
-from pytest_gaobench.results.report_data import transcript_entries
 
 pytestmark = needs_cli("gemini", "the Gemini CLI", "npm install -g @google/gemini-cli")
 
@@ -55,14 +53,10 @@ def test_gemini_cli_solves_a_benchmark_measured_by_the_proxy(
     assert first["headers"]["x-goog-api-key"] == VALID_GEMINI_KEY
     assert "/models/gemini-2.5-pro:" in first["path"]
     assert "You are the developer" in json.dumps(first["body"])  # the role prompt
-    run_dir = pytester.path / ".gaobench" / "runs" / result["run_id"]
-    entries = list(transcript_entries(run_dir))  # what the report's page shows
-    calls = [block for entry in entries if entry["kind"] == "response"
-             for block in entry["content"] if block["type"] == "tool_use"]
+    calls = page_blocks(pytester.path, result, "tool_use")  # what the report's page shows
     assert [call["name"] for call in calls] == ["run_shell_command"] * 2
     assert "cat > calc.py" in calls[0]["input"]["command"]
-    texts = [block["text"] for entry in entries if entry["kind"] == "response"
-             for block in entry["content"] if block["type"] == "text"]
+    texts = [block["text"] for block in page_blocks(pytester.path, result, "text")]
     assert texts[-1] == "Done."  # the streamed deltas joined
     for path in every_file_under(pytester.path / ".gaobench", pytester.path / "report.xml"):
         assert VALID_GEMINI_KEY.encode() not in path.read_bytes(), path

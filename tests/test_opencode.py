@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from benchmark_files import BenchmarkWriter, needs_cli, result_named
+from benchmark_files import BenchmarkWriter, needs_cli, page_blocks, result_named
 from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, run, say
 from test_claude_code import every_file_under, live_processes
 from test_codex import WRITE_SOLUTION
-
-from pytest_gaobench.results.report_data import transcript_entries
 
 pytestmark = needs_cli("opencode", "opencode", "npm install -g opencode-ai")
 
@@ -57,15 +55,11 @@ def test_opencode_solves_a_benchmark_measured_by_the_proxy(
     assert agent_calls[0]["headers"]["authorization"] == f"Bearer {VALID_OPENAI_KEY}"
     assert agent_calls[0]["body"]["model"] == "gpt-5.5"
     assert "You are the developer" in json.dumps(agent_calls[0]["body"]["input"])
-    run_dir = pytester.path / ".gaobench" / "runs" / result["run_id"]
-    entries = list(transcript_entries(run_dir))  # what the report's page shows
-    calls = [block for entry in entries if entry["kind"] == "response"
-             for block in entry["content"] if block["type"] == "tool_use"]
+    calls = page_blocks(pytester.path, result, "tool_use")  # what the report's page shows
     assert [call["name"] for call in calls] == ["bash"] * 2
     assert "cat > calc.py" in calls[0]["input"]["command"]
-    results = [block["content"] for entry in entries if entry["kind"] == "request"
-               for block in entry["message"]["content"]]
-    assert any("1 passed" in str(result) for result in results)
+    outputs = page_blocks(pytester.path, result, "tool_result")
+    assert any("1 passed" in str(output["content"]) for output in outputs)
     for path in every_file_under(pytester.path / ".gaobench", pytester.path / "report.xml"):
         assert VALID_OPENAI_KEY.encode() not in path.read_bytes(), path
 
