@@ -13,6 +13,7 @@ The runner holds only its configuration; everything about one run lives in a
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 import time
 import warnings
@@ -214,18 +215,20 @@ class BenchmarkRunner:
         return None
 
     def _count_tests_at_start(self, state: _RunState, kind: str) -> None:
-        """What the workspace holds now, from a local boilerplate nothing changed (no setup
-        ran) counted beside the agent's first phase; else counted here, before it."""
+        """What the workspace holds now: nothing to collect without a test file; from a
+        local boilerplate nothing changed (no setup ran), counted beside the agent's first
+        phase; else counted here, before it."""
         sandbox, source = state.sandbox, self.config.boilerplate_dir
-        if kind != "local" or self.config.setup or source is None \
-                or count_test_functions(sandbox.workspace) == 0:
-            state.result.metadata.tests_at_start = self._collected_tests(sandbox, "start")
-            return
-        reports = sandbox.run_dir / "collect" / "start"
-        python_path = self.config.success_criteria.python_path
-        state.start_count = StartCount(lambda cancel: collected_tests(
-            sandbox, reports, COLLECT_SECONDS, python_path, tree=source.resolve(),
-            cancel=cancel))
+        collect = functools.partial(collected_tests, sandbox,
+                                    sandbox.run_dir / "collect" / "start", COLLECT_SECONDS,
+                                    self.config.success_criteria.python_path)
+        if count_test_functions(sandbox.workspace) == 0:
+            state.result.metadata.tests_at_start = 0
+        elif kind == "local" and not self.config.setup and source is not None:
+            tree = source.resolve()
+            state.start_count = StartCount(lambda cancel: collect(tree=tree, cancel=cancel))
+        else:
+            state.result.metadata.tests_at_start = collect()
 
     def _tests_at_start(self, state: _RunState, *, wait: bool) -> None:
         """Put the start's count in the metadata once it is known (``wait``: wait for it)."""
