@@ -85,7 +85,7 @@ def run_named_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
     settings = ["-p", "no:cacheprovider", "-p", "no:gaobench", "-c", str(config_file),
                 f"--rootdir={sandbox.workspace}", f"--confcutdir={sandbox.workspace}"]
     junit = reports / "tests.xml"
-    ids = list(dict.fromkeys((*named.must_pass, *named.must_still_pass)))
+    ids = named.ids
     timeout = config.success_criteria.test_timeout_seconds
     argv = guarded_argv("first", sandbox.workspace, config.success_criteria.python_path,
                         "pytest", "-q", *settings, f"--junitxml={junit}",
@@ -100,8 +100,7 @@ def run_named_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
     elif root is None:
         problem = f"pytest exited with {outcome.exit_code}: {outcome.tail(3)}"
     criteria = [_criterion(key, wanted, outcomes, problem)
-                for key, wanted in (("must_pass", named.must_pass),
-                                    ("must_still_pass", named.must_still_pass)) if wanted]
+                for key, wanted in named.lists() if wanted]
     return NamedTestsRun(criteria, junit_counts(root))
 
 
@@ -111,7 +110,7 @@ def _put_back_tests(config: BenchmarkConfig, named: NamedTests, sandbox: Sandbox
     from the patched boilerplate; the pytest configuration file to run them with (the
     boilerplate's, copied into ``reports``, or an empty one)."""
     patched_boilerplate(config, base, boilerplate)
-    protected = {file_of(node_id) for node_id in (*named.must_pass, *named.must_still_pass)}
+    protected = {file_of(node_id) for node_id in named.ids}
     patch = config.grading_patch_file
     if patch is not None:
         protected |= patched_paths(patch.read_text(encoding="utf-8", errors="replace"))
@@ -201,5 +200,4 @@ def _criterion(key: str, wanted: list[str], outcomes: dict[str, str],
 
 def _all_failed(named: NamedTests, why: str) -> list[CriterionResult]:
     return [CriterionResult(name=f"named_tests:{key}", passed=False, detail=why)
-            for key, wanted in (("must_pass", named.must_pass),
-                                ("must_still_pass", named.must_still_pass)) if wanted]
+            for key, wanted in named.lists() if wanted]

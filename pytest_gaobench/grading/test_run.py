@@ -242,7 +242,7 @@ def _pytest_settings(tests: Path, reports: Path) -> list[str]:
     without a configuration of its own, an empty one (else pytest would climb out of the
     folder and use an outer project's)."""
     settings = ["-p", "no:cacheprovider", "-p", "no:gaobench", f"--rootdir={tests}"]
-    if not _has_pytest_config(tests):
+    if pytest_config_file(tests) is None:
         empty_ini = reports / "pytest.ini"
         empty_ini.write_text("[pytest]\n", encoding="utf-8")
         settings += ["-c", str(empty_ini)]
@@ -307,15 +307,10 @@ def _config_text(folder: Path, name: str) -> str | None:
         return None
 
 
-def _has_pytest_config(folder: Path) -> bool:
-    """Whether pytest would find its configuration in ``folder`` (the workspace, for its own
-    tests: its files are read as hostile data)."""
-    return pytest_config_file(folder) is not None
-
-
 def pytest_config_file(folder: Path) -> Path | None:
     """The file in ``folder`` pytest would take its configuration from, in pytest's order
-    (pytest.ini, .pytest.ini, pyproject.toml, tox.ini, setup.cfg), if any."""
+    (pytest.ini, .pytest.ini, pyproject.toml, tox.ini, setup.cfg), if any (the workspace's
+    files are read as hostile data)."""
     for name in ("pytest.ini", ".pytest.ini"):
         if _config_text(folder, name) is not None:
             return folder / name

@@ -109,8 +109,9 @@ def import_instance(instance: dict[str, Any], out: Path, options: ImportOptions)
     (target / "grading").mkdir(parents=True)
     (target / "grading" / "test.patch").write_text(_ending_in_newline(text["test_patch"]),
                                                    encoding="utf-8")
-    fix = instance.get("patch")
-    if isinstance(fix, str) and fix.strip():
+    given = instance.get("patch")
+    fix = given if isinstance(given, str) and given.strip() else None
+    if fix is not None:
         (target / "oracle").mkdir()
         (target / "oracle" / "solve.sh").write_text(oracle_script(fix), encoding="utf-8")
     criteria: dict[str, Any] = {
@@ -140,7 +141,7 @@ def import_instance(instance: dict[str, Any], out: Path, options: ImportOptions)
         "metadata": {"swe_bench": {key: instance[key] for key in KEPT
                                    if isinstance(instance.get(key), str)}},
     })
-    if (target / "oracle").exists():
+    if fix is not None:
         spec["oracle"] = "oracle"
     path = target / f"bench_{name.replace('-', '_')}.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True),

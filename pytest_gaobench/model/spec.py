@@ -138,6 +138,15 @@ class NamedTests(_Strict):
     must_still_pass: list[str] = Field(default_factory=list)
     """Tests that passed before the change and must still pass (PASS_TO_PASS)."""
 
+    def lists(self) -> list[tuple[str, list[str]]]:
+        """Each list by its key: one criterion each (named_tests:<key>)."""
+        return [("must_pass", self.must_pass), ("must_still_pass", self.must_still_pass)]
+
+    @property
+    def ids(self) -> list[str]:
+        """Every named test once, in order."""
+        return list(dict.fromkeys((*self.must_pass, *self.must_still_pass)))
+
 
 class SuccessCriteria(_Strict):
     """What must hold at the end for the run to be COMPLETED; each is its own criterion."""
@@ -434,10 +443,11 @@ def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
         if command.name in seen_setup:
             found.append((("setup", index, "name"), f"duplicate setup name {command.name!r}"))
         seen_setup.add(command.name)
-    for n, pattern in enumerate(config.success_criteria.required_features):
-        problem = _glob_problem(pattern)
-        if problem:
-            found.append((("success_criteria", "required_features", n), problem))
+    for key in ("required_features", "python_path"):
+        for n, pattern in enumerate(getattr(config.success_criteria, key)):
+            problem = _glob_problem(pattern)
+            if problem:
+                found.append((("success_criteria", key, n), problem))
     return found
 
 
@@ -456,18 +466,13 @@ def _named_test_issues(config: BenchmarkConfig, base: Path) -> list[tuple[Loc, s
         if not named.must_pass and not named.must_still_pass:
             found.append((("success_criteria", "named_tests"),
                           "name at least one test in must_pass or must_still_pass"))
-        for key, ids in (("must_pass", named.must_pass),
-                         ("must_still_pass", named.must_still_pass)):
+        for key, ids in named.lists():
             for n, node_id in enumerate(ids):
                 problem = _glob_problem(node_id.split("::")[0]) if node_id.strip() else \
                     "an empty test id"
                 if problem:
                     found.append((("success_criteria", "named_tests", key, n),
                                   f"test id {node_id!r}: {problem}"))
-    for n, folder in enumerate(criteria.python_path):
-        problem = _glob_problem(folder)
-        if problem:
-            found.append((("success_criteria", "python_path", n), problem))
     return found
 
 
