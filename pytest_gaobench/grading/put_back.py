@@ -30,31 +30,32 @@ def put_back(workspace: Path, source: Path, paths: Iterable[str]) -> None:
     """Make each of ``paths`` (relative, '/'-separated) in ``workspace`` what it is in
     ``source``: a copy of its regular file or link, or nothing where ``source`` has none."""
     for relative in sorted(set(paths)):
-        parts = _parts(relative)
-        origin = source.joinpath(*parts)
-        try:
-            info = os.lstat(origin)
-        except FileNotFoundError:
-            info = None
-        try:
-            _put(workspace, parts, origin, info)
-        except OSError as exc:
-            raise PutBackError(exc.errno, f"{relative}: {exc.strerror or exc}") from None
+        _put(workspace, relative, source)
 
 
 def remove(workspace: Path, paths: Iterable[str]) -> None:
     """Remove each of ``paths`` from the workspace, without following any link."""
     for relative in sorted(set(paths)):
-        try:
-            _put(workspace, _parts(relative), None, None)
-        except OSError as exc:
-            raise PutBackError(exc.errno, f"{relative}: {exc.strerror or exc}") from None
+        _put(workspace, relative, None)
 
 
-def _put(workspace: Path, parts: list[str], origin: Path | None,
-         info: os.stat_result | None) -> None:
-    create = info is not None
-    with _folder(workspace, parts[:-1], create=create) as folder:
+def _put(workspace: Path, relative: str, source: Path | None) -> None:
+    """``relative`` made as ``source`` has it; with no ``source``, removed."""
+    parts = _parts(relative)
+    origin = source.joinpath(*parts) if source is not None else None
+    try:
+        info = os.lstat(origin) if origin is not None else None
+    except FileNotFoundError:
+        info = None
+    try:
+        _put_parts(workspace, parts, origin, info)
+    except OSError as exc:
+        raise PutBackError(exc.errno, f"{relative}: {exc.strerror or exc}") from None
+
+
+def _put_parts(workspace: Path, parts: list[str], origin: Path | None,
+               info: os.stat_result | None) -> None:
+    with _folder(workspace, parts[:-1], create=info is not None) as folder:
         if folder is None:  # a folder on the way is not there: nothing to remove
             return
         name = parts[-1]
