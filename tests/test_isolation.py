@@ -4,6 +4,7 @@ environment, its own PID namespace; and what happens where bubblewrap is missing
 from __future__ import annotations
 
 import os
+import pwd
 import socket
 import subprocess
 import sys
@@ -140,7 +141,26 @@ def run_with_bwrap_without_user_namespaces(root: Path, *args: str
                           cwd=root, env=env, capture_output=True, text=True, timeout=120)
 
 
+AS_ROOT = os.geteuid() == 0
+not_as_root = pytest.mark.skipif(AS_ROOT, reason="a root harness never relies on a user "
+                                 "namespace; test_host_root runs this path as nobody")
+
+
 @needs_bwrap
+@pytest.mark.skipif(not AS_ROOT, reason="the root harness's path")
+def test_a_root_harness_without_user_namespaces_still_runs_commands_as_nobody(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc", oracle_script="id -u > uid.txt\ngrep CapEff /proc/self/status > caps.txt")
+    done = run_with_bwrap_without_user_namespaces(pytester.path, "--gaobench-keep",
+                                                  "--gaobench-isolation=required")
+    assert done.returncode == 0, done.stdout + done.stderr
+    workspace = Path(result_named(pytester.path, "calc")["workspace"])
+    assert int((workspace / "uid.txt").read_text()) == pwd.getpwnam("nobody").pw_uid
+    assert int((workspace / "caps.txt").read_text().split()[1], 16) == 0
+
+
+@needs_bwrap
+@not_as_root
 def test_required_isolation_without_user_namespaces_is_a_usage_error(
         pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
     bench.write("calc")
@@ -153,6 +173,7 @@ def test_required_isolation_without_user_namespaces_is_a_usage_error(
 
 
 @needs_bwrap
+@not_as_root
 def test_auto_isolation_without_user_namespaces_warns_and_drops_capabilities(
         pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
     bench.write("calc", oracle_script="grep CapEff /proc/self/status > caps.txt")

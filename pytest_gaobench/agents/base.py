@@ -81,7 +81,7 @@ class PhaseContext:
 class Agent(Protocol):
     """Does the work of one phase inside ``ctx.sandbox.workspace``.
 
-    Two optional methods, looked up by the runner: ``preflight(config)`` checks before
+    Two optional methods, looked up by the runner: ``preflight(config, sandbox)`` checks before
     any work that the agent can run at all (its program is installed, it has a key) and
     raises ``SetupError`` if not; ``model_for(config)`` names the model it will use, for
     the result and the database.

@@ -22,10 +22,17 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from ..model.spec import BenchmarkConfig, Budget
 from ..sandbox.output import keep_output
 from ..sandbox.process import CommandResult
+from ..sandbox.sandbox import Sandbox
 from .base import PhaseContext, SetupError
 from .budget import check_priced, stricter, turns_left
 from .credentials import ApiKey
-from .installation import Installation, installation_of, installed_cli
+from .installation import (
+    Installation,
+    installation_of,
+    installed_cli,
+    protected_paths,
+    refuse_protected,
+)
 from .metering import MeteredApi, new_run_token
 from .pricing import PriceTable
 from .providers import PROVIDERS, Provider, provider_of_model
@@ -141,13 +148,15 @@ class CliAgent(ABC):
                              f"harness's metering proxy)")
         return key
 
-    def preflight(self, config: BenchmarkConfig) -> None:
-        """Before any work: the CLI is installed and there is a key to meter with."""
-        self.cli()
+    def preflight(self, config: BenchmarkConfig, sandbox: Sandbox) -> None:
+        """Before any work: the CLI is installed, nothing it needs shown holds what the
+        agent may not see, and there is a key to meter with."""
+        shown = [*installation_of(self.cli()).folders, *sandbox.shown]
+        refuse_protected(shown, protected_paths(config, sandbox.runs_root), f"the {self.label}")
         self.key_for(config)
 
     def run_phase(self, ctx: PhaseContext) -> None:
-        self.preflight(ctx.config)
+        self.preflight(ctx.config, ctx.sandbox)
         key = self.key_for(ctx.config)
         model = self.model_for(ctx.config)
         budget = stricter(ctx.config.budget, self.budget)

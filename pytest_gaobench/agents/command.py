@@ -31,13 +31,21 @@ from typing import Any
 
 from ..model.spec import BenchmarkConfig, Budget
 from ..sandbox.output import KEPT_HEAD, KEPT_TAIL, keep_output
+from ..sandbox.sandbox import Sandbox
 from ..sandbox.untrusted import read_regular
 from .base import PhaseContext, SetupError
 from .budget import check_priced, stricter
 from .claude_stream import read_claude_stream
 from .cli_outcome import conclude, record_stream
 from .credentials import ApiKey
-from .installation import find_program, installation_of, package_root, unique_outside_system
+from .installation import (
+    find_program,
+    installation_of,
+    package_root,
+    protected_paths,
+    refuse_protected,
+    unique_outside_system,
+)
 from .metering import MeteredApi, new_run_token
 from .pricing import DEFAULT_MODEL, PriceTable
 from .prompts import phase_prompt
@@ -94,8 +102,10 @@ class CommandAgent:
     def model_for(self, config: BenchmarkConfig) -> str:
         return self.model or config.model or DEFAULT_MODEL
 
-    def preflight(self, config: BenchmarkConfig) -> None:
-        self.program(self.template(config.agent_command))
+    def preflight(self, config: BenchmarkConfig, sandbox: Sandbox) -> None:
+        shown = self.program(self.template(config.agent_command))
+        refuse_protected([*shown, *sandbox.shown], protected_paths(config, sandbox.runs_root),
+                         "the agent command")
         if len(self.providers) > 1:
             raise SetupError(f"the command agent is metered on one provider at a time: "
                              f"--gaobench-agent-env names {', '.join(self.providers)}")

@@ -19,6 +19,10 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model.spec import BenchmarkConfig
 
 SHEBANG_LIMIT = 512
 
@@ -65,16 +69,24 @@ def installation_of(program: Path) -> Installation:
 
 
 def package_root(path: Path) -> Path:
-    """The installation a file belongs to: the nearest folder above it with a
-    ``package.json`` (an npm package) or a ``pyvenv.cfg`` (a virtualenv, pipx and uv tool
-    environments included), else its own folder."""
+    """The narrowest thing to show for a file to run: its installation when it is an
+    installed package (the virtualenv around it, pipx and uv tool environments included;
+    the npm package inside ``node_modules`` it belongs to; a Node.js or Python
+    installation's ``bin/`` and ``lib/``), else the file alone. Never the folder a script
+    merely sits in, nor a project above it: that folder may hold the benchmark, its oracle
+    and hidden tests, or the runs folder."""
+    home = Path.home()
     for parent in list(path.parents)[:6]:
-        if (parent / "package.json").is_file() or (parent / "pyvenv.cfg").is_file():
+        if parent == home or parent in home.parents:
+            break  # never the user's home or above it: the file alone
+        if (parent / "pyvenv.cfg").is_file():
+            return parent
+        if (parent / "package.json").is_file() and "node_modules" in parent.parts:
             return parent
     bin_folder = path.parent
     if bin_folder.name == "bin" and runtime_beside(bin_folder.parent):
         return bin_folder.parent  # a Node.js or Python installation: bin/ and lib/
-    return bin_folder
+    return path
 
 
 def runtime_beside(prefix: Path) -> bool:
@@ -141,3 +153,26 @@ def unique_outside_system(folders: list[Path]) -> list[Path]:
             continue
         kept.append(folder)
     return kept
+
+
+def protected_paths(config: BenchmarkConfig, runs_root: Path) -> list[Path]:
+    """What no folder shown to an agent may hold: the runs folder, and the benchmark's
+    oracle, hidden tests and grading patch."""
+    patch = config.grading_patch_file
+    found = [runs_root, config.oracle_dir, config.grading_tests_dir,
+             patch.parent if patch is not None else None]
+    return [path.resolve() for path in found if path is not None]
+
+
+def refuse_protected(shown: list[Path], protected: list[Path], program: str) -> None:
+    """A SetupError, before any work, when a folder to show holds a protected one."""
+    from .base import SetupError
+
+    for folder in shown:
+        held = next((path for path in protected if path.is_relative_to(folder.resolve())), None)
+        if held is not None and folder.is_dir():
+            raise SetupError(
+                f"{program} would show the sandbox the folder {folder}, which holds {held} "
+                f"(the runs folder, or the benchmark's oracle, hidden tests or grading "
+                f"files): move the program out of that folder, or show only what it needs "
+                f"with --gaobench-sandbox-show")

@@ -8,17 +8,19 @@ collects no tests, or skips them all, is not a pass.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..model.metrics import QualityMetrics
 from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig
-from ..sandbox.boilerplate import BoilerplateManager
+from ..sandbox.boilerplate import BoilerplateError, BoilerplateManager
 from ..sandbox.sandbox import Sandbox
 from .interpreter_first import interpreter_first_env
 from .lint import count_lint_errors
-from .named_tests import PATCH_SECONDS, run_named_tests
+from .named_tests import PATCH_SECONDS, GradingSetupError, run_named_tests
+from .planted_config import benchmark_config
 from .test_run import run_hidden_tests, run_tests
 from .workspace import matching_files
 
@@ -105,28 +107,32 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
                     f"{criteria.min_test_coverage:g}%)" if measured is not None
                     else f"coverage could not be measured by {by}")))
 
-    if criteria.lint is not None:
-        quality.lint_errors, detail = count_lint_errors(config, criteria.lint, sandbox,
-                                                        grading_dir)
-        if criteria.max_lint_errors is not None:
-            passed = quality.lint_errors is not None and \
-                quality.lint_errors <= criteria.max_lint_errors
-            results.append(CriterionResult(
-                name="max_lint_errors", passed=passed,
-                detail=detail or f"{quality.lint_errors} lint error(s), at most "
-                                 f"{criteria.max_lint_errors} allowed"))
+    tools = criteria.lint is not None or bool(criteria.commands)
+    with (benchmark_config(sandbox.workspace, grading_dir / "agent-config",
+                           config_source(config, grading_dir, boilerplate))
+          if tools else contextlib.nullcontext()):
+        if criteria.lint is not None:
+            quality.lint_errors, detail = count_lint_errors(config, criteria.lint, sandbox,
+                                                            grading_dir)
+            if criteria.max_lint_errors is not None:
+                passed = quality.lint_errors is not None and \
+                    quality.lint_errors <= criteria.max_lint_errors
+                results.append(CriterionResult(
+                    name="max_lint_errors", passed=passed,
+                    detail=detail or f"{quality.lint_errors} lint error(s), at most "
+                                     f"{criteria.max_lint_errors} allowed"))
 
-    for command in criteria.commands:  # `python -m TOOL` finds the interpreter's TOOL
-        outcome = sandbox.run_shell(command.run, timeout=command.timeout_seconds,
-                                    env=interpreter_first_env())
-        if outcome.timed_out:
-            detail = f"timed out after {command.timeout_seconds:g}s"
-        else:
-            detail = f"exit code {outcome.exit_code}"
-            if not outcome.ok and outcome.tail(3):
-                detail += f": {outcome.tail(3)}"
-        results.append(CriterionResult(name=f"command:{command.name}", passed=outcome.ok,
-                                       detail=detail))
+        for command in criteria.commands:  # `python -m TOOL` finds the interpreter's TOOL
+            outcome = sandbox.run_shell(command.run, timeout=command.timeout_seconds,
+                                        env=interpreter_first_env())
+            if outcome.timed_out:
+                detail = f"timed out after {command.timeout_seconds:g}s"
+            else:
+                detail = f"exit code {outcome.exit_code}"
+                if not outcome.ok and outcome.tail(3):
+                    detail += f": {outcome.tail(3)}"
+            results.append(CriterionResult(name=f"command:{command.name}", passed=outcome.ok,
+                                           detail=detail))
 
     if criteria.max_errors is not None:
         results.append(CriterionResult(
@@ -138,3 +144,18 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
             name="max_manual_interventions", passed=manual_interventions <= limit,
             detail=f"{manual_interventions} intervention(s), at most {limit} allowed"))
     return Grading(results, quality)
+
+
+def config_source(config: BenchmarkConfig, grading_dir: Path,
+                  boilerplate: BoilerplateManager) -> Path | None:
+    """Where the boilerplate's own config files are read: its folder, or for a repository
+    a fresh checkout in the grading folder."""
+    if config.boilerplate_url is None:
+        return config.boilerplate_dir
+    base = grading_dir / "config-boilerplate"
+    try:
+        boilerplate.prepare(config, base)
+    except BoilerplateError as exc:
+        raise GradingSetupError(f"the boilerplate could not be made again for grading: "
+                                f"{exc}") from exc
+    return base

@@ -104,9 +104,7 @@ class GaobenchSession:
         if self.settings.resume:
             key = RunKey(spec.name, agent.name, model_of(agent, spec), attempt)
             resume = find_resume_point(self.sandbox_manager.runs_dir, key,
-                                       self.settings.resume)
-            if resume is not None and not resume.claim(by=sandbox.run_id):
-                resume = None  # another item took it first
+                                       self.settings.resume)  # claimed once restored
         # An xdist worker's output is not shown: the controller reads events.jsonl instead.
         progress = None if hasattr(self.config, "workerinput") else TerminalProgress(self.config)
         runner = BenchmarkRunner(spec, self.sandbox_manager, boilerplate, metrics, agent,

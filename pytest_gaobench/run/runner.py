@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import secrets
+import shutil
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -187,7 +188,7 @@ class BenchmarkRunner:
         preflight = getattr(self.agent, "preflight", None)
         if preflight is not None:  # optional: a CLI agent checks its program is there
             try:
-                preflight(self.config)
+                preflight(self.config, sandbox)
             except SetupError as exc:
                 return self._record(state, FailureKind.CONFIG, exc)
         state.stage = "sandbox"
@@ -199,8 +200,11 @@ class BenchmarkRunner:
             return self._record(state, FailureKind.INFRA, exc)
         state.stage = "boilerplate"
         if self.resume is not None:
-            self._restore(state, self.resume)
-            return None
+            if self._restore(state, self.resume):
+                return None
+            self.resume = None  # another run claimed it first: this one starts afresh
+            shutil.rmtree(sandbox.workspace)
+            self.sandbox_manager.init_workspace(sandbox)
         try:
             info = self.boilerplate_manager.prepare(self.config, sandbox.workspace)
         except BoilerplateError as exc:
@@ -271,8 +275,13 @@ class BenchmarkRunner:
         return collected_tests(sandbox, sandbox.run_dir / "collect" / when, COLLECT_SECONDS,
                                self.config.success_criteria.python_path)
 
-    def _restore(self, state: _RunState, resume: ResumePoint) -> None:
+    def _restore(self, state: _RunState, resume: ResumePoint) -> bool:
+        """Start from ``resume``'s checkpoint; the earlier run is claimed only once it is
+        restored (a preflight failure or Ctrl-C before leaves it resumable). False when
+        another run claimed it first."""
         restore_checkpoint(resume.archive, state.sandbox.workspace)
+        if not resume.claim(by=state.sandbox.run_id):
+            return False
         previous = resume.previous.metadata
         metadata = state.result.metadata
         metadata.resumed_from = resume.previous.run_id
@@ -283,6 +292,7 @@ class BenchmarkRunner:
         state.log.events.info("resumed", from_run=resume.previous.run_id,
                               after_phase=resume.checkpoint.phase)
         self._index_resumable(state)  # resumable again from the same checkpoint
+        return True
 
     def _run_phases(self, state: _RunState) -> Outcome | None:
         phases = self.config.workflow_phases
@@ -351,7 +361,8 @@ class BenchmarkRunner:
             outcome = Outcome.timeout(f"phase {name!r} timed out after {limit:.2f}s")
         except Exception as exc:
             record.status = PhaseStatus.FAILED
-            record.error = (str(exc) if isinstance(exc, AgentError | InfraError | SetupError)
+            record.error = (str(exc) if isinstance(exc, AgentError | InfraError | SetupError
+                                                   | SandboxError)
                             else f"{type(exc).__name__}: {exc}")
             outcome = _phase_failure(exc, name, self.redactor.text(record.error),
                                      self.agent.name)
@@ -494,6 +505,8 @@ class BenchmarkRunner:
         else:  # the caller (the gaobench_sandbox fixture) cleans up what it made
             kept = self.sandbox_manager.would_keep(sandbox, failed=failed)
         result.workspace = str(kept) if kept else None
+        if kept is not None:
+            self._make_safe_to_keep(result, kept)
         state.history.transition(outcome.status)
         result.status = state.history.current
         result.status_history = list(state.history.changes)
@@ -507,6 +520,18 @@ class BenchmarkRunner:
             state.log.close()
             state.lock.release()
         self._tell_listeners(result)
+
+    def _make_safe_to_keep(self, result: BenchmarkResult, kept: Path) -> None:
+        try:
+            cleared = self.sandbox_manager.made_safe_to_keep(kept)
+        except OSError as exc:
+            result.warnings.append(f"the kept workspace could not be made private: {exc}")
+            return
+        if cleared:
+            shown = ", ".join(cleared[:5]) + (f" and {len(cleared) - 5} more"
+                                              if len(cleared) > 5 else "")
+            result.warnings.append(f"the kept workspace held setuid/setgid files; their set-id "
+                                   f"bits were cleared: {shown}")
 
     def _not_started(self, sandbox: Sandbox, exc: Exception) -> BenchmarkResult:
         """A run whose bookkeeping could not be set up still ends with a result (FAILED,
@@ -583,6 +608,8 @@ _PHASE_FAILURES: tuple[tuple[type[Exception], FailureKind, str, bool], ...] = (
     (InfraError, FailureKind.INFRA, "infrastructure failure in phase {phase!r}: {error}",
      False),
     (SetupError, FailureKind.CONFIG, "phase {phase!r} cannot run as configured: {error}",
+     False),
+    (SandboxError, FailureKind.INFRA, "infrastructure failure in phase {phase!r}: {error}",
      False),
     (Exception, FailureKind.INFRA, "the {agent} agent crashed in phase {phase!r}: {error}",
      False),

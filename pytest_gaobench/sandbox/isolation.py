@@ -5,11 +5,16 @@ the only writable place (plus a private /tmp); nothing else of the machine (not 
 benchmark's folder with its oracle and hidden tests, not the results folder, not the
 user's home or key files); no network unless the caller asks for it, its own PID
 namespace (killing bwrap ends every process in it), and the already scrubbed
-environment. Every process inside runs in a user namespace of its own as an
-unprivileged uid with no capabilities, and cannot make another user namespace: even
-when the harness is root (a CI container), open-by-handle, raw sockets, mknod and mount
-fail inside. Where bubblewrap is missing, or user namespaces are not available, the
-harness says so and runs with less, unless isolation is ``required``.
+environment. Every process inside runs with no capabilities, in a user namespace of its
+own that cannot make another one, and the kernel's knobs (``/proc/sys``) are read-only.
+
+When the harness is root (most CI jobs), a user namespace alone is not enough: its uid
+maps onto the harness's, so the process would still own every root-owned file of the
+host. There bubblewrap mounts the sandbox as root, then the command drops to an
+unprivileged host uid (``nobody``) with ``setpriv`` and enters a user namespace of that
+uid (a second bwrap), so nothing inside is the host's root. Where bubblewrap is missing,
+or user namespaces are not available, the harness says so and runs with less, unless
+isolation is ``required``.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -39,18 +46,42 @@ class IsolationUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
+class HostUser:
+    """The unprivileged host ids sandboxed processes run as when the harness is root."""
+
+    uid: int
+    gid: int
+    setpriv: str
+    """The path of util-linux's setpriv, which drops to them."""
+
+    def drop(self) -> list[str]:
+        """Become ``uid``/``gid`` with no groups, capabilities or way to gain any back."""
+        return [self.setpriv, f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+
+
+@dataclass(frozen=True)
 class Isolation:
     bwrap: str | None = None
     """Path of a working bwrap; None runs commands without isolation."""
     hidden: Path | None = None
     """The harness's folder (runs, database), invisible inside."""
     user_namespace: bool = True
-    """Whether bwrap can make a user namespace here (else, as root, capabilities are still
-    dropped, but processes keep uid 0)."""
+    """Whether bwrap can make a user namespace here (for ``runs_as``: whether that user
+    can). Without one, capabilities are still dropped."""
+    runs_as: HostUser | None = None
+    """The host user sandboxed processes become when the harness is root; None: the
+    harness's own uid (never root: then ``runs_as`` is set)."""
 
     @property
     def name(self) -> str:
         return "bwrap" if self.bwrap else "none"
+
+    @property
+    def owner(self) -> tuple[int, int] | None:
+        """The ids the workspace must belong to while sandboxed commands run, when they are
+        not the harness's own."""
+        return (self.runs_as.uid, self.runs_as.gid) if self.bwrap and self.runs_as else None
 
     def wrap(self, argv: Sequence[str], *, workspace: Path, cwd: Path, network: bool = False,
              writable: Sequence[Path] = (), readable: Sequence[Path] = (),
@@ -71,31 +102,96 @@ class Isolation:
             elif path.exists():
                 command += ["--ro-bind", top, top]
                 shown.append(path)
-        command += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+        inner = self._inner(cwd)
+        command += ["--dev", "/dev", "--proc", "/proc"]
+        if not self._nested:  # else the inner bwrap, which must still write its own knob
+            command += KNOBS_READ_ONLY
+        # World-writable (sticky) when the command runs as another user than bwrap.
+        command += [*(["--perms", "1777"] if self.runs_as else []), "--tmpfs", "/tmp"]
+        system = list(shown)
         for path in interpreter_paths():
             if not any(path.is_relative_to(parent) for parent in shown):
-                command += ["--ro-bind", str(path), str(path)]
                 shown.append(path)
+        bound = [*shown[len(system):], *readable, *self._tools_outside(shown)]
+        command += self._open_folders_above(bound, system)
+        for path in bound:  # the interpreter, and e.g. the oracle script of the benchmark
+            command += ["--ro-bind", str(path), str(path)]
         # Empty, read-only folders where the results folder would show through something
-        # shown, and around the workspace (its run folder: result, logs, lock).
+        # shown, and around the workspace (its run folder: result, logs, lock). After the
+        # read-only binds, so that none of them shows what a cover hides.
         covers = [workspace.parent]
-        if self.hidden and any(self.hidden.is_relative_to(parent) for parent in shown):
+        seen = [*shown, *readable]
+        if self.hidden and any(self.hidden.is_relative_to(parent) for parent in seen):
             covers.insert(0, self.hidden)
         for cover in covers:
             command += ["--tmpfs", str(cover)]
-        for path in readable:  # e.g. the oracle script, and only it, of the benchmark folder
-            command += ["--ro-bind", str(path), str(path)]
+        command += self._open_folders_above([workspace, *writable, *map(Path, placed)],
+                                            system)
         for path in (workspace, *writable):
             command += ["--bind", str(path), str(path)]
         for inside, path in placed.items():
             command += ["--bind", str(path), inside]
         for cover in (*covers, Path("/")):  # "/": nothing to write in the new root itself
             command += ["--remount-ro", str(cover)]
-        command += [*privilege_args(self.user_namespace), "--unshare-pid", "--unshare-ipc",
-                    "--unshare-uts", "--die-with-parent", "--new-session", "--chdir", str(cwd)]
+        command += [*self._outer_privileges(), "--unshare-pid", "--unshare-ipc",
+                    "--unshare-uts", "--die-with-parent", "--new-session",
+                    # A root without capabilities may not enter the runs_as user's workspace.
+                    "--chdir", "/" if self.runs_as else str(cwd)]
         if not network:
             command.append("--unshare-net")
-        return [*command, "--", *argv]
+        return [*command, "--", *inner, *argv]
+
+    def _open_folders_above(self, paths: Sequence[Path], shown: Sequence[Path]) -> list[str]:
+        """Folders of the new root on the way to ``paths``, made before them, traversable
+        by ``runs_as`` (bwrap would make them 0700, root's). Made again after a cover: the
+        cover's tmpfs hides the ones made before it."""
+        if self.runs_as is None:
+            return []
+        above = {parent for path in paths for parent in path.parents if parent != Path("/")}
+        made = sorted((folder for folder in above
+                       if not any(folder.is_relative_to(top) for top in shown)),
+                      key=lambda folder: len(folder.parts))
+        return [arg for folder in made for arg in ("--perms", "0755", "--dir", str(folder))]
+
+    @property
+    def _nested(self) -> bool:
+        """Whether a second bwrap, run as ``runs_as``, makes the user namespace."""
+        return self.runs_as is not None and self.user_namespace
+
+    def _outer_privileges(self) -> list[str]:
+        if self.runs_as is None:
+            return privilege_args(self.user_namespace)
+        # Root mounts the sandbox; the command keeps only what dropping to runs_as needs.
+        return ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                "--cap-add", "CAP_SETPCAP"]
+
+    def _tools_outside(self, shown: Sequence[Path]) -> list[Path]:
+        """setpriv and bwrap, where the drop to ``runs_as`` needs them and the system
+        folders do not show them."""
+        if self.runs_as is None or self.bwrap is None:
+            return []
+        tools = [Path(self.runs_as.setpriv), *([Path(self.bwrap)] if self._nested else [])]
+        return [tool for tool in tools if not any(tool.is_relative_to(top) for top in shown)]
+
+    def _inner(self, cwd: Path) -> list[str]:
+        """What runs between the outer bwrap and the command when the harness is root: the
+        drop to ``runs_as``, then (where that user may make one) a user namespace of that
+        uid that can make no other, over the same view."""
+        if self.runs_as is None:
+            return []
+        drop = self.runs_as.drop()
+        if not self._nested or self.bwrap is None:
+            return [*drop, "/bin/sh", "-c", 'cd -- "$0" && exec "$@"', str(cwd)]
+        ids = [str(self.runs_as.uid), str(self.runs_as.gid)]
+        return [*drop, self.bwrap, "--dev-bind", "/", "/", *KNOBS_READ_ONLY, "--unshare-user",
+                "--uid", ids[0], "--gid", ids[1], "--disable-userns", "--cap-drop", "ALL",
+                "--die-with-parent", "--chdir", str(cwd), "--"]
+
+
+KNOBS_READ_ONLY = ["--ro-bind", "/proc/sys", "/proc/sys",
+                   "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger"]
+"""The kernel's settings, read-only inside whoever the sandbox runs as (bwrap already
+covers /proc/irq and /proc/bus; /sys is not shown at all)."""
 
 
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
@@ -125,19 +221,19 @@ def interpreter_paths() -> tuple[Path, ...]:
 
 
 UNPRIVILEGED_ID = 65534
-"""The uid and gid inside when the harness is root ("nobody"); any other user keeps its own
-ids, mapped, in the sandbox's user namespace."""
+"""The host uid and gid sandboxed processes run as when the harness is root ("nobody",
+"nogroup" on Debian); any other user keeps its own ids, mapped, in the sandbox's user
+namespace."""
+SETPRIV_HINT = "install util-linux, which has setpriv (Debian/Ubuntu: `apt-get install util-linux`)"
 
 
 def privilege_args(user_namespace: bool) -> list[str]:
-    """No capabilities inside; with a user namespace, an unprivileged uid that cannot make
-    another one. ``--cap-drop`` alone (no user namespace) still leaves root its uid."""
+    """For a harness that is not root: no capabilities inside; with a user namespace, its
+    own uid mapped, unable to make another one."""
     if not user_namespace:
-        return ["--cap-drop", "ALL"] if os.geteuid() == 0 else []
-    uid = os.geteuid() or UNPRIVILEGED_ID
-    gid = os.getegid() or UNPRIVILEGED_ID
-    return ["--unshare-user", "--uid", str(uid), "--gid", str(gid), "--disable-userns",
-            "--cap-drop", "ALL"]
+        return []
+    return ["--unshare-user", "--uid", str(os.geteuid()), "--gid", str(os.getegid()),
+            "--disable-userns", "--cap-drop", "ALL"]
 
 
 def _probe(path: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -160,6 +256,11 @@ def find_bwrap() -> tuple[str | None, str]:
     return path, ""
 
 
+USERNS_HINT = ("it needs bubblewrap 0.8 or newer and unprivileged user namespaces (sysctl "
+               "user.max_user_namespaces > 0, kernel.unprivileged_userns_clone=1, or a "
+               "container seccomp profile that allows them)")
+
+
 def user_namespace_problem(bwrap: str) -> str | None:
     """Why bwrap cannot run commands in a user namespace without capabilities, or None."""
     try:
@@ -169,10 +270,65 @@ def user_namespace_problem(bwrap: str) -> str | None:
     if probe.returncode == 0:
         return None
     detail = probe.stderr.strip() or f"exit code {probe.returncode}"
-    return (f"bwrap cannot run commands in a user namespace here ({detail}): it needs "
-            f"bubblewrap 0.8 or newer and unprivileged user namespaces (sysctl "
-            f"user.max_user_namespaces > 0, kernel.unprivileged_userns_clone=1, or a container "
-            f"seccomp profile that allows them)")
+    return f"bwrap cannot run commands in a user namespace here ({detail}): {USERNS_HINT}"
+
+
+def probe_wrapped(isolation: Isolation) -> str | None:
+    """Why ``true`` cannot run in a sandbox of ``isolation`` (a workspace of the sandbox's
+    owner, as the runs have), or None when it ran."""
+    with tempfile.TemporaryDirectory(prefix="gaobench-probe-") as scratch:
+        workspace = Path(scratch, "run", "workspace")
+        workspace.mkdir(parents=True)
+        if isolation.owner is not None:
+            os.chown(workspace, *isolation.owner)
+        argv = isolation.wrap(["true"], workspace=workspace, cwd=workspace)
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=20,
+                                  cwd=workspace, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bwrap could not start: {exc}"
+    return None if done.returncode == 0 else (done.stderr.strip()
+                                              or f"exit code {done.returncode}")
+
+
+def nobody() -> tuple[int, int]:
+    """The host's "nobody" user and its group, by name where the system has them."""
+    try:
+        entry = pwd.getpwnam("nobody")
+    except KeyError:
+        return UNPRIVILEGED_ID, UNPRIVILEGED_ID
+    return entry.pw_uid, entry.pw_gid
+
+
+def isolation_as_root(mode: IsolationMode, bwrap: str, hidden: Path
+                      ) -> tuple[Isolation, str | None]:
+    """The harness is root: commands drop to ``nobody``, inside a user namespace of that
+    uid where it may make one (and then cannot make another)."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        if mode is IsolationMode.REQUIRED:
+            raise IsolationUnavailable(f"--gaobench-isolation=required and the harness runs "
+                                       f"as root, but setpriv is not installed: "
+                                       f"{SETPRIV_HINT}")
+        return Isolation(bwrap=bwrap, hidden=hidden), (
+            f"the harness runs as root and setpriv is not installed, so sandbox commands run "
+            f"as the host's root (capabilities dropped): they can read root-only files; "
+            f"{SETPRIV_HINT}")
+    uid, gid = nobody()
+    user = HostUser(uid=uid, gid=gid, setpriv=setpriv)
+    problems = []
+    for user_namespace in (True, False):
+        isolation = Isolation(bwrap=bwrap, hidden=hidden, runs_as=user,
+                              user_namespace=user_namespace)
+        problem = probe_wrapped(isolation)
+        if problem is None:
+            return isolation, None
+        problems.append(problem)
+    detail = f"bwrap cannot run commands as uid {uid} here ({problems[-1]})"
+    if mode is IsolationMode.REQUIRED:
+        raise IsolationUnavailable(f"--gaobench-isolation=required, but {detail}")
+    return Isolation(), (f"sandbox commands run without isolation ({detail}): the agent runs "
+                         f"as the host's root; pass --gaobench-isolation=none to silence this")
 
 
 def choose_isolation(mode: IsolationMode, hidden: Path) -> tuple[Isolation, str | None]:
@@ -188,13 +344,13 @@ def choose_isolation(mode: IsolationMode, hidden: Path) -> tuple[Isolation, str 
                              f"can read the oracle, hidden grading tests, other runs and key "
                              f"files, so grades and secrets are not protected; {INSTALL_HINT},"
                              f" or pass --gaobench-isolation=none to silence this")
+    if os.geteuid() == 0:
+        return isolation_as_root(mode, path, hidden)
     problem = user_namespace_problem(path)
     if problem is None:
         return Isolation(bwrap=path, hidden=hidden), None
     if mode is IsolationMode.REQUIRED:
         raise IsolationUnavailable(f"--gaobench-isolation=required, but {problem}")
-    as_root = ("as root with its capabilities dropped, but still uid 0"
-               if os.geteuid() == 0 else "as your own user")
     return Isolation(bwrap=path, hidden=hidden, user_namespace=False), (
         f"sandbox commands run under bubblewrap without a user namespace ({problem}): they "
-        f"run {as_root}; pass --gaobench-isolation=none to silence this")
+        f"run as your own user; pass --gaobench-isolation=none to silence this")

@@ -48,13 +48,15 @@ class CommandResult:
 def run_command(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[str, str],
                 output_limit: int = DEFAULT_OUTPUT_LIMIT, display: str | None = None,
                 stdout_path: Path | None = None, cancel: threading.Event | None = None,
-                on_wait: Callable[[], None] | None = None) -> CommandResult:
+                on_wait: Callable[[], None] | None = None,
+                pass_fds: Sequence[int] = ()) -> CommandResult:
     """Run ``argv`` in ``cwd``; kill its whole process group at ``timeout`` seconds.
 
     ``stdout_path``: keep the whole standard output in this file, written as it comes (an
     agent's event stream), instead of a temporary one. ``cancel``: setting this event
     from another thread ends the command early, as a timeout would (a budget stop).
-    ``on_wait``: called every few seconds while the command runs (live progress)."""
+    ``on_wait``: called every few seconds while the command runs (live progress).
+    ``pass_fds``: descriptors the command inherits."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gaobench-out-") as out_dir:
         out_path = stdout_path or Path(out_dir, "stdout")
@@ -62,7 +64,7 @@ def run_command(argv: Sequence[str], *, cwd: Path, timeout: float, env: Mapping[
         with out_path.open("wb") as out, err_path.open("wb") as err:
             process = subprocess.Popen(
                 list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-                stdout=out, stderr=err, start_new_session=True)
+                stdout=out, stderr=err, start_new_session=True, pass_fds=tuple(pass_fds))
             finished = threading.Event()
             if cancel is not None:
                 threading.Thread(target=_kill_on, args=(cancel, finished, process),

@@ -20,9 +20,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .handover import hand_over, strip_set_id
 from .isolation import Isolation
 from .process import DEFAULT_OUTPUT_LIMIT, CommandResult, run_command
+from .started import start_signal
 
+PRIVATE = 0o700
+"""Run folders and workspaces: no other local user reads a run or runs what it made."""
 SERVICE_SOCKET = "/run/gaobench/service.sock"
 """Where a harness service's Unix socket (the metering proxy) is placed inside."""
 SERVICE_PORT = 8390
@@ -70,6 +74,11 @@ class Sandbox:
     """What the user asked CLI agents to see read-only (``--gaobench-sandbox-show``);
     the agents add it to their commands, grading never does."""
 
+    @property
+    def runs_root(self) -> Path:
+        """The harness's folder the run folder is in (``<root>/runs/<run_id>``)."""
+        return self.isolation.hidden or self.run_dir.parents[1]
+
     def private_network(self, network: bool | None = None) -> bool:
         """Whether a command runs in a network namespace of its own (nothing of the host's
         loopback reachable): under isolation, unless it was given the network."""
@@ -109,13 +118,33 @@ class Sandbox:
             placed[SERVICE_SOCKET] = service
             argv = [sys.executable, "-I", str(FORWARDER), SERVICE_SOCKET, str(SERVICE_PORT),
                     "--", *argv]
-        wrapped = self.isolation.wrap(argv, workspace=self.workspace, cwd=where,
-                                      network=network, writable=writable, readable=readable,
-                                      placed=placed)
-        return run_command(wrapped, cwd=where, timeout=timeout,
-                           env={**sandbox_env(self.workspace), **(env or {})},
-                           output_limit=output_limit, display=shown,
-                           stdout_path=stdout_path, cancel=cancel, on_wait=on_wait)
+        self.hand_over([*writable, *placed.values()])
+        if self.isolation.bwrap is None:
+            return run_command(argv, cwd=where, timeout=timeout,
+                               env={**sandbox_env(self.workspace), **(env or {})},
+                               output_limit=output_limit, display=shown,
+                               stdout_path=stdout_path, cancel=cancel, on_wait=on_wait)
+        with start_signal(self.isolation.owner) as started:
+            wrapped = self.isolation.wrap([*started.launcher, *argv], workspace=self.workspace,
+                                          cwd=where, network=network, writable=writable,
+                                          readable=readable, placed=placed)
+            done = run_command(wrapped, cwd=where, timeout=timeout,
+                               env={**sandbox_env(self.workspace), **(env or {})},
+                               output_limit=output_limit, display=shown,
+                               stdout_path=stdout_path, cancel=cancel, on_wait=on_wait,
+                               pass_fds=[started.write_end])
+            if done.exit_code not in (0, None) and not started.seen():
+                raise SandboxError(f"the sandbox could not start the command ({shown[:200]}): "
+                                   f"{done.tail(5) or f'bwrap exited with {done.exit_code}'}")
+        return done
+
+    def hand_over(self, writable: Sequence[Path] = ()) -> None:
+        """Give the workspace and ``writable`` to the user sandboxed commands run as, when
+        that is not the harness (a root harness: what the harness copied in is root's)."""
+        owner = self.isolation.owner
+        if owner is not None:
+            for path in (self.workspace, *writable):
+                hand_over(path, *owner)
 
     def socket_at(self, inside: str, path: Path) -> str:
         """Where a command given ``sockets={inside: path}`` finds the socket: ``inside``
@@ -126,6 +155,7 @@ class Sandbox:
               ) -> subprocess.Popen[bytes]:
         """A long-running command under the sandbox (no network, as grading has none),
         its stdout a pipe, in a process group of its own that the caller ends."""
+        self.hand_over(writable)
         wrapped = self.isolation.wrap(argv, workspace=self.workspace, cwd=self.workspace,
                                       network=False, writable=writable)
         return subprocess.Popen(wrapped, cwd=self.workspace, env=sandbox_env(self.workspace),
@@ -157,7 +187,8 @@ class SandboxManager:
         run_id = run_id or new_run_id(benchmark)
         run_dir = self.runs_dir / run_id
         try:
-            run_dir.mkdir(parents=True, exist_ok=False)
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            run_dir.mkdir(mode=PRIVATE, exist_ok=False)
         except OSError as exc:
             raise SandboxError(f"cannot create run directory {run_dir}: {exc.strerror}") from exc
         return Sandbox(run_id=run_id, run_dir=run_dir, workspace=run_dir / "workspace",
@@ -165,7 +196,7 @@ class SandboxManager:
 
     def init_workspace(self, sandbox: Sandbox) -> None:
         try:
-            sandbox.workspace.mkdir(exist_ok=True)
+            sandbox.workspace.mkdir(mode=PRIVATE, exist_ok=True)
         except OSError as exc:
             raise SandboxError(f"cannot create workspace {sandbox.workspace}: "
                                f"{exc.strerror}") from exc
@@ -175,6 +206,14 @@ class SandboxManager:
         if not sandbox.workspace.exists() or not (failed or self.keep):
             return None
         return sandbox.workspace
+
+    @staticmethod
+    def made_safe_to_keep(workspace: Path) -> list[str]:
+        """A workspace that stays on disk: no file in it may run with its owner's rights
+        (setuid or setgid), and only its owner may enter it. The files it cleared."""
+        cleared = strip_set_id(workspace)
+        os.chmod(workspace, PRIVATE)
+        return cleared
 
     def cleanup(self, sandbox: Sandbox, *, failed: bool) -> Path | None:
         """Remove the workspace unless a failure is worth inspecting (or keeping is on)."""
