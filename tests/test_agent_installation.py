@@ -1,7 +1,7 @@
 """An agent installed the usual ways runs in the sandbox, and one that cannot is config.
 
 Inside the sandbox only the system folders, this interpreter and the workspace are there;
-the harness shows an agent's installation read-only (its virtualenv, a script's folder,
+the harness shows an agent's installation read-only (its virtualenv, a script itself,
 what --gaobench-sandbox-show names) and says before any work when the program is missing.
 """
 
@@ -55,16 +55,19 @@ def test_an_agent_in_its_own_virtualenv_runs_isolated(
 
 
 @needs_bwrap
-def test_a_script_outside_the_workspace_runs_isolated_with_its_siblings(
+def test_a_script_outside_the_workspace_sees_its_siblings_only_when_shown(
         pytester: pytest.Pytester, bench: BenchmarkWriter, tmp_path: Path) -> None:
     folder = tmp_path / "agents"
     folder.mkdir()
     (folder / "helper.py").write_text(AGENT_PACKAGE)
     (folder / "my_agent.py").write_text("from helper import main\nmain()\n")
     bench.write("calc")
-    outcome = command_agent(pytester, f"python3 {folder / 'my_agent.py'} {{prompt_file}}",
-                            REQUIRED)
-    outcome.assert_outcomes(passed=1)
+    command = f"python3 {folder / 'my_agent.py'} {{prompt_file}}"
+    # Only the script itself is shown: its folder could hold anything (issue 30).
+    command_agent(pytester, command, REQUIRED).assert_outcomes(failed=1)
+    assert "No module named 'helper'" in result_named(pytester.path, "calc")["reason"]
+    command_agent(pytester, command, REQUIRED,
+                  f"--gaobench-sandbox-show={folder}").assert_outcomes(passed=1)
 
 
 @needs_bwrap

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from benchmark_files import SOLUTION, BenchmarkWriter, ctrl_c_works, result_named, run_results
+from test_isolation import NO_USERNS_BWRAP
 
 from pytest_gaobench.sandbox.isolation import find_bwrap, interpreter_paths
 
@@ -272,18 +273,6 @@ def as_unprivileged(argv: list[str], work: Path) -> subprocess.CompletedProcess[
     for path in work.rglob("*"):
         os.chown(path, uid, gid, follow_symlinks=False)
     return subprocess.run(command, capture_output=True, text=True, timeout=240)
-
-
-NO_USERNS_BWRAP = """\
-#!/bin/sh
-for arg in "$@"; do
-  if [ "$arg" = "--unshare-user" ]; then
-    echo "bwrap: No permissions to create new namespace" >&2
-    exit 1
-  fi
-done
-exec {bwrap} "$@"
-"""
 
 
 @pytest.mark.skipif(not AS_ROOT, reason="runs the harness as nobody: needs root to start")

@@ -54,7 +54,10 @@ def test_lint_counts_with_the_harness_configuration(pytester: pytest.Pytester,
     bench.write("tricks", success_criteria=ruff,
                 oracle_files={"calc.py": SOLUTION, **LINT_TRICKS},
                 oracle_script="git init -q . 2>/dev/null || true\n")
-    own = {"lint": {"run": "ruff check --output-format=json ."}, "max_lint_errors": 0}
+    # The author's linter fails (an unknown rule): not measured, never 0. The agent's
+    # broken ruff.toml is not what fails it: criteria tools read the boilerplate's config.
+    own = {"lint": {"run": "ruff check --output-format=json --select=NOPE999 ."},
+           "max_lint_errors": 0}
     bench.write("broken-config", success_criteria=own,
                 oracle_files={"calc.py": SOLUTION + "import os\n",
                               "ruff.toml": "this is = = not toml\n"})

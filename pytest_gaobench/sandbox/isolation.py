@@ -112,21 +112,26 @@ class Isolation:
         for path in interpreter_paths():
             if not any(path.is_relative_to(parent) for parent in shown):
                 shown.append(path)
-        bound = [*shown[len(system):], *readable, *self._tools_outside(shown)]
-        command += self._open_folders_above(bound, system)
-        for path in bound:  # the interpreter, and e.g. the oracle script of the benchmark
+        interpreter = shown[len(system):]
+        command += self._open_folders_above(interpreter, system)
+        for path in interpreter:
             command += ["--ro-bind", str(path), str(path)]
         # Empty, read-only folders where the results folder would show through something
-        # shown, and around the workspace (its run folder: result, logs, lock). After the
-        # read-only binds, so that none of them shows what a cover hides.
+        # shown, and around the workspace (its run folder: result, logs, lock).
         covers = [workspace.parent]
-        seen = [*shown, *readable]
-        if self.hidden and any(self.hidden.is_relative_to(parent) for parent in seen):
+        if self.hidden and any(self.hidden.is_relative_to(parent)
+                               for parent in [*shown, *readable]):
             covers.insert(0, self.hidden)
         for cover in covers:
             command += ["--tmpfs", str(cover)]
-        command += self._open_folders_above([workspace, *writable, *map(Path, placed)],
+        # Then what is shown of the harness's folders (a prompt file in the run folder, the
+        # oracle script of the benchmark's), and the writable folders; agents are never
+        # shown a folder that holds a cover (agents.installation.refuse_protected).
+        bound = [*readable, *self._tools_outside(shown)]
+        command += self._open_folders_above([*bound, workspace, *writable, *map(Path, placed)],
                                             system)
+        for path in bound:
+            command += ["--ro-bind", str(path), str(path)]
         for path in (workspace, *writable):
             command += ["--bind", str(path), str(path)]
         for inside, path in placed.items():
