@@ -348,7 +348,8 @@ def test_a_client_that_goes_away_mid_reply_is_still_counted_in_full(
     fake_anthropic.script(slow)
     with phase.metered(fake_anthropic.url) as api:
         sdk = client(api, timeout=0.3)
-        with pytest.raises(Exception, match="timed out"):  # the SDK's or its transport's
+        # The SDK's or its transport's words for giving up (a loaded machine: the latter).
+        with pytest.raises(Exception, match=r"timed out|Connection error"):
             ask(sdk, stream=True)
         assert phase.ctx.usage.tokens_output < 90  # the stream's end is still to come
         fake_anthropic.released.set()  # the API sends the rest to nobody
@@ -365,7 +366,7 @@ def test_a_stream_cut_by_close_still_counts_what_was_served(
     fake_anthropic.script(hung)
     api = phase.metered(fake_anthropic.url).__enter__()
     sdk = client(api, timeout=1.0)
-    with pytest.raises(Exception, match="timed out"):
+    with pytest.raises(Exception, match=r"timed out|Connection error"):
         ask(sdk, stream=True)
     api.__exit__(None, None, None)  # the phase ended: the upstream stream is cut
     assert phase.ctx.usage.api_calls == 1 and phase.ctx.usage.tokens_input == 900
