@@ -15,11 +15,11 @@ from pathlib import Path
 from ..model.metrics import QualityMetrics
 from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig
-from ..sandbox.boilerplate import BoilerplateError, BoilerplateManager
+from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.sandbox import Sandbox
 from .interpreter_first import interpreter_first_env
 from .lint import count_lint_errors
-from .named_tests import PATCH_SECONDS, GradingSetupError, run_named_tests
+from .named_tests import PATCH_SECONDS, boilerplate_again, run_named_tests
 from .planted_config import benchmark_config
 from .test_run import run_hidden_tests, run_tests
 from .workspace import matching_files
@@ -152,10 +152,4 @@ def config_source(config: BenchmarkConfig, grading_dir: Path,
     a fresh checkout in the grading folder."""
     if config.boilerplate_url is None:
         return config.boilerplate_dir
-    base = grading_dir / "config-boilerplate"
-    try:
-        boilerplate.prepare(config, base)
-    except BoilerplateError as exc:
-        raise GradingSetupError(f"the boilerplate could not be made again for grading: "
-                                f"{exc}") from exc
-    return base
+    return boilerplate_again(config, grading_dir / "config-boilerplate", boilerplate)

@@ -132,11 +132,7 @@ def patched_boilerplate(config: BenchmarkConfig, base: Path,
                         boilerplate: BoilerplateManager) -> Path:
     """The boilerplate as the run began, in ``base`` (the harness's own copy or clone),
     with the grading patch applied."""
-    try:
-        boilerplate.prepare(config, base)
-    except BoilerplateError as exc:
-        raise GradingSetupError(f"the boilerplate could not be made again for grading: "
-                                f"{exc}") from exc
+    boilerplate_again(config, base, boilerplate)
     patch = config.grading_patch_file
     if patch is None:
         return base
@@ -151,6 +147,17 @@ def patched_boilerplate(config: BenchmarkConfig, base: Path,
     if done.returncode != 0:
         raise GradingSetupError(f"the grading patch {patch.name} does not apply to the "
                                 f"boilerplate: {done.stderr.strip()[-500:]}")
+    return base
+
+
+def boilerplate_again(config: BenchmarkConfig, base: Path,
+                      boilerplate: BoilerplateManager) -> Path:
+    """The boilerplate as the run began, made again in ``base`` for grading."""
+    try:
+        boilerplate.prepare(config, base)
+    except BoilerplateError as exc:
+        raise GradingSetupError(f"the boilerplate could not be made again for grading: "
+                                f"{exc}") from exc
     return base
 
 

@@ -77,7 +77,7 @@ class Sandbox:
     @property
     def runs_root(self) -> Path:
         """The harness's folder the run folder is in (``<root>/runs/<run_id>``)."""
-        return self.isolation.hidden or self.run_dir.parents[1]
+        return self.run_dir.parents[1]
 
     def private_network(self, network: bool | None = None) -> bool:
         """Whether a command runs in a network namespace of its own (nothing of the host's
@@ -119,20 +119,22 @@ class Sandbox:
             argv = [sys.executable, "-I", str(FORWARDER), SERVICE_SOCKET, str(SERVICE_PORT),
                     "--", *argv]
         self.hand_over([*writable, *placed.values()])
-        if self.isolation.bwrap is None:
+
+        def launch(argv: Sequence[str], pass_fds: Sequence[int] = ()) -> CommandResult:
             return run_command(argv, cwd=where, timeout=timeout,
                                env={**sandbox_env(self.workspace), **(env or {})},
                                output_limit=output_limit, display=shown,
-                               stdout_path=stdout_path, cancel=cancel, on_wait=on_wait)
-        with start_signal(self.isolation.owner) as started:
-            wrapped = self.isolation.wrap([*started.launcher, *argv], workspace=self.workspace,
-                                          cwd=where, network=network, writable=writable,
-                                          readable=readable, placed=placed)
-            done = run_command(wrapped, cwd=where, timeout=timeout,
-                               env={**sandbox_env(self.workspace), **(env or {})},
-                               output_limit=output_limit, display=shown,
                                stdout_path=stdout_path, cancel=cancel, on_wait=on_wait,
-                               pass_fds=[started.write_end])
+                               pass_fds=pass_fds)
+
+        if self.isolation.bwrap is None:
+            return launch(argv)
+        with start_signal(self.isolation.owner) as started:
+            done = launch(self.isolation.wrap([*started.launcher, *argv],
+                                              workspace=self.workspace, cwd=where,
+                                              network=network, writable=writable,
+                                              readable=readable, placed=placed),
+                          pass_fds=[started.write_end])
             if done.exit_code not in (0, None) and not started.seen():
                 raise SandboxError(f"the sandbox could not start the command ({shown[:200]}): "
                                    f"{done.tail(5) or f'bwrap exited with {done.exit_code}'}")
