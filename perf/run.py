@@ -398,11 +398,11 @@ def proxy_overhead(scratch: Path, repeat: int) -> None:
     from fake_anthropic import VALID_KEY
 
     from pytest_gaobench.agents.base import PhaseContext
-    from pytest_gaobench.agents.credentials import ApiKey
-    from pytest_gaobench.agents.metering import MeteredApi
-    from pytest_gaobench.agents.pricing import PriceTable
     from pytest_gaobench.logs.log import RunLog
     from pytest_gaobench.logs.redaction import Redactor
+    from pytest_gaobench.metering.credentials import ApiKey
+    from pytest_gaobench.metering.metered_api import MeteredApi
+    from pytest_gaobench.metering.pricing import PriceTable
     from pytest_gaobench.model.metrics import Usage
     from pytest_gaobench.model.spec import BenchmarkConfig, Budget
     from pytest_gaobench.sandbox.sandbox import Sandbox

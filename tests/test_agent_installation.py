@@ -18,7 +18,7 @@ import pytest
 from benchmark_files import SOLUTION, BenchmarkWriter, result_named
 from test_isolation import needs_bwrap
 
-from pytest_gaobench.agents.installation import shebang_interpreter
+from pytest_gaobench.agents.cli.installation import shebang_interpreter
 
 REQUIRED = "--gaobench-isolation=required"
 

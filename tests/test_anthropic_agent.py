@@ -278,7 +278,7 @@ def test_key_never_leaks_into_any_artifact_or_the_sandbox(
 
 
 def test_bedrock_and_vertex_ids_are_priced_as_their_anthropic_models() -> None:
-    from pytest_gaobench.agents.pricing import PriceTable, anthropic_model_id
+    from pytest_gaobench.metering.pricing import PriceTable, anthropic_model_id
 
     assert anthropic_model_id("us.anthropic.claude-sonnet-4-5-20250929-v1:0") == \
         "claude-sonnet-4-5-20250929"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gaobench.agents.credentials import CredentialError, resolve_api_key
+from pytest_gaobench.metering.credentials import CredentialError, resolve_api_key
 
 KEY_A, KEY_B, KEY_C, KEY_D = (f"sk-ant-{n}-" + "x" * 30 for n in "abcd")
 

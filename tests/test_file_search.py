@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gaobench.agents.tools import Toolbox
+from pytest_gaobench.agents.toolloop.tools import Toolbox
 from pytest_gaobench.sandbox.file_search import PatternError, find_files
 from pytest_gaobench.sandbox.sandbox import SandboxManager
 

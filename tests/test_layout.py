@@ -17,16 +17,27 @@ PACKAGE = Path(pytest_gaobench.__file__).parent
 ALLOWED: dict[str, set[str]] = {
     "model": set(),
     "logs": set(),
+    "metering": {"model", "logs"},
     "sandbox": {"model"},
     "grading": {"model", "sandbox"},
-    "agents": {"model", "sandbox", "logs"},
-    "run": {"model", "sandbox", "grading", "agents", "logs"},
+    "agents": {"model", "sandbox", "logs", "metering"},
+    "run": {"model", "sandbox", "grading", "agents", "metering", "logs"},
     "results": {"model"},
     "importers": {"sandbox"},
     "cli": {"model", "results", "run", "importers"},
-    "plugin": {"model", "logs", "sandbox", "grading", "agents", "run", "results"},
+    "plugin": {"model", "logs", "sandbox", "grading", "agents", "metering", "run", "results"},
 }
 MAY_IMPORT_PYTEST = {"plugin", "cli"}
+AGENT_PARTS: dict[str, set[str]] = {
+    "builtin": {"model", "sandbox"},
+    "toolloop": {"model", "sandbox", "metering"},
+    "cli": {"model", "sandbox", "metering"},
+}
+"""What each part of ``agents/`` may import besides the agents core (``agents/*.py``):
+never another of these parts, and only the core's registry (``agents/__init__``) imports
+them, by name."""
+METERING_INSIDE = {"proxy", "forwarding", "dialects", "call_bound"}
+"""Metering's own workings: an agent reaches the proxy through ``metered_api`` only."""
 
 
 def imports_of(path: Path) -> list[tuple[int, str]]:
@@ -78,3 +89,63 @@ def test_no_private_pytest_imports_anywhere() -> None:
     private = [f"{path.relative_to(PACKAGE)}:{line}" for path in PACKAGE.rglob("*.py")
                for line, module in imports_of(path) if module.split(".")[0] == "_pytest"]
     assert not private
+
+
+def agent_part_imports(part: str) -> list[str]:
+    wrong = []
+    for path in sorted((PACKAGE / "agents" / part).rglob("*.py")):
+        for line, module in imports_of(path):
+            names = module.split(".")
+            if names[0] != "pytest_gaobench" or len(names) < 2:
+                continue
+            where = f"{path.relative_to(PACKAGE)}:{line}: imports {module}"
+            if names[1] == "agents":
+                inner = names[2] if len(names) > 2 else None
+                if inner in AGENT_PARTS and inner != part:
+                    wrong.append(where)
+            elif names[1] not in AGENT_PARTS[part]:
+                wrong.append(where)
+            elif names[1] == "metering" and len(names) > 2 and names[2] in METERING_INSIDE:
+                wrong.append(where)
+    return wrong
+
+
+@pytest.mark.parametrize("part", sorted(AGENT_PARTS))
+def test_an_agents_part_imports_the_core_and_what_the_table_allows(part: str) -> None:
+    assert (PACKAGE / "agents" / part / "__init__.py").is_file()
+    wrong = agent_part_imports(part)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_only_the_registry_of_the_agents_core_imports_its_parts() -> None:
+    wrong = []
+    for path in sorted((PACKAGE / "agents").glob("*.py")):
+        for line, module in imports_of(path):
+            names = module.split(".")
+            if names[:2] == ["pytest_gaobench", "agents"] and len(names) > 2 \
+                    and names[2] in AGENT_PARTS:
+                if path.name != "__init__.py":
+                    wrong.append(f"{path.relative_to(PACKAGE)}:{line}: imports {module}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_layout_rules_catch_a_part_reaching_into_another() -> None:
+    """The rule above is live: a cli module importing the tool loop, or the proxy's
+    insides, would be named."""
+    planted = PACKAGE / "agents" / "cli" / "zz_planted_for_layout_test.py"
+    planted.write_text("from ..toolloop.tools import Toolbox\n"
+                       "from ...metering.proxy import MeteringProxy\n")
+    try:
+        wrong = agent_part_imports("cli")
+    finally:
+        planted.unlink()
+    assert [w.split(": ", 1)[1] for w in wrong if "zz_planted" in w] == [
+        "imports pytest_gaobench.agents.toolloop.tools",
+        "imports pytest_gaobench.metering.proxy"]
+
+
+def test_no_module_is_longer_than_400_lines() -> None:
+    long = [f"{path.relative_to(PACKAGE.parent)}: {lines} lines"
+            for root in (PACKAGE, PACKAGE.parent / "perf") for path in sorted(root.rglob("*.py"))
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400]
+    assert not long, "\n".join(long)

@@ -22,13 +22,13 @@ import pytest
 from benchmark_files import BenchmarkWriter
 from fake_anthropic import VALID_KEY, FakeAnthropic, error, message, text, tool, tool_turn
 
-from pytest_gaobench.agents.api_failures import ApiFailure, classify
 from pytest_gaobench.agents.base import PhaseContext
-from pytest_gaobench.agents.credentials import ApiKey
-from pytest_gaobench.agents.metering import MeteredApi
-from pytest_gaobench.agents.pricing import PriceTable
 from pytest_gaobench.logs.log import RunLog
 from pytest_gaobench.logs.redaction import Redactor
+from pytest_gaobench.metering.api_failures import ApiFailure, classify
+from pytest_gaobench.metering.credentials import ApiKey
+from pytest_gaobench.metering.metered_api import MeteredApi
+from pytest_gaobench.metering.pricing import PriceTable
 from pytest_gaobench.model.metrics import Usage
 from pytest_gaobench.model.spec import BenchmarkConfig, Budget
 from pytest_gaobench.sandbox.sandbox import Sandbox

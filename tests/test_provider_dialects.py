@@ -18,10 +18,10 @@ from fake_gemini import say as gemini_says
 from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, failure, run, say
 from test_metering_proxy import TOKEN, Phase, phase  # noqa: F401  (the fixture)
 
-from pytest_gaobench.agents.credentials import ApiKey
-from pytest_gaobench.agents.metering import MeteredApi
-from pytest_gaobench.agents.pricing import PriceTable
-from pytest_gaobench.agents.providers import PROVIDERS, provider_of_model
+from pytest_gaobench.metering.credentials import ApiKey
+from pytest_gaobench.metering.metered_api import MeteredApi
+from pytest_gaobench.metering.pricing import PriceTable
+from pytest_gaobench.metering.providers import PROVIDERS, provider_of_model
 from pytest_gaobench.model.spec import Budget
 
 
@@ -179,8 +179,8 @@ def test_a_models_provider_is_known_by_its_name(model: str, provider: str) -> No
 
 def test_an_agents_own_usage_report_is_compared_with_the_proxys(
         phase: Phase) -> None:  # noqa: F811
-    from pytest_gaobench.agents.api_usage import ApiUsage
-    from pytest_gaobench.agents.cli_outcome import compare_with_proxy
+    from pytest_gaobench.agents.cli.outcome import compare_with_proxy
+    from pytest_gaobench.metering.api_usage import ApiUsage
 
     usage = phase.ctx.usage
     usage.tokens_input, usage.tokens_cache_read, usage.tokens_output = 2800, 7200, 102

@@ -10,7 +10,7 @@ from benchmark_files import SOLUTION, BenchmarkWriter
 from fake_anthropic import VALID_KEY, FakeAnthropic, message, text, tool, tool_turn
 
 from pytest_gaobench import StandaloneRunner
-from pytest_gaobench.agents.credentials import CredentialError
+from pytest_gaobench.metering.credentials import CredentialError
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_gaobench.agents.tools import TOOL_SPECS, Toolbox
+from pytest_gaobench.agents.toolloop.tools import TOOL_SPECS, Toolbox
 from pytest_gaobench.sandbox.sandbox import SandboxManager
 
 

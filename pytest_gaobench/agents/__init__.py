@@ -1,9 +1,12 @@
 """Agents: the drivers that do a phase's work, behind one small Protocol.
 
-Owns each driver (oracle, nop, anthropic with its tools, pricing and budgets, replay), the
-role prompts, and what an API agent needs before it starts: the key (credentials) and
-its check. A driver is built by name from ``AGENTS``; it may import the model, the
-sandbox and logs, never the run, results or pytest.
+The core here is the ``Agent`` protocol and its ``PhaseContext`` (``base``), the role
+prompts, the turn and cost checks an agent makes (``budget``), and the registry below:
+each agent by name, built by a factory, and whose API key it needs, read from its class.
+The drivers live in three parts: ``builtin`` (oracle, nop, forger: no model), ``toolloop``
+(the Anthropic agent with our own tools, and replay) and ``cli`` (real command-line
+agents, metered through ``metering``). Agents may import the model, the sandbox, logs and
+``metering``; never the run, results or pytest.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..metering.credentials import ApiKey
+from ..metering.pricing import DEFAULT_MODEL, PriceTable
+from ..metering.providers import KEY_VARIABLES, provider_of_model
 from ..model.spec import Budget
 from .base import Agent, AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
-from .credentials import ApiKey
-from .nop import NopAgent
-from .oracle import OracleAgent
-from .pricing import DEFAULT_MODEL, PriceTable
-from .providers import KEY_VARIABLES, provider_of_model
+from .builtin.nop import NopAgent
+from .builtin.oracle import OracleAgent
 
-__all__ = ["AGENTS", "API_AGENTS", "Agent", "AgentError", "AgentSettings", "BudgetExceeded",
+__all__ = ["AGENTS", "Agent", "AgentError", "AgentSettings", "BudgetExceeded",
            "InfraError", "OracleAgent", "PhaseContext", "PhaseTimeout"]
 
 
@@ -61,6 +64,30 @@ def price_table(settings: AgentSettings) -> PriceTable:
         PriceTable.from_file(settings.prices))
 
 
+DRIVERS = {"anthropic": ".toolloop.anthropic:AnthropicAgent",
+           "replay": ".toolloop.replay:ReplayAgent",
+           "forger": ".builtin.forger:ForgerAgent",
+           "claude-code": ".cli.claude_code:ClaudeCodeAgent",
+           "codex": ".cli.codex:CodexAgent",
+           "aider": ".cli.aider:AiderAgent",
+           "gemini-cli": ".cli.gemini_cli:GeminiCliAgent",
+           "mini-swe-agent": ".cli.mini_swe_agent:MiniSweAgent",
+           "opencode": ".cli.opencode:OpencodeAgent",
+           "command": ".cli.command:CommandAgent"}
+"""Where each driver that is not always loaded lives: imported only when it is used."""
+
+
+def driver_class(name: str) -> type[Any] | None:
+    """The class of a named driver (None for a name registered from elsewhere)."""
+    if name in ("oracle", "nop"):
+        return OracleAgent if name == "oracle" else NopAgent
+    if name not in DRIVERS:
+        return None
+    module, class_name = DRIVERS[name].split(":")
+    found: type[Any] = getattr(importlib.import_module(module, __name__), class_name)
+    return found
+
+
 def _oracle(**_options: Any) -> Agent:
     return OracleAgent()
 
@@ -70,14 +97,19 @@ def _nop(**_options: Any) -> Agent:
 
 
 def _forger(**_options: Any) -> Agent:
-    from .forger import ForgerAgent
+    agent: Agent = _class("forger")()
+    return agent
 
-    return ForgerAgent()
+
+def _class(name: str) -> type[Any]:
+    found = driver_class(name)
+    assert found is not None
+    return found
 
 
 def _anthropic(*, settings: AgentSettings, api_key: ApiKey | None = None,
                model: str | None = None, **_options: Any) -> Agent:
-    from .anthropic import AnthropicAgent, AnthropicSettings
+    from .toolloop.anthropic import AnthropicAgent, AnthropicSettings
 
     return AnthropicAgent(AnthropicSettings(
         api_key=api_key, model=model, provider=settings.provider,
@@ -85,33 +117,28 @@ def _anthropic(*, settings: AgentSettings, api_key: ApiKey | None = None,
         budget=settings.budget, record_dir=settings.record_dir), prices=price_table(settings))
 
 
-def _cli_agent(module: str, class_name: str) -> AgentFactory:
+def _cli_agent(name: str) -> AgentFactory:
     """A named CLI agent's factory (its module imported only when it is used)."""
     def factory(*, settings: AgentSettings, api_keys: Mapping[str, ApiKey] | None = None,
                 model: str | None = None, **_options: Any) -> Agent:
-        agent_class = getattr(importlib.import_module(module, __name__), class_name)
-        agent: Agent = agent_class(api_keys=api_keys, model=model, budget=settings.budget,
-                                   prices=price_table(settings))
+        agent: Agent = _class(name)(api_keys=api_keys, model=model, budget=settings.budget,
+                                    prices=price_table(settings))
         return agent
     return factory
 
 
 def _command(*, settings: AgentSettings, api_keys: Mapping[str, ApiKey] | None = None,
              model: str | None = None, **_options: Any) -> Agent:
-    from .command import CommandAgent
-
-    providers = command_providers(settings)
-    return CommandAgent(command=settings.agent_command,
-                        default_command=settings.agent_command_default,
-                        env_names=settings.agent_env, network=settings.agent_network,
-                        api_key=(api_keys or {}).get(providers[0]) if providers else None,
-                        model=model, budget=settings.budget, prices=price_table(settings))
+    agent: Agent = _class("command")(
+        command=settings.agent_command, default_command=settings.agent_command_default,
+        env_names=settings.agent_env, network=settings.agent_network, api_keys=api_keys,
+        model=model, budget=settings.budget, prices=price_table(settings))
+    return agent
 
 
 def _replay(*, settings: AgentSettings, **_options: Any) -> Agent:
-    from .replay import ReplayAgent
-
-    return ReplayAgent(settings.cassette_dir)
+    agent: Agent = _class("replay")(settings.cassette_dir)
+    return agent
 
 
 AgentFactory = Callable[..., Agent]
@@ -119,24 +146,11 @@ AgentFactory = Callable[..., Agent]
 ``ApiKey`` or None), ``api_keys`` (every provider's key the session holds, by provider)
 and ``model``; further keywords may be added, so a factory takes ``**options``."""
 
-AGENTS: dict[str, AgentFactory] = {"oracle": _oracle, "nop": _nop, "forger": _forger,
-                                   "anthropic": _anthropic,
-                                   "claude-code": _cli_agent(".claude_code",
-                                                             "ClaudeCodeAgent"),
-                                   "codex": _cli_agent(".codex", "CodexAgent"),
-                                   "aider": _cli_agent(".aider", "AiderAgent"),
-                                   "gemini-cli": _cli_agent(".gemini_cli", "GeminiCliAgent"),
-                                   "mini-swe-agent": _cli_agent(".mini_swe_agent",
-                                                                "MiniSweAgent"),
-                                   "opencode": _cli_agent(".opencode", "OpencodeAgent"),
-                                   "command": _command, "replay": _replay}
-AGENT_PROVIDERS = {"anthropic": "anthropic", "claude-code": "anthropic", "codex": "openai",
-                   "gemini-cli": "gemini"}
-"""Agents that need a provider's API key, resolved and validated before any benchmark
-starts (the command agent too, when it is given API access: see ``providers_needed``)."""
-MODEL_PROVIDED = frozenset({"aider", "mini-swe-agent", "opencode"})
-"""Agents that reach whichever provider serves their model (through LiteLLM)."""
-API_AGENTS = frozenset(AGENT_PROVIDERS) | MODEL_PROVIDED
+AGENTS: dict[str, AgentFactory] = {
+    "oracle": _oracle, "nop": _nop, "forger": _forger, "anthropic": _anthropic,
+    **{name: _cli_agent(name) for name in ("claude-code", "codex", "aider", "gemini-cli",
+                                           "mini-swe-agent", "opencode")},
+    "command": _command, "replay": _replay}
 
 
 def command_providers(settings: AgentSettings) -> list[str]:
@@ -146,10 +160,15 @@ def command_providers(settings: AgentSettings) -> list[str]:
 
 
 def providers_needed(agent: str, settings: AgentSettings) -> list[str]:
-    """Whose keys an agent needs, by provider name."""
+    """Whose keys an agent needs, by provider name, resolved and validated before any
+    benchmark starts: read from its class's ``provider_name`` (a provider; None: whichever
+    serves its model, as an agent on LiteLLM; no such attribute: none)."""
     if agent == "command":
         return command_providers(settings)
-    if agent in MODEL_PROVIDED:  # the model's provider: --gaobench-model, else Claude
+    found = driver_class(agent)
+    if found is None or not hasattr(found, "provider_name"):
+        return []
+    provider: str | None = found.provider_name
+    if provider is None:  # the model's provider: --gaobench-model, else Claude
         return [provider_of_model(settings.model or DEFAULT_MODEL).name]
-    return [AGENT_PROVIDERS[agent]] if agent in AGENT_PROVIDERS else []
-
+    return [provider]

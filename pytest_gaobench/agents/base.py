@@ -64,6 +64,15 @@ class PhaseContext:
         if self.on_alive is not None:
             self.on_alive(tool)
 
+    @property
+    def stem(self) -> str:
+        """``NN-phase``: how the run folder names this phase's files."""
+        return f"{self.phase_index + 1:02d}-{self.phase.phase_name}"
+
+    def note(self, kind: str, **data: object) -> None:
+        """A transcript entry of this phase."""
+        self.log.transcript(kind, phase=self.phase.phase_name, **data)
+
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)

@@ -8,16 +8,16 @@ from typing import NoReturn
 
 import pytest
 
-from ..agents.credentials import ApiKey, CredentialError, resolve_api_key, resolve_provider_key
-from ..agents.key_check import (
+from ..logs.redaction import Redactor
+from ..metering.credentials import ApiKey, CredentialError, resolve_api_key, resolve_provider_key
+from ..metering.key_check import (
     EXIT_API_UNAVAILABLE,
     EXIT_BAD_KEY,
     ApiUnavailable,
     validate_api_key,
     validate_provider_key,
 )
-from ..agents.providers import PROVIDERS
-from ..logs.redaction import Redactor
+from ..metering.providers import PROVIDERS
 from .settings import GaobenchSettings
 from .warning import GaobenchWarning
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 import pytest
 
 from ..agents import AGENTS, Agent, AgentFactory, price_table, providers_needed
-from ..agents.credentials import ApiKey
-from ..agents.pricing import PriceFileError
 from ..logs.redaction import Redactor
+from ..metering.credentials import ApiKey
+from ..metering.pricing import PriceFileError
 from ..model.result import BenchmarkResult, worth_inspecting
 from ..model.spec import BenchmarkConfig
 from ..run.collector import MetricsCollector

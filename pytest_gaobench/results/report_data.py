@@ -9,7 +9,7 @@ texts cut in the middle, so a page of a hundred runs stays a page.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +74,9 @@ def _value(kind: Any) -> str | None:
 
 
 def transcript_entries(run_dir: Path) -> Iterable[dict[str, Any]]:
-    """transcript.jsonl, then each CLI agent's own stream (claude-NN-phase.jsonl,
-    codex-NN-phase.jsonl, gemini-NN-phase.jsonl, opencode-NN-phase.jsonl) read as the same
-    kinds of entries: its set-up, its messages, its tool calls and results."""
+    """transcript.jsonl: what the run's agent said and did, as every agent writes it (a
+    CLI agent's own stream is turned into the same entries at the end of each phase)."""
     yield from _bounded(_json_lines(run_dir / "transcript.jsonl"))
-    for program, entries in STREAM_READERS.items():
-        for stream in sorted(run_dir.glob(f"{program}-*.jsonl")):
-            phase = stream.stem.split("-", 2)[-1]
-            yield from _bounded(entries(_json_lines(stream), phase))
 
 
 def _json_lines(path: Path) -> Iterable[dict[str, Any]]:
@@ -97,111 +92,6 @@ def _json_lines(path: Path) -> Iterable[dict[str, Any]]:
                 continue
             if isinstance(entry, dict):
                 yield entry
-
-
-def _from_claude_stream(events: Iterable[dict[str, Any]], phase: str
-                        ) -> Iterable[dict[str, Any]]:
-    for event in events:
-        kind, message = event.get("type"), event.get("message") or {}
-        at = event.get("timestamp")
-        if kind == "system" and event.get("subtype") == "init":
-            yield {"kind": "request_setup", "phase": phase, "model": event.get("model"),
-                   "tools": event.get("tools"), "session_id": event.get("session_id"),
-                   "agent": "claude-code"}
-        elif kind == "assistant":
-            yield {"kind": "response", "phase": phase, "at": at,
-                   "content": message.get("content"), "usage": message.get("usage"),
-                   "message_id": message.get("id")}
-        elif kind == "user":
-            yield {"kind": "request", "phase": phase, "at": at,
-                   "message": {"role": "user", "content": message.get("content")}}
-        elif kind == "result":
-            yield {"kind": "final_message", "phase": phase, "text": event.get("result"),
-                   "subtype": event.get("subtype"), "num_turns": event.get("num_turns"),
-                   "is_error": event.get("is_error")}
-
-
-def _from_codex_stream(events: Iterable[dict[str, Any]], phase: str
-                       ) -> Iterable[dict[str, Any]]:
-    """Codex's ``--json`` items as messages: its text, each command or file change as a
-    tool call, and what the command printed as that call's result."""
-    for event in events:
-        item = event.get("item")
-        if event.get("type") != "item.completed" or not isinstance(item, dict):
-            continue
-        kind, ident = item.get("type"), str(item.get("id"))
-        if kind == "agent_message":
-            yield {"kind": "response", "phase": phase,
-                   "content": [{"type": "text", "text": item.get("text")}]}
-        elif kind in ("command_execution", "file_change", "mcp_tool_call", "web_search"):
-            called = {key: value for key, value in item.items()
-                      if key not in ("id", "type", "aggregated_output", "status")}
-            yield {"kind": "response", "phase": phase, "content": [
-                {"type": "tool_use", "id": ident, "name": kind, "input": called}]}
-            yield {"kind": "request", "phase": phase, "message": {"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": ident,
-                 "content": item.get("aggregated_output") or item.get("status")}]}}
-
-
-def _from_gemini_stream(events: Iterable[dict[str, Any]], phase: str
-                        ) -> Iterable[dict[str, Any]]:
-    """Gemini CLI's ``stream-json`` events as messages: its text (the deltas of one reply
-    joined), each tool call, and each tool's result."""
-    text = ""
-    for event in events:
-        kind = event.get("type")
-        if kind == "message" and event.get("role") == "assistant":
-            text = text + str(event.get("content") or "") if event.get("delta") \
-                else str(event.get("content") or "")
-            continue
-        if text:
-            yield {"kind": "response", "phase": phase,
-                   "content": [{"type": "text", "text": text}]}
-            text = ""
-        if kind == "init":
-            yield {"kind": "request_setup", "phase": phase, "model": event.get("model"),
-                   "session_id": event.get("session_id"), "agent": "gemini-cli"}
-        elif kind == "tool_use":
-            yield {"kind": "response", "phase": phase, "at": event.get("timestamp"),
-                   "content": [{"type": "tool_use", "id": str(event.get("tool_id")),
-                                "name": event.get("tool_name"),
-                                "input": event.get("parameters")}]}
-        elif kind == "tool_result":
-            yield {"kind": "request", "phase": phase, "message": {"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": str(event.get("tool_id")),
-                 "content": event.get("output") or event.get("status")}]}}
-    if text:
-        yield {"kind": "response", "phase": phase, "content": [{"type": "text", "text": text}]}
-
-
-def _from_opencode_stream(events: Iterable[dict[str, Any]], phase: str
-                          ) -> Iterable[dict[str, Any]]:
-    """opencode's ``--format json`` events as messages: its text parts, and each tool part
-    as a tool call with its output as the result."""
-    for event in events:
-        part = event.get("part")
-        if not isinstance(part, dict):
-            continue
-        if event.get("type") == "text":
-            yield {"kind": "response", "phase": phase,
-                   "content": [{"type": "text", "text": part.get("text")}]}
-        elif event.get("type") == "tool_use":
-            given = part.get("state")
-            state: dict[str, Any] = given if isinstance(given, dict) else {}
-            ident = str(part.get("callID") or part.get("id"))
-            yield {"kind": "response", "phase": phase, "content": [
-                {"type": "tool_use", "id": ident, "name": part.get("tool"),
-                 "input": state.get("input")}]}
-            yield {"kind": "request", "phase": phase, "message": {"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": ident,
-                 "content": state.get("output") or state.get("status")}]}}
-
-
-StreamReader = Callable[[Iterable[dict[str, Any]], str], Iterable[dict[str, Any]]]
-STREAM_READERS: dict[str, StreamReader] = {
-    "claude": _from_claude_stream, "codex": _from_codex_stream,
-    "gemini": _from_gemini_stream, "opencode": _from_opencode_stream}
-"""Each CLI agent's stream file (``<program>-NN-phase.jsonl``), read in this order."""
 
 
 def _bounded(entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:

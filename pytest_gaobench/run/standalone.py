@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..agents.anthropic import AnthropicAgent, AnthropicSettings
-from ..agents.credentials import ApiKey, CredentialError, resolve_api_key
-from ..agents.key_check import validate_api_key
+from ..agents.toolloop.anthropic import AnthropicAgent, AnthropicSettings
 from ..logs.redaction import Redactor
+from ..metering.credentials import ApiKey, CredentialError, resolve_api_key
+from ..metering.key_check import validate_api_key
 from ..model.result import BenchmarkResult
 from ..model.spec import BenchmarkConfig, Budget, load_spec
 from ..sandbox.boilerplate import BoilerplateManager

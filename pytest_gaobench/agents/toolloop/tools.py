@@ -19,10 +19,10 @@ from typing import Any, ClassVar, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..sandbox.file_search import PatternError, find_files
-from ..sandbox.output import cut_middle
-from ..sandbox.sandbox import Sandbox
-from ..sandbox.untrusted import open_regular, read_regular, write_regular
+from ...sandbox.file_search import PatternError, find_files
+from ...sandbox.output import cut_middle
+from ...sandbox.sandbox import Sandbox
+from ...sandbox.untrusted import open_regular, read_regular, write_regular
 
 DEFAULT_COMMAND_TIMEOUT = 120.0
 DEFAULT_OUTPUT_LIMIT = 20_000

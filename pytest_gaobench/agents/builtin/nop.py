@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .base import PhaseContext
+from ..base import PhaseContext
 
 
 class NopAgent:
     name = "nop"
 
     def run_phase(self, ctx: PhaseContext) -> None:
-        ctx.log.transcript("nop", phase=ctx.phase.phase_name)
+        ctx.note("nop")

@@ -20,21 +20,32 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ..model.spec import Budget
 from .api_usage import ApiUsage
-from .base import PhaseContext
-from .budget import usage_over_budget
+from .budget import Spending, usage_over_budget
 from .call_bound import CallBound
 from .credentials import ApiKey
 from .pricing import Price, PriceTable
 from .providers import PROVIDERS, Provider
 from .proxy import MeteringProxy, ProxyState, Refusal
 
+__all__ = ["Account", "MeteredApi", "ProxyState", "Reservation", "new_run_token"]
+
 
 def new_run_token() -> str:
     """What the agent holds in place of the key: worthless outside this run's proxy."""
     return "gaobench-run-" + secrets.token_urlsafe(24)
+
+
+class Account(Spending, Protocol):
+    """Whose calls a metered road counts (an agent's phase): usage is recorded into
+    ``usage``, budgets are kept over ``run_usage`` + ``usage``, a price that is not known is
+    a warning, and what the proxy did (refusals, calls) is noted in the transcript."""
+
+    def warn(self, message: str) -> None: ...
+    def note(self, kind: str, **data: object) -> None: ...
 
 
 @dataclass(eq=False)
@@ -55,23 +66,25 @@ class MeteredApi:
     its own loopback; nothing else of the host is reachable. Otherwise (no isolation, or a
     benchmark with ``allow_network``) it listens on a port of the host's loopback."""
 
-    def __init__(self, ctx: PhaseContext, *, api_key: ApiKey, token: str, prices: PriceTable,
+    def __init__(self, account: Account, *, api_key: ApiKey, token: str, prices: PriceTable,
                  budget: Budget, model: str, upstream: str | None = None,
-                 network: bool | None = None, provider: Provider | None = None,
+                 socket_url: str | None = None, provider: Provider | None = None,
                  max_calls: int | None = None) -> None:
-        """``network``: the agent command's network, as given to ``Sandbox.run``.
+        """``socket_url``: listen on a Unix socket, which the agent reaches at this URL
+        (the sandbox's service URL); None: on a port of the host's loopback.
         ``provider``: whose API (default Anthropic's); ``upstream`` overrides its URL.
         ``max_calls``: model calls allowed in this phase (a turn budget, for an agent
         that has no turn limit of its own)."""
         self.max_calls = max_calls
-        self.ctx = ctx
+        self.account = account
+        self.socket_url = socket_url
         self.provider = provider or PROVIDERS["anthropic"]
         self.prices = prices
         self.budget = budget
         self.model = model
         self._folder: str | None = None
         socket_path = None
-        if ctx.sandbox.private_network(network):
+        if socket_url is not None:
             # Short (a Unix socket's path has ~100 bytes) and private (mode 0700).
             self._folder = tempfile.mkdtemp(prefix="gaobench-api-")
             socket_path = Path(self._folder, "proxy.sock")
@@ -92,7 +105,7 @@ class MeteredApi:
     @property
     def url(self) -> str:
         """The proxy's URL as the agent sees it."""
-        return self.ctx.sandbox.service_url if self.service else self.proxy.url
+        return self.socket_url if self.socket_url is not None else self.proxy.url
 
     @property
     def env(self) -> dict[str, str]:
@@ -125,7 +138,7 @@ class MeteredApi:
                 return Refusal(f"max_cost_usd: no price is known for model {model!r}, so the "
                                f"budget cannot be kept; give its price with "
                                f"--gaobench-prices FILE")
-            spent = usage_over_budget(self.ctx, self.budget, spent_up=True)
+            spent = usage_over_budget(self.account, self.budget, spent_up=True)
             if spent is not None:
                 return Refusal(spent)
             if self.max_calls is not None and self._admitted >= self.max_calls:
@@ -152,13 +165,13 @@ class MeteredApi:
             price = self.prices.lookup(model) if model else None
             price = price or reservation.price
             if price is None:
-                self.ctx.warn(f"no price known for model {model!r}: its cost is reported "
+                self.account.warn(f"no price known for model {model!r}: its cost is reported "
                               f"as null")
             cost = price.cost_of(growth) if price is not None else None
             if new_call:
-                self.ctx.usage.record_api_call(**growth.usage_fields(), cost_usd=cost)
+                self.account.usage.record_api_call(**growth.usage_fields(), cost_usd=cost)
             else:
-                self.ctx.usage.add_tokens(**growth.usage_fields(), cost_usd=cost)
+                self.account.usage.add_tokens(**growth.usage_fields(), cost_usd=cost)
 
     def settle(self, reservation: Reservation) -> None:
         with self._lock, contextlib.suppress(ValueError):
@@ -170,14 +183,16 @@ class MeteredApi:
         reserved_cost = sum(r.cost for r in self._reserved)
         limit = self.budget.max_tokens
         if limit is not None:
-            used = (self.ctx.run_usage.tokens_total or 0) + (self.ctx.usage.tokens_total or 0)
+            account = self.account
+            used = (account.run_usage.tokens_total or 0) + (account.usage.tokens_total or 0)
             if used + reserved_tokens + wanted.tokens > limit:
                 return (f"max_tokens: this call may use up to {wanted.tokens} tokens (its "
                         f"input and max_tokens); {used} used and {reserved_tokens} reserved "
                         f"by calls in flight, the budget is {limit}")
         budget = self.budget.max_cost_usd
         if budget is not None:
-            spent = (self.ctx.run_usage.cost_usd or 0.0) + (self.ctx.usage.cost_usd or 0.0)
+            spent = ((self.account.run_usage.cost_usd or 0.0)
+                     + (self.account.usage.cost_usd or 0.0))
             if spent + reserved_cost + wanted.cost > budget:
                 return (f"max_cost_usd: this call may cost up to ${wanted.cost:.4f} (its "
                         f"input and max_tokens); ${spent:.4f} spent and "
@@ -186,4 +201,4 @@ class MeteredApi:
         return None
 
     def _log(self, kind: str, **data: object) -> None:
-        self.ctx.log.transcript(kind, phase=self.ctx.phase.phase_name, **data)
+        self.account.note(kind, **data)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..model.spec import BenchmarkConfig
+    from ...model.spec import BenchmarkConfig
 
 SHEBANG_LIMIT = 512
 
@@ -50,7 +50,7 @@ def find_program(name: str, cwd: Path | None = None) -> Path | None:
 def installed_cli(executable: str | None, command: str, label: str, hint: str) -> Path:
     """A named agent's CLI (``executable``, else ``command`` on PATH), resolved; missing is
     a configuration error naming how to install it."""
-    from .base import SetupError
+    from ..base import SetupError
 
     found = executable or shutil.which(command)
     if found is None or not os.access(found, os.X_OK):
@@ -166,7 +166,7 @@ def protected_paths(config: BenchmarkConfig, runs_root: Path) -> list[Path]:
 
 def refuse_protected(shown: list[Path], protected: list[Path], program: str) -> None:
     """A SetupError, before any work, when a folder to show holds a protected one."""
-    from .base import SetupError
+    from ..base import SetupError
 
     for folder in shown:
         held = next((path for path in protected if path.is_relative_to(folder.resolve())), None)

@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..model.spec import BenchmarkConfig, Budget
-from .api_failures import ApiFailure, classify
-from .api_usage import ApiUsage
-from .base import AgentError, InfraError, PhaseContext
-from .budget import check_priced, check_turn_budget, check_usage_budget, stricter
-from .credentials import ApiKey
-from .pricing import DEFAULT_MODEL, Price, PriceTable
-from .prompts import phase_prompt, role_prompt
+from ...metering.api_failures import ApiFailure, classify
+from ...metering.api_usage import ApiUsage
+from ...metering.budget import stricter
+from ...metering.credentials import ApiKey
+from ...metering.pricing import DEFAULT_MODEL, Price, PriceTable
+from ...model.spec import BenchmarkConfig, Budget
+from ..base import AgentError, InfraError, PhaseContext
+from ..budget import check_priced, check_turn_budget, check_usage_budget
+from ..prompts import phase_prompt, role_prompt
 from .tool_calls import run_tools
 from .tools import TOOL_SPECS, Toolbox
 
@@ -53,6 +54,7 @@ class AnthropicSettings:
 
 class AnthropicAgent:
     name = "anthropic"
+    provider_name = "anthropic"
 
     def __init__(self, settings: AnthropicSettings, prices: PriceTable | None = None) -> None:
         self.settings = settings
@@ -75,7 +77,7 @@ class AnthropicAgent:
         tools[-1]["cache_control"] = {"type": "ephemeral"}
         messages: list[dict[str, Any]] = [{"role": "user", "content": [
             {"type": "text", "text": phase_prompt(ctx)}]}]
-        ctx.log.transcript("request_setup", phase=ctx.phase.phase_name, model=model,
+        ctx.note("request_setup", model=model,
                            max_tokens=self.settings.max_response_tokens, system=system,
                            tools=[tool["name"] for tool in tools])
         reprompts = 0
@@ -86,13 +88,13 @@ class AnthropicAgent:
             request = {"model": model, "max_tokens": self.settings.max_response_tokens,
                        "system": system, "tools": tools, "messages": messages}
             if not _tool_results_only(messages[-1]):  # those are in the transcript already
-                ctx.log.transcript("request", phase=ctx.phase.phase_name, model=model,
+                ctx.note("request", model=model,
                                    message=messages[-1])
             sent = time.monotonic()
             response = self._create(ctx, request)
             reply = response.model_dump(mode="json", exclude_none=True)
             self._account(ctx, reply, price)
-            ctx.log.transcript("response", phase=ctx.phase.phase_name, content=reply["content"],
+            ctx.note("response", content=reply["content"],
                                stop_reason=reply.get("stop_reason"), usage=reply.get("usage"),
                                request_id=getattr(response, "_request_id", None),
                                seconds=round(time.monotonic() - sent, 3))
@@ -114,8 +116,7 @@ class AnthropicAgent:
                                  "content": [{"type": "text", "text": NOT_ANSWERED}]})
             else:
                 texts = [b.get("text", "") for b in reply["content"] if b.get("type") == "text"]
-                ctx.log.transcript("final_message", phase=ctx.phase.phase_name,
-                                   text="\n".join(texts))
+                ctx.note("final_message", text="\n".join(texts))
                 return
 
     # -- the API ------------------------------------------------------------------------
@@ -157,7 +158,7 @@ class AnthropicAgent:
             attempt += 1
             ctx.usage.record_retry()
             ctx.log.events.warning("api_retry", attempt=attempt, delay=delay, reason=reason)
-            ctx.log.transcript("api_retry", phase=ctx.phase.phase_name, attempt=attempt,
+            ctx.note("api_retry", attempt=attempt,
                                delay=delay, reason=reason)
             time.sleep(delay)
 

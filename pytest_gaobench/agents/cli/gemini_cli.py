@@ -19,14 +19,15 @@ a fresh session.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sandbox.process import CommandResult
-from .base import PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup, read_stream
-from .cli_outcome import conclude_exit
-from .prompts import phase_prompt, role_prompt
+from ...sandbox.process import CommandResult
+from ..base import PhaseContext
+from ..prompts import phase_prompt, role_prompt
+from .base import CliAgent, Launch, PhaseSetup, read_stream, record_final_message
+from .outcome import conclude_exit
 
 DEFAULT_GEMINI_MODEL = "gemini-2.5-pro"
 SETTINGS = {
@@ -96,25 +97,51 @@ class GeminiCliAgent(CliAgent):
                                                 encoding="utf-8")
         (settings / "GEMINI.md").write_text(role_prompt(ctx.phase.agent, ctx.config.roles),
                                             encoding="utf-8")
-        argv = [*setup.installation.argv, "-p", phase_prompt(ctx), "--output-format",
+        argv = [*setup.argv, "-p", phase_prompt(ctx), "--output-format",
                 "stream-json", "--yolo", "-m", setup.model]
         return Launch(argv, {**setup.api.env, "GEMINI_CLI_TRUST_WORKSPACE": "true",
                              "GEMINI_CLI_NO_RELAUNCH": "true"},
                       f"gemini -p <phase {ctx.phase.phase_name} prompt>")
 
+    def transcript_entries(self, events: Iterable[dict[str, Any]]
+                           ) -> Iterable[dict[str, Any]]:
+        """Gemini CLI's ``stream-json`` events as messages: its text (the deltas of one
+        reply joined), each tool call, and each tool's result."""
+        text = ""
+        for event in events:
+            kind = event.get("type")
+            if kind == "message" and event.get("role") == "assistant":
+                text = text + str(event.get("content") or "") if event.get("delta") \
+                    else str(event.get("content") or "")
+                continue
+            if text:
+                yield {"kind": "response", "content": [{"type": "text", "text": text}]}
+                text = ""
+            if kind == "init":
+                yield {"kind": "request_setup", "model": event.get("model"),
+                       "session_id": event.get("session_id"), "agent": "gemini-cli"}
+            elif kind == "tool_use":
+                yield {"kind": "response", "at": event.get("timestamp"),
+                       "content": [{"type": "tool_use", "id": str(event.get("tool_id")),
+                                    "name": event.get("tool_name"),
+                                    "input": event.get("parameters")}]}
+            elif kind == "tool_result":
+                yield {"kind": "request", "message": {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": str(event.get("tool_id")),
+                     "content": event.get("output") or event.get("status")}]}}
+        if text:
+            yield {"kind": "response", "content": [{"type": "text", "text": text}]}
+
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
         stream = read_stream(setup.output, GeminiStream())
         state = setup.api.state
-        ctx.usage.turns = (ctx.usage.turns or 0) + state.calls
         if stream.lines:
             ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + stream.tool_calls
-        if stream.final_message:
-            ctx.log.transcript("final_message", phase=ctx.phase.phase_name,
-                               text=stream.final_message)
+        record_final_message(ctx, stream.final_message)
         stats = (stream.result or {}).get("stats")
         if isinstance(stats, dict):
-            ctx.log.transcript("agent_reported_usage", phase=ctx.phase.phase_name,
-                               usage={k: v for k, v in stats.items() if isinstance(v, int)})
+            ctx.note("agent_reported_usage",
+                     usage={k: v for k, v in stats.items() if isinstance(v, int)})
         conclude_exit(ctx, "gemini", done, state, provider="Gemini",
                       failed=not done.ok or not stream.succeeded,
                       said=stream.failure or (None if done.ok else done.tail())

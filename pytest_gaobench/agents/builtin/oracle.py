@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .base import AgentError, PhaseContext, PhaseTimeout
+from ..base import AgentError, PhaseContext, PhaseTimeout
 
 
 class OracleAgent:
@@ -28,14 +28,13 @@ class OracleAgent:
             return
         if files is not None:
             shutil.copytree(files, ctx.sandbox.workspace, dirs_exist_ok=True)
-            ctx.log.transcript("oracle_files", phase=ctx.phase.phase_name,
-                               files=sorted(str(p.relative_to(files))
+            ctx.note("oracle_files", files=sorted(str(p.relative_to(files))
                                             for p in files.rglob("*") if p.is_file()))
         if script is not None:
             ctx.check_deadline()
             result = ctx.sandbox.run(["/bin/sh", str(script)], timeout=ctx.remaining(),
                                      readable=[script])
-            ctx.log.transcript("oracle_script", phase=ctx.phase.phase_name, script=script.name,
+            ctx.note("oracle_script", script=script.name,
                                exit_code=result.exit_code, timed_out=result.timed_out,
                                output=result.tail(50))
             if result.timed_out:

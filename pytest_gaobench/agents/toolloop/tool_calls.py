@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import PhaseContext
+from ..base import PhaseContext
 from .tools import Toolbox
 
 
@@ -18,14 +18,14 @@ def run_tools(ctx: PhaseContext, toolbox: Toolbox, calls: list[dict[str, Any]]
     """Run each call in order; the tool_result blocks to send back, in the same order."""
     results = []
     for call in calls:
-        ctx.log.transcript("tool_call", phase=ctx.phase.phase_name, name=call.get("name"),
+        ctx.note("tool_call", name=call.get("name"),
                            tool_use_id=call.get("id"), input=call.get("input"))
         outcome = toolbox.call(str(call.get("name")), call.get("input"),
                                time_left=ctx.remaining())
         ctx.usage.record_tool_call(error=outcome.is_error)
         if outcome.intervention:
             ctx.usage.record_intervention()
-        ctx.log.transcript("tool_result", phase=ctx.phase.phase_name, name=call.get("name"),
+        ctx.note("tool_result", name=call.get("name"),
                            tool_use_id=call.get("id"), is_error=outcome.is_error,
                            output=outcome.text)
         results.append({"type": "tool_result", "tool_use_id": call.get("id"),

@@ -11,6 +11,7 @@ line is not Claude's ``system``/``init`` event is another format and is not read
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,3 +93,24 @@ def read_claude_stream(path: Path) -> ClaudeStream:
                 if line.startswith("{"):
                     stream.read_line(line)
     return stream
+
+
+def claude_transcript(events: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    """The stream as transcript entries: its set-up, each message and the result."""
+    for event in events:
+        kind, message = event.get("type"), event.get("message") or {}
+        at = event.get("timestamp")
+        if kind == "system" and event.get("subtype") == "init":
+            yield {"kind": "request_setup", "model": event.get("model"),
+                   "tools": event.get("tools"), "session_id": event.get("session_id"),
+                   "agent": "claude-code"}
+        elif kind == "assistant":
+            yield {"kind": "response", "at": at, "content": message.get("content"),
+                   "usage": message.get("usage"), "message_id": message.get("id")}
+        elif kind == "user":
+            yield {"kind": "request", "at": at,
+                   "message": {"role": "user", "content": message.get("content")}}
+        elif kind == "result":
+            yield {"kind": "final_message", "text": event.get("result"),
+                   "subtype": event.get("subtype"), "num_turns": event.get("num_turns"),
+                   "is_error": event.get("is_error")}

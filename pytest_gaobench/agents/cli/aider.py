@@ -19,13 +19,13 @@ failure, not finished work.
 
 from __future__ import annotations
 
-from ..sandbox.output import last_lines, read_bounded
-from ..sandbox.process import CommandResult
-from .base import PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup
-from .cli_outcome import conclude_exit
-from .pricing import DEFAULT_MODEL
-from .prompts import phase_prompt, role_prompt
+from ...metering.pricing import DEFAULT_MODEL
+from ...sandbox.output import last_lines, read_bounded
+from ...sandbox.process import CommandResult
+from ..base import PhaseContext
+from ..prompts import phase_prompt, role_prompt
+from .base import CliAgent, Launch, PhaseSetup
+from .outcome import conclude_exit
 
 FIXED_ARGS = ("--yes-always", "--no-check-update", "--no-show-release-notes",
               "--analytics-disable", "--no-git", "--no-pretty", "--no-fancy-input",
@@ -53,21 +53,19 @@ class AiderAgent(CliAgent):
         if not prices.exists():  # a fresh cache: Aider takes LiteLLM's own prices, and
             prices.parent.mkdir(parents=True, exist_ok=True)  # does not download them
             prices.write_text("{}", encoding="utf-8")
-        provider = self.provider_for(setup.model)
-        bare = setup.model.rsplit("/", 1)[-1]
-        argv = [*setup.installation.argv, "--model", f"{provider.name}/{bare}",
+        model = self.litellm_model(setup.model)
+        argv = [*setup.argv, "--model", model,
                 "--message-file", str(message), "--read", str(conventions), *FIXED_ARGS,
                 "--chat-history-file", str(setup.home / "aider.chat.history.md"),
                 "--input-history-file", str(setup.home / "aider.input.history")]
         if ctx.config.continue_session and ctx.phase_index > 0:
             argv.append("--restore-chat-history")
         return Launch(argv, {**FIXED_ENV, **setup.api.env},
-                      f"aider --model {provider.name}/{bare} --message-file <phase "
+                      f"aider --model {model} --message-file <phase "
                       f"{ctx.phase.phase_name} prompt>")
 
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
         state = setup.api.state
-        ctx.usage.turns = (ctx.usage.turns or 0) + state.calls
         conclude_exit(ctx, "aider", done, state, provider=self.provider_for(setup.model).label,
                       failed=not done.ok or state.infra is not None,
                       said=last_lines(read_bounded(setup.output, 64 * 1024), 15, 2000)

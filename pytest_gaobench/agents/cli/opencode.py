@@ -18,15 +18,16 @@ tool calls (its stream's ``tool_use`` events). A turn budget is kept by the prox
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sandbox.process import CommandResult
-from .base import PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup, read_stream
-from .cli_outcome import conclude_exit
-from .pricing import DEFAULT_MODEL
-from .prompts import phase_prompt, role_prompt
+from ...metering.pricing import DEFAULT_MODEL
+from ...sandbox.process import CommandResult
+from ..base import PhaseContext
+from ..prompts import phase_prompt, role_prompt
+from .base import CliAgent, Launch, PhaseSetup, bare_model, read_stream, record_final_message
+from .outcome import conclude_exit
 
 PROVIDER_IDS = {"anthropic": ("anthropic", "/v1"), "openai": ("openai", "/v1"),
                 "gemini": ("google", "/v1beta")}
@@ -81,9 +82,9 @@ class OpencodeAgent(CliAgent):
         config = {"autoupdate": False, "share": "disabled", "instructions": [str(role)],
                   "provider": {provider_id: {"options": {"baseURL": setup.api.url + path,
                                                          "apiKey": self.token}}}}
-        model = f"{provider_id}/{setup.model.rsplit('/', 1)[-1]}"
+        model = f"{provider_id}/{bare_model(setup.model)}"
         workspace = str(ctx.sandbox.workspace)
-        argv = [*setup.installation.argv, "run", "--format", "json", "--auto", "--pure",
+        argv = [*setup.argv, "run", "--format", "json", "--auto", "--pure",
                 "--dir", workspace, "-m", model, "--title", ctx.phase.phase_name,
                 phase_prompt(ctx)]
         home = setup.home
@@ -95,15 +96,34 @@ class OpencodeAgent(CliAgent):
         return Launch(argv, env, f"opencode run -m {model} <phase {ctx.phase.phase_name} "
                                  f"prompt>")
 
+    def transcript_entries(self, events: Iterable[dict[str, Any]]
+                           ) -> Iterable[dict[str, Any]]:
+        """opencode's ``--format json`` events as messages: its text parts, and each tool
+        part as a tool call with its output as the result."""
+        for event in events:
+            part = event.get("part")
+            if not isinstance(part, dict):
+                continue
+            if event.get("type") == "text":
+                yield {"kind": "response", "content": [{"type": "text",
+                                                        "text": part.get("text")}]}
+            elif event.get("type") == "tool_use":
+                given = part.get("state")
+                state: dict[str, Any] = given if isinstance(given, dict) else {}
+                ident = str(part.get("callID") or part.get("id"))
+                yield {"kind": "response", "content": [
+                    {"type": "tool_use", "id": ident, "name": part.get("tool"),
+                     "input": state.get("input")}]}
+                yield {"kind": "request", "message": {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": ident,
+                     "content": state.get("output") or state.get("status")}]}}
+
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
         stream = read_stream(setup.output, OpencodeStream())
         state = setup.api.state
-        ctx.usage.turns = (ctx.usage.turns or 0) + state.calls
         if stream.lines:
             ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + stream.tool_calls
-        if stream.final_message:
-            ctx.log.transcript("final_message", phase=ctx.phase.phase_name,
-                               text=stream.final_message)
+        record_final_message(ctx, stream.final_message)
         finished = stream.last_reason == "stop" and not stream.errors
         conclude_exit(ctx, "opencode", done, state,
                       provider=self.provider_for(setup.model).label,

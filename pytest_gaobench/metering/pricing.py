@@ -1,4 +1,4 @@
-"""Token prices, shipped as data (data/prices.json), and the cost of one API call."""
+"""Token prices, shipped as data (metering/data/prices.json), and the cost of one API call."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class PriceTable:
 
     @classmethod
     def shipped(cls) -> PriceTable:
-        text = resources.files("pytest_gaobench").joinpath("data/prices.json").read_text()
+        text = resources.files(__package__ or "").joinpath("data/prices.json").read_text()
         return cls.from_json(text)
 
     @classmethod

@@ -20,14 +20,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..sandbox.output import last_lines, read_bounded
-from ..sandbox.process import CommandResult
-from ..sandbox.untrusted import read_regular
-from .base import BudgetExceeded, PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup
-from .cli_outcome import conclude_exit
-from .pricing import DEFAULT_MODEL
-from .prompts import phase_prompt, role_prompt
+from ...metering.pricing import DEFAULT_MODEL
+from ...sandbox.output import last_lines, read_bounded
+from ...sandbox.process import CommandResult
+from ...sandbox.untrusted import read_regular
+from ..base import BudgetExceeded, PhaseContext
+from ..prompts import phase_prompt, role_prompt
+from .base import CliAgent, Launch, PhaseSetup
+from .outcome import conclude_exit
 
 TRAJECTORY_LIMIT = 64 * 1024 * 1024
 FIXED_ENV = {"MSWEA_CONFIGURED": "true",  # no first-run set-up questions
@@ -52,9 +52,8 @@ class MiniSweAgent(CliAgent):
         agent = {"system_template": role_prompt(ctx.phase.agent, ctx.config.roles),
                  "step_limit": setup.turns or 0, "cost_limit": 0, "mode": "yolo"}
         config.write_text(json.dumps({"agent": agent}), encoding="utf-8")  # JSON is YAML
-        provider = self.provider_for(setup.model)
-        model = f"{provider.name}/{setup.model.rsplit('/', 1)[-1]}"
-        argv = [*setup.installation.argv, "-t", phase_prompt(ctx), "-m", model, "--yolo",
+        model = self.litellm_model(setup.model)
+        argv = [*setup.argv, "-t", phase_prompt(ctx), "-m", model, "--yolo",
                 "--exit-immediately", "-c", "mini.yaml", "-c", str(config),
                 "-o", str(setup.home / trajectory_name(ctx))]
         return Launch(argv, {**FIXED_ENV, **setup.api.env},
@@ -62,7 +61,6 @@ class MiniSweAgent(CliAgent):
 
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
         state = setup.api.state
-        ctx.usage.turns = (ctx.usage.turns or 0) + state.calls
         trajectory = read_trajectory(ctx, setup)
         info = trajectory.get("info") if isinstance(trajectory.get("info"), dict) else {}
         messages = trajectory.get("messages")
@@ -81,7 +79,7 @@ class MiniSweAgent(CliAgent):
 
 
 def trajectory_name(ctx: PhaseContext) -> str:
-    return f"mini-{ctx.phase_index + 1:02d}-{ctx.phase.phase_name}.traj.json"
+    return f"mini-{ctx.stem}.traj.json"
 
 
 def read_trajectory(ctx: PhaseContext, setup: PhaseSetup) -> dict[str, Any]:
@@ -92,7 +90,6 @@ def read_trajectory(ctx: PhaseContext, setup: PhaseSetup) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:  # a link, FIFO or folder; too big; not JSON
-        ctx.log.transcript("agent_output_refused", phase=ctx.phase.phase_name,
-                           reason=str(exc)[:500])
+        ctx.note("agent_output_refused", reason=str(exc)[:500])
         return {}
     return data if isinstance(data, dict) else {}

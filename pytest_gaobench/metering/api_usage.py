@@ -14,9 +14,20 @@ cache, so the same field means the same thing for every provider.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
+
+USAGE_NAMES = {"input_tokens": "tokens_input", "output_tokens": "tokens_output",
+               "cache_read_input_tokens": "tokens_cache_read",
+               "cache_creation_input_tokens": "tokens_cache_write"}
+"""The API's names of our ``Usage`` token fields, as Anthropic's usage (and an agent's own
+report of it, and a usage file) says them."""
+
+
+def fields_named(names: Iterable[str]) -> list[str]:
+    """Our ``Usage`` fields among ``names`` (the API's): what a report says."""
+    return [USAGE_NAMES[name] for name in names if name in USAGE_NAMES]
 
 
 def _count(value: Any) -> int:
@@ -52,10 +63,12 @@ class ApiUsage:
     @classmethod
     def from_openai(cls, usage: Mapping[str, Any] | None, *, web_searches: int = 0) -> ApiUsage:
         """A Responses API ``usage`` (``input_tokens``...) or a Chat Completions one
-        (``prompt_tokens``...): both count cached tokens within the input."""
+        (``prompt_tokens``...): both count cached tokens within the input (in their
+        details, or as ``cached_input_tokens`` where a client reports them flat)."""
         usage = usage if isinstance(usage, Mapping) else {}
         details = usage.get("input_tokens_details") or usage.get("prompt_tokens_details")
-        cached = _count(details.get("cached_tokens")) if isinstance(details, Mapping) else 0
+        cached = _count(details.get("cached_tokens")) if isinstance(details, Mapping) \
+            else _count(usage.get("cached_input_tokens"))
         given = _count(usage.get("input_tokens")) or _count(usage.get("prompt_tokens"))
         output = _count(usage.get("output_tokens")) or _count(usage.get("completion_tokens"))
         return cls(input=max(given - cached, 0), output=output, cache_read=min(cached, given),
@@ -101,6 +114,5 @@ class ApiUsage:
 
     def api_names(self) -> dict[str, int]:
         """The API's names, as an agent reports them (for comparing its own report)."""
-        return {"input_tokens": self.input, "output_tokens": self.output,
-                "cache_read_input_tokens": self.cache_read,
-                "cache_creation_input_tokens": self.cache_write}
+        ours = self.usage_fields()
+        return {name: ours[field] for name, field in USAGE_NAMES.items()}

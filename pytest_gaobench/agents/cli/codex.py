@@ -15,16 +15,17 @@ proxy counted, and usage and cost are what the proxy counted.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..sandbox.process import CommandResult
-from .api_usage import ApiUsage
-from .base import PhaseContext
-from .cli_agent import CliAgent, Launch, PhaseSetup, read_stream
-from .cli_outcome import compare_with_proxy, conclude_exit
-from .prompts import phase_prompt, role_prompt
+from ...metering.api_usage import ApiUsage
+from ...sandbox.process import CommandResult
+from ..base import PhaseContext
+from ..prompts import phase_prompt, role_prompt
+from .base import CliAgent, Launch, PhaseSetup, read_stream, record_final_message
+from .outcome import compare_with_proxy, conclude_exit
 
 DEFAULT_CODEX_MODEL = "gpt-5.5"
 PROVIDER_ID = "gaobench"
@@ -89,32 +90,45 @@ class CodexAgent(CliAgent):
                      instructions=role_prompt(ctx.phase.agent, ctx.config.roles))
         thread = self._threads.get(ctx.sandbox.run_id) if ctx.config.continue_session \
             else None
-        argv = [*setup.installation.argv, "exec"] + (["resume", thread] if thread else []) + [
+        argv = [*setup.argv, "exec"] + (["resume", thread] if thread else []) + [
             "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox",
             "-m", setup.model, phase_prompt(ctx)]
         return Launch(argv, {"CODEX_HOME": str(codex_home), "OPENAI_API_KEY": self.token},
                       f"codex exec <phase {ctx.phase.phase_name} prompt>", {"resume": thread})
+
+    def transcript_entries(self, events: Iterable[dict[str, Any]]
+                           ) -> Iterable[dict[str, Any]]:
+        """Codex's ``--json`` items as messages: its text, each command or file change as a
+        tool call, and what the command printed as that call's result."""
+        for event in events:
+            item = event.get("item")
+            if event.get("type") != "item.completed" or not isinstance(item, dict):
+                continue
+            kind, ident = item.get("type"), str(item.get("id"))
+            if kind == "agent_message":
+                yield {"kind": "response", "content": [{"type": "text",
+                                                        "text": item.get("text")}]}
+            elif kind in TOOL_ITEMS:
+                called = {key: value for key, value in item.items()
+                          if key not in ("id", "type", "aggregated_output", "status")}
+                yield {"kind": "response", "content": [
+                    {"type": "tool_use", "id": ident, "name": kind, "input": called}]}
+                yield {"kind": "request", "message": {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": ident,
+                     "content": item.get("aggregated_output") or item.get("status")}]}}
 
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
         stream = read_stream(setup.output, CodexStream())
         if stream.thread_id:
             self._threads[ctx.sandbox.run_id] = stream.thread_id
         state = setup.api.state
-        ctx.usage.turns = (ctx.usage.turns or 0) + state.calls
         ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + len(stream.tool_calls)
-        if stream.last_message:
-            ctx.log.transcript("final_message", phase=ctx.phase.phase_name,
-                               text=stream.last_message[:8000])
+        record_final_message(ctx, stream.last_message)
         if stream.reported_usage:
-            ctx.log.transcript("agent_reported_usage", phase=ctx.phase.phase_name,
-                               usage=stream.reported_usage)
-            reported = stream.reported_usage  # input counts the cached input, as OpenAI's
-            compare_with_proxy(ctx, "codex", ApiUsage.from_openai({
-                "input_tokens": reported.get("input_tokens", 0),
-                "input_tokens_details": {"cached_tokens": reported.get("cached_input_tokens",
-                                                                       0)},
-                "output_tokens": reported.get("output_tokens", 0)}),
-                ["tokens_input", "tokens_output", "tokens_cache_read"])
+            ctx.note("agent_reported_usage", usage=stream.reported_usage)
+            # Codex counts the cached input within the input, as OpenAI's usage does.
+            compare_with_proxy(ctx, "codex", ApiUsage.from_openai(stream.reported_usage),
+                               ["tokens_input", "tokens_output", "tokens_cache_read"])
         conclude_exit(ctx, "codex", done, state, provider="OpenAI",
                       failed=not done.ok or not stream.completed,
                       said=stream.failure or (None if done.ok else done.tail())

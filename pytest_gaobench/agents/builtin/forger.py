@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 
-from ..sandbox.untrusted import read_regular, regular_files, write_regular
-from .base import PhaseContext
+from ...sandbox.untrusted import read_regular, regular_files, write_regular
+from ..base import PhaseContext
 
 FORGERY = '''
 
@@ -115,4 +115,4 @@ class ForgerAgent:
             f"    importlib.import_module({module!r})\n" for module in modules)
         with contextlib.suppress(OSError):
             write_regular(workspace, "tests/test_forged.py", test.encode())
-        ctx.log.transcript("forger", phase=ctx.phase.phase_name, forged=forged)
+        ctx.note("forger", forged=forged)

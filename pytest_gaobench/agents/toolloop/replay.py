@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .base import InfraError, PhaseContext
+from ..base import InfraError, PhaseContext
 from .tool_calls import run_tools
 from .tools import Toolbox
 

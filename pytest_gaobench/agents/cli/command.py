@@ -24,32 +24,29 @@ import json
 import os
 import re
 import shlex
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from ..model.spec import BenchmarkConfig, Budget
-from ..sandbox.output import KEPT_HEAD, KEPT_TAIL, keep_output
-from ..sandbox.sandbox import Sandbox
-from ..sandbox.untrusted import read_regular
-from .base import PhaseContext, SetupError
-from .budget import check_priced, stricter
+from ...metering.api_usage import USAGE_NAMES
+from ...metering.credentials import ApiKey
+from ...metering.pricing import DEFAULT_MODEL, PriceTable
+from ...metering.providers import KEY_VARIABLES, PROVIDERS
+from ...model.spec import BenchmarkConfig, Budget
+from ...sandbox.process import CommandResult
+from ...sandbox.untrusted import read_regular
+from ..base import PhaseContext, SetupError
+from ..prompts import phase_prompt
+from .base import CliAgent, Launch, PhaseSetup
 from .claude_stream import read_claude_stream
-from .cli_outcome import conclude, record_stream
-from .credentials import ApiKey
 from .installation import (
+    Installation,
     find_program,
     installation_of,
     package_root,
-    protected_paths,
-    refuse_protected,
     unique_outside_system,
 )
-from .metering import MeteredApi, new_run_token
-from .pricing import DEFAULT_MODEL, PriceTable
-from .prompts import phase_prompt
-from .providers import KEY_VARIABLES, PROVIDERS
+from .outcome import conclude, record_stream
 
 SHELL_WORDS = frozenset({"exec", "env", "cd", "set", "export", "if", "for", "while", "(",
                          "{", "!", "time", "command", "eval", "."})
@@ -57,38 +54,38 @@ SHELL_WORDS = frozenset({"exec", "env", "cd", "set", "export", "if", "for", "whi
 USAGE_FILE = "usage.json"
 USAGE_FILE_LIMIT = 64 * 1024
 PLACEHOLDERS = ("prompt", "prompt_file", "model", "phase", "role", "workspace")
-USAGE_KEYS = {"input_tokens": "tokens_input", "output_tokens": "tokens_output",
-              "cache_read_input_tokens": "tokens_cache_read",
-              "cache_creation_input_tokens": "tokens_cache_write", "cost_usd": "cost_usd",
-              "turns": "turns", "api_calls": "api_calls", "tool_calls": "tool_calls"}
+USAGE_KEYS = {**USAGE_NAMES, "cost_usd": "cost_usd", "turns": "turns",
+              "api_calls": "api_calls", "tool_calls": "tool_calls"}
 METERED_KEYS = ("tokens_input", "tokens_output", "tokens_cache_read", "tokens_cache_write",
                 "cost_usd", "api_calls")
 """What the proxy measures: a usage file's own numbers for these are not taken."""
 
 
-class CommandAgent:
+class CommandAgent(CliAgent):
     name = "command"
+    program = "command"
+    label = "agent command"
+    install_hint = "check --gaobench-agent-command / agent_command"
+    default_model = DEFAULT_MODEL
+    turns_from_stream = True  # its stream, or its usage file
+    fixed_env: ClassVar[Mapping[str, str]] = {}
+    own_home = False
 
     def __init__(self, *, command: str | None = None, default_command: str | None = None,
                  env_names: Sequence[str] = (), network: bool = False,
-                 api_key: ApiKey | None = None,
-                 model: str | None = None, budget: Budget | None = None,
-                 prices: PriceTable | None = None) -> None:
+                 api_keys: Mapping[str, ApiKey] | None = None, model: str | None = None,
+                 budget: Budget | None = None, prices: PriceTable | None = None) -> None:
         """``command`` (the command line's) wins over the benchmark's ``agent_command``,
         which wins over ``default_command`` (the ini file's). ``env_names``: the harness's
-        variables the command receives; ``ANTHROPIC_API_KEY`` among them means metered
-        API access (``api_key`` is then the real key, kept in the harness). ``network``: the
-        host's network for the command (else only the proxy, unless the benchmark allows
-        the network)."""
+        variables the command receives; a provider's key variable among them means
+        metered API access (the real key stays in the harness). ``network``: the host's
+        network for the command (else only the proxy, unless the benchmark allows the
+        network)."""
+        super().__init__(api_keys=api_keys, model=model, budget=budget, prices=prices)
         self.command = command
         self.default_command = default_command
         self.env_names = tuple(env_names)
-        self.network = network
-        self.api_key = api_key
-        self.model = model
-        self.budget = budget or Budget()
-        self.prices = prices or PriceTable.shipped()
-        self.token = new_run_token()
+        self.network = True if network else None
 
     @property
     def providers(self) -> list[str]:
@@ -99,22 +96,33 @@ class CommandAgent:
     def metered(self) -> bool:
         return bool(self.providers)
 
+    @property
+    def provider_name(self) -> str | None:  # type: ignore[override]
+        return self.providers[0] if self.providers else "anthropic"
+
     def model_for(self, config: BenchmarkConfig) -> str:
         return self.model or config.model or DEFAULT_MODEL
 
-    def preflight(self, config: BenchmarkConfig, sandbox: Sandbox) -> None:
-        shown = self.program(self.template(config.agent_command))
-        refuse_protected([*shown, *sandbox.shown], protected_paths(config, sandbox.runs_root),
-                         "the agent command")
+    def installation(self, config: BenchmarkConfig) -> Installation | None:
+        return None  # the shell runs the command; `shown` says what it needs
+
+    def shown(self, config: BenchmarkConfig) -> list[Path]:
+        return self.program_folders(self.template(config.agent_command))
+
+    def key_for(self, config: BenchmarkConfig) -> ApiKey | None:
         if len(self.providers) > 1:
             raise SetupError(f"the command agent is metered on one provider at a time: "
                              f"--gaobench-agent-env names {', '.join(self.providers)}")
-        if self.metered and self.api_key is None:
+        if not self.metered:
+            return None
+        key = self.api_keys.get(self.providers[0])
+        if key is None:
             variable = PROVIDERS[self.providers[0]].key_env
             raise SetupError(f"the command agent was given API access ({variable} in "
                              f"--gaobench-agent-env) but there is no API key to meter with")
+        return key
 
-    def program(self, command: str) -> list[Path]:
+    def program_folders(self, command: str) -> list[Path]:
         """The folders the command's program needs shown in the sandbox; a program that
         cannot be found is a configuration error, named before any work."""
         try:
@@ -141,61 +149,42 @@ class CommandAgent:
                              "gaobench_agent_command")
         return template
 
-    def run_phase(self, ctx: PhaseContext) -> None:
-        template = self.template(ctx.config.agent_command)
-        model = self.model_for(ctx.config)
-        budget = stricter(ctx.config.budget, self.budget)
+    def output_for(self, ctx: PhaseContext, folder: Path) -> Path:
+        return folder / "stdout.txt"
+
+    def launch(self, ctx: PhaseContext, setup: PhaseSetup) -> Launch:
         # The phase's folder is the harness's: the prompt is shown read-only inside, the
         # output is written through descriptors the harness holds; only `out/` (for the
         # usage file) is writable inside, and it is read back as hostile data.
-        folder = ctx.sandbox.run_dir / f"agent-{ctx.phase_index + 1:02d}-{ctx.phase.phase_name}"
-        out = folder / "out"
-        out.mkdir(parents=True, exist_ok=False)
-        prompt_file, usage_file = folder / "prompt.md", out / USAGE_FILE
+        out = setup.folder / "out"
+        out.mkdir(exist_ok=False)
+        prompt_file, usage_file = setup.folder / "prompt.md", out / USAGE_FILE
         prompt = phase_prompt(ctx)
         prompt_file.write_text(prompt, encoding="utf-8")
-        values = {"prompt": prompt, "prompt_file": str(prompt_file), "model": model,
+        values = {"prompt": prompt, "prompt_file": str(prompt_file), "model": setup.model,
                   "phase": ctx.phase.phase_name, "role": ctx.phase.agent,
                   "workspace": str(ctx.sandbox.workspace)}
-        command = fill(template, values)
+        command = fill(self.template(ctx.config.agent_command), values)
         env = {f"GAOBENCH_{key.upper()}": value for key, value in values.items()
                if key != "prompt"}
         env["GAOBENCH_USAGE_FILE"] = str(usage_file)
         env.update({name: os.environ[name] for name in self.env_names
                     if name in os.environ and name not in KEY_VARIABLES})
-        ctx.log.transcript("agent_process", phase=ctx.phase.phase_name, program="command",
-                           command=command, model=model, metered=self.metered,
-                           env=sorted(env))
-        stdout_path = folder / "stdout.txt"
-        shown = self.program(command)
-        if self.metered:
-            assert self.api_key is not None
-            check_priced(ctx, self.prices, model, budget)
-            metering: Any = MeteredApi(ctx, api_key=self.api_key, token=self.token,
-                                       prices=self.prices, budget=budget, model=model,
-                                       network=True if self.network else None,
-                                       provider=PROVIDERS[self.providers[0]])
-        else:
-            metering = nullcontext(None)
-        with metering as api:
-            done = ctx.sandbox.run(
-                ["/bin/sh", "-c", command], timeout=max(ctx.remaining(), 0.001),
-                env={**env, **(api.env if api else {})},
-                network=True if self.network else None, writable=[out],
-                readable=[prompt_file, *shown, *ctx.sandbox.shown], stdout_path=stdout_path,
-                cancel=api.state.stop_agent if api else None, on_wait=ctx.alive,
-                display=command, service=api.service if api else None)
-        written = keep_output(stdout_path, ctx.log.redactor.text)
-        if written > KEPT_HEAD + KEPT_TAIL:
-            ctx.warn(f"the agent printed {written} bytes: {stdout_path.name} keeps its first "
-                     f"{KEPT_HEAD} and last {KEPT_TAIL} bytes")
-        stream = read_claude_stream(stdout_path)
-        reported = read_usage_file(usage_file, ctx)
+        logged = {"command": command, "metered": self.metered, "env": sorted(env)}
+        return Launch(["/bin/sh", "-c", command],
+                      {**env, **(setup.metered.env if setup.metered else {})}, command,
+                      logged, readable=[prompt_file, *self.program_folders(command)],
+                      writable=[out])
+
+    def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
+        stream = read_claude_stream(setup.output)
+        reported = read_usage_file(setup.folder / "out" / USAGE_FILE, ctx)
         if reported is None:
             record_stream(ctx, stream)
         else:
-            take_reported_usage(ctx, reported, metered=self.metered, model=model,
+            take_reported_usage(ctx, reported, metered=self.metered, model=setup.model,
                                 prices=self.prices)
+        api = setup.metered
         conclude(ctx, "the agent command", done, api.state if api else None, stream)
 
 

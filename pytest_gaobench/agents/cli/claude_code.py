@@ -12,16 +12,17 @@ kept beside the transcript as ``claude-<NN>-<phase>.jsonl``, written as it happe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from ..sandbox.process import CommandResult
-from .api_usage import ApiUsage
-from .base import PhaseContext
-from .claude_stream import ClaudeStream, read_claude_stream
-from .cli_agent import CliAgent, Launch, PhaseSetup
-from .cli_outcome import compare_with_proxy, conclude, record_stream
-from .pricing import DEFAULT_MODEL
-from .prompts import phase_prompt, role_prompt
+from ...metering.api_usage import ApiUsage, fields_named
+from ...metering.pricing import DEFAULT_MODEL
+from ...sandbox.process import CommandResult
+from ..base import PhaseContext
+from ..prompts import phase_prompt, role_prompt
+from .base import CliAgent, Launch, PhaseSetup
+from .claude_stream import ClaudeStream, claude_transcript, read_claude_stream
+from .outcome import compare_with_proxy, conclude, record_stream
 
 FIXED_ENV = {
     "IS_SANDBOX": "1",  # Claude Code refuses bypassPermissions as root without it
@@ -37,6 +38,7 @@ class ClaudeCodeAgent(CliAgent):
     install_hint = "npm install -g @anthropic-ai/claude-code"
     default_model = DEFAULT_MODEL
     proxy_keeps_turns = False  # --max-turns
+    turns_from_stream = True
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -45,7 +47,7 @@ class ClaudeCodeAgent(CliAgent):
 
     def launch(self, ctx: PhaseContext, setup: PhaseSetup) -> Launch:
         (setup.home / ".claude").mkdir(exist_ok=True)
-        argv = [*setup.installation.argv, "-p", phase_prompt(ctx), "--output-format",
+        argv = [*setup.argv, "-p", phase_prompt(ctx), "--output-format",
                 "stream-json", "--verbose", "--permission-mode", "bypassPermissions",
                 "--model", setup.model,
                 "--append-system-prompt", role_prompt(ctx.phase.agent, ctx.config.roles)]
@@ -57,6 +59,10 @@ class ClaudeCodeAgent(CliAgent):
         return Launch(argv, {**FIXED_ENV, **setup.api.env,
                              "CLAUDE_CONFIG_DIR": str(setup.home / ".claude")},
                       f"claude -p <phase {ctx.phase.phase_name} prompt>", {"resume": session})
+
+    def transcript_entries(self, events: Iterable[dict[str, Any]]
+                           ) -> Iterable[dict[str, Any]]:
+        return claude_transcript(events)
 
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
         stream = read_claude_stream(setup.output)
@@ -72,10 +78,7 @@ def report_usage(ctx: PhaseContext, stream: ClaudeStream) -> None:
     reported = stream.reported_usage
     if not reported:
         return
-    ctx.log.transcript("agent_reported_usage", phase=ctx.phase.phase_name, usage=reported,
+    ctx.note("agent_reported_usage", usage=reported,
                        cost_usd=(stream.result or {}).get("total_cost_usd"))
-    named = {"input_tokens": "tokens_input", "output_tokens": "tokens_output",
-             "cache_read_input_tokens": "tokens_cache_read",
-             "cache_creation_input_tokens": "tokens_cache_write"}
     compare_with_proxy(ctx, "claude", ApiUsage.from_anthropic(reported),
-                       [field for key, field in named.items() if key in reported])
+                       fields_named(reported))

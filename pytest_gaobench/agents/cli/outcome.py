@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from ..sandbox.output import last_lines
-from ..sandbox.process import CommandResult
-from .api_usage import ApiUsage
-from .base import AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
+from ...metering.api_usage import ApiUsage
+from ...metering.metered_api import ProxyState
+from ...sandbox.output import last_lines
+from ...sandbox.process import CommandResult
+from ..base import AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
+from .base import record_final_message
 from .claude_stream import ClaudeStream
-from .proxy import ProxyState
 
 
 def record_stream(ctx: PhaseContext, stream: ClaudeStream) -> None:
@@ -23,9 +24,7 @@ def record_stream(ctx: PhaseContext, stream: ClaudeStream) -> None:
         return
     ctx.usage.turns = (ctx.usage.turns or 0) + (stream.num_turns or len(stream.messages))
     ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + len(stream.tool_uses)
-    if stream.final_message:
-        ctx.log.transcript("final_message", phase=ctx.phase.phase_name,
-                           text=stream.final_message[:8000])
+    record_final_message(ctx, stream.final_message)
 
 
 def compare_with_proxy(ctx: PhaseContext, program: str, said: ApiUsage,
