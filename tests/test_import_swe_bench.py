@@ -156,21 +156,21 @@ def test_a_wrong_fix_fails_the_named_tests_with_their_names(pytester: pytest.Pyt
     assert not list(pytester.path.glob(".gaobench/runs/*/grading-*/base"))  # removed
 
 
-def test_a_grading_patch_that_does_not_apply_fails_both_criteria_saying_so(
+def test_a_grading_patch_that_does_not_apply_is_infra_never_the_criteria(
         pytester: pytest.Pytester) -> None:
+    """Grading that cannot be set up judged nothing: the run fails as infra (not counted
+    against the agent), saying why, and records no criterion as failed."""
     made = make_repo(pytester.path)
     out = import_suite(pytester.path, [instance(made)])
     patch = out / "acme__calc-1" / "grading" / "test.patch"
     patch.write_text(patch.read_text().replace("import add", "import subtract"))
     outcome = pytester.runpytest_subprocess(str(out), "-p", "no:cacheprovider", timeout=240)
     outcome.assert_outcomes(failed=1)
-    criteria = result_named(pytester.path, "acme__calc-1")["criteria"]
-    assert [c["name"] for c in criteria] == ["named_tests:must_pass",
-                                             "named_tests:must_still_pass"]
-    for criterion in criteria:
-        assert not criterion["passed"]
-        assert criterion["detail"].startswith("the grading patch test.patch does not apply "
-                                              "to the boilerplate: ")
+    result = result_named(pytester.path, "acme__calc-1")
+    assert (result["status"], result["failure_kind"]) == ("failed", "infra")
+    assert result["reason"].startswith("grading: the grading patch test.patch does not apply "
+                                       "to the boilerplate: ")
+    assert result["criteria"] == []
 
 
 FORGE = """\

@@ -31,6 +31,7 @@ from ..model.spec import BenchmarkConfig, NamedTests
 from ..sandbox.boilerplate import BoilerplateError, BoilerplateManager
 from ..sandbox.sandbox import Sandbox
 from ..sandbox.untrusted import entries_below
+from .errors import GradingSetupError
 from .put_back import PutBackError, put_back, remove
 from .test_run import (
     guarded_argv,
@@ -45,10 +46,6 @@ PATCH_SECONDS = 120.0
 CONFTEST = "conftest.py"
 _PATCH_PATH = re.compile(r"^(?:---|\+\+\+) (?:[ab]/)?(?P<path>[^\t\n]+)", re.MULTILINE)
 _RENAME_PATH = re.compile(r"^(?:rename|copy) (?:from|to) (?P<path>.+)$", re.MULTILINE)
-
-
-class GradingSetupError(RuntimeError):
-    """The patched boilerplate could not be made: the benchmark's fault, not the agent's."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +75,7 @@ def run_named_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
     base = grading_dir / "base"
     try:
         config_file = _put_back_tests(config, named, sandbox, base, boilerplate, reports)
-    except (GradingSetupError, PutBackError) as exc:
+    except PutBackError as exc:  # the agent's links or folders in the tests' way
         return NamedTestsRun(_all_failed(named, str(exc)), QualityMetrics())
     finally:
         shutil.rmtree(base, ignore_errors=True)  # a whole checkout, not needed any more

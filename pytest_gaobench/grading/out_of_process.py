@@ -21,13 +21,14 @@ from pathlib import Path
 
 from ..sandbox.sandbox import Sandbox
 from . import solution_host
+from .errors import GradingSetupError
 
 SOLUTION_SOCKET = "/run/gaobench/solution.sock"
 """Where the grader finds the solution's socket under bubblewrap."""
 READY_SECONDS = 30.0
 
 
-class SolutionHostError(RuntimeError):
+class SolutionHostError(GradingSetupError):
     """The solution's host did not start."""
 
 

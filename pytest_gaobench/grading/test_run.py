@@ -25,7 +25,7 @@ from ..model.spec import BenchmarkConfig
 from ..sandbox.sandbox import Sandbox
 from ..sandbox.untrusted import read_regular, read_regular_text
 from .interpreter_first import SITECUSTOMIZE
-from .out_of_process import SOLUTION_SOCKET, SolutionHostError, hosted_solution
+from .out_of_process import SOLUTION_SOCKET, hosted_solution
 from .solution_wire import SOCKET_VARIABLE
 
 TEST_OMIT = "tests/*,test_*.py,*/tests/*,*/test_*.py,conftest.py,*/conftest.py,setup.py"
@@ -146,16 +146,11 @@ def run_hidden_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Pat
                                            reports=grading_dir / "hidden",
                                            python_path=config.success_criteria.python_path),
                                    sandbox, timeout)
-    try:
-        with hosted_solution(sandbox) as socket_path:
-            result, quality = _run_under_coverage(
-                TestRun("grading_tests", copy, project_first=False,
-                        reports=grading_dir / "hidden", solution=socket_path),
-                sandbox, timeout)
-    except SolutionHostError as exc:
-        return CriterionResult(name="grading_tests", passed=False, detail=str(exc)), \
-            QualityMetrics()
-    return result, quality
+    with hosted_solution(sandbox) as socket_path:  # one that does not start is infra
+        return _run_under_coverage(
+            TestRun("grading_tests", copy, project_first=False,
+                    reports=grading_dir / "hidden", solution=socket_path),
+            sandbox, timeout)
 
 
 def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..model.result import BenchmarkResult
-from ..model.run_metadata import Checkpoint
+from ..model.result import BenchmarkResult, PhaseResult, PhaseStatus
+from ..model.run_metadata import Checkpoint, RunMetadata
 from ..model.status import BenchmarkStatus, FailureKind
 from .ownership import owner_is_alive
 
@@ -58,6 +58,23 @@ class ResumePoint:
     @property
     def completed_phases(self) -> int:
         return self.checkpoint.phase_index + 1
+
+    def earlier_phase(self, name: str, role: str) -> PhaseResult:
+        """A phase the resumed run finished: its result (and spend), carried over."""
+        earlier = next((p for p in self.previous.phases if p.name == name), None)
+        if earlier is None:
+            earlier = PhaseResult(name=name, role=role, status=PhaseStatus.COMPLETED)
+        return earlier.model_copy(deep=True)
+
+    def carry_into(self, metadata: RunMetadata) -> None:
+        """What the new run takes from the resumed one: its boilerplate, its count of
+        tests at the start, and the checkpoint it starts from."""
+        previous = self.previous.metadata
+        metadata.resumed_from = self.previous.run_id
+        metadata.boilerplate = previous.boilerplate
+        metadata.tests_at_start = previous.tests_at_start or 0
+        metadata.checkpoints = [self.checkpoint.model_copy(
+            update={"archive": str(self.archive)})]
 
     def claim(self, by: str) -> bool:
         """Take this run for the run ``by``; False when another run took it first."""

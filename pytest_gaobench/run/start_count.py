@@ -8,8 +8,14 @@ a thread beside the agent's first phase, instead of from the workspace before it
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
+
+from ..grading.test_run import COLLECT_SECONDS, collected_tests
+from ..grading.workspace import count_test_functions
+from ..model.spec import BenchmarkConfig
+from ..sandbox.sandbox import Sandbox
 
 Collect = Callable[[threading.Event], "int | None"]
 """Counts the tests; stops early (returning None) when the event is set."""
@@ -44,3 +50,29 @@ class StartCount:
     def cancel(self) -> None:
         self._cancel.set()
         self._thread.join()
+
+
+def count_now(config: BenchmarkConfig, sandbox: Sandbox, when: str) -> int | None:
+    """Tests pytest collects from the workspace now (none without a test file, so a
+    project that is not Python's costs no pytest run)."""
+    if count_test_functions(sandbox.workspace) == 0:
+        return 0
+    return collected_tests(sandbox, sandbox.run_dir / "collect" / when, COLLECT_SECONDS,
+                           config.success_criteria.python_path)
+
+
+def start_counting(config: BenchmarkConfig, sandbox: Sandbox, kind: str
+                   ) -> int | StartCount | None:
+    """What the workspace holds now: nothing to collect without a test file; from a
+    local boilerplate nothing changed (no setup ran), so it is counted beside the agent's
+    first phase (a ``StartCount``); else counted here, before it."""
+    source = config.boilerplate_dir
+    collect = functools.partial(collected_tests, sandbox,
+                                sandbox.run_dir / "collect" / "start", COLLECT_SECONDS,
+                                config.success_criteria.python_path)
+    if count_test_functions(sandbox.workspace) == 0:
+        return 0
+    if kind == "local" and not config.setup and source is not None:
+        tree = source.resolve()
+        return StartCount(lambda cancel: collect(tree=tree, cancel=cancel))
+    return collect()

@@ -1,0 +1,34 @@
+"""A benchmark's ``setup`` commands: run in the sandbox after the boilerplate is in place
+and before the agent starts, each with the network only when it says so, each one's
+output in ``setup/<name>.log``. A command that fails ends the run as infra: the workspace
+is not what the task needs, which is no fault of the agent's."""
+
+from __future__ import annotations
+
+from ..logs.log import RunLog
+from ..model.spec import BenchmarkConfig
+from ..sandbox.sandbox import Sandbox
+
+
+class SetupCommandFailed(RuntimeError):
+    """A benchmark's setup command failed: the workspace is not what the task needs."""
+
+
+def run_setup_commands(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog
+                       ) -> SetupCommandFailed | None:
+    """Run every setup command in order; the first failure, or None."""
+    logs = sandbox.run_dir / "setup"
+    logs.mkdir(exist_ok=True)
+    for command in config.setup:
+        done = sandbox.run(["/bin/sh", "-c", command.run], timeout=command.timeout_seconds,
+                           network=command.network, display=command.run,
+                           stdout_path=logs / f"{command.name}.log")
+        log.events.info("setup_command", name=command.name, exit_code=done.exit_code,
+                        timed_out=done.timed_out, seconds=round(done.duration_seconds, 3))
+        if not done.ok:
+            why = (f"timed out after {command.timeout_seconds:g}s" if done.timed_out
+                   else f"exited with {done.exit_code}")
+            tail = done.tail(5)
+            return SetupCommandFailed(f"setup command {command.name!r} {why}"
+                                      + (f": {tail}" if tail else ""))
+    return None
