@@ -248,7 +248,7 @@ RAW_LOOP = """
 import os, sys, time, anthropic
 from pathlib import Path
 from pytest_gaobench.agents.prompts import role_prompt
-from pytest_gaobench.agents.tools import TOOL_SPECS
+from pytest_gaobench.agents.toolloop.tools import TOOL_SPECS
 # The same request as our agent's: its system prompt and tool definitions, so the two sides
 # differ only in what the harness does around each call.
 client = anthropic.Anthropic(max_retries=0)
@@ -404,8 +404,9 @@ def proxy_overhead(scratch: Path, repeat: int) -> None:
     from pytest_gaobench.metering.metered_api import MeteredApi
     from pytest_gaobench.metering.pricing import PriceTable
     from pytest_gaobench.model.metrics import Usage
-    from pytest_gaobench.model.spec import BenchmarkConfig, Budget
+    from pytest_gaobench.model.spec import Budget
     from pytest_gaobench.sandbox.sandbox import Sandbox
+    from pytest_gaobench.specfile.load import load_spec
 
     upstream = subprocess.Popen([sys.executable, "-c", UPSTREAM, str(ROOT / "tests")],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -415,7 +416,7 @@ def proxy_overhead(scratch: Path, repeat: int) -> None:
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert passthrough.stdout is not None and passthrough.stdin is not None
     passthrough_url = passthrough.stdout.readline().strip()
-    config = BenchmarkConfig.from_yaml(BenchmarkWriter(scratch / "suite").write("calc"))
+    config = load_spec(BenchmarkWriter(scratch / "suite").write("calc"))
     (scratch / "run" / "workspace").mkdir(parents=True)
     log = RunLog(scratch / "run", Redactor([VALID_KEY]), run_id="run", benchmark="calc")
     ctx = PhaseContext(config=config, phase=config.workflow_phases[0], phase_index=0,

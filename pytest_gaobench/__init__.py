@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .run.standalone import StandaloneRunner
     from .sandbox.boilerplate import BoilerplateManager
     from .sandbox.sandbox import SandboxManager
+    from .specfile.load import load_spec
 
 _WHERE = {
     "Agent": ".agents", "AgentError": ".agents", "BudgetExceeded": ".agents",
@@ -29,13 +30,13 @@ _WHERE = {
     "FailureKind": ".model.status", "MetricsCollector": ".run.collector",
     "BenchmarkRunner": ".run.runner", "StandaloneRunner": ".run.standalone",
     "BoilerplateManager": ".sandbox.boilerplate",
-    "SandboxManager": ".sandbox.sandbox",
+    "SandboxManager": ".sandbox.sandbox", "load_spec": ".specfile.load",
 }
 __all__ = [
     "Agent", "AgentError", "BenchmarkConfig", "BenchmarkResult", "BenchmarkRunner",
     "BenchmarkStatus", "BoilerplateManager", "BudgetExceeded", "FailureKind", "InfraError",
     "MetricsCollector", "OracleAgent", "PhaseContext", "SandboxManager", "SpecError",
-    "StandaloneRunner",
+    "StandaloneRunner", "load_spec",
 ]
 
 

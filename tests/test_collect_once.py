@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from benchmark_files import BenchmarkWriter
 
-from pytest_gaobench.model import yaml_source
+from pytest_gaobench.specfile import yaml_source
 
 
 @pytest.fixture

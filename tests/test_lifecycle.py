@@ -219,16 +219,16 @@ def test_junit_has_one_testcase_per_benchmark_with_properties(
 
 def test_the_api_works_without_pytest(tmp_path: Path, bench: BenchmarkWriter) -> None:
     from pytest_gaobench import (
-        BenchmarkConfig,
         BenchmarkRunner,
         BenchmarkStatus,
         BoilerplateManager,
         MetricsCollector,
         OracleAgent,
         SandboxManager,
+        load_spec,
     )
 
-    config = BenchmarkConfig.from_yaml(bench.write("calc"))
+    config = load_spec(bench.write("calc"))
     result = BenchmarkRunner(config, SandboxManager(tmp_path / "runs"), BoilerplateManager(),
                              MetricsCollector(), OracleAgent()).run()
     assert result.status is BenchmarkStatus.COMPLETED, result.summary()
@@ -240,15 +240,15 @@ def test_the_api_works_without_pytest(tmp_path: Path, bench: BenchmarkWriter) ->
 
 def test_a_runner_runs_again_from_scratch(tmp_path: Path, bench: BenchmarkWriter) -> None:
     from pytest_gaobench import (
-        BenchmarkConfig,
         BenchmarkRunner,
         BoilerplateManager,
         MetricsCollector,
         OracleAgent,
         SandboxManager,
+        load_spec,
     )
 
-    config = BenchmarkConfig.from_yaml(bench.write("calc"))
+    config = load_spec(bench.write("calc"))
     metrics = MetricsCollector()
     runner = BenchmarkRunner(config, SandboxManager(tmp_path), BoilerplateManager(), metrics,
                              OracleAgent())
@@ -387,17 +387,17 @@ def test_a_run_whose_logs_cannot_be_opened_still_ends_with_a_result(
     """Its bookkeeping failing at the start (here events.jsonl is a folder) is the
     harness's failure, on disk and heard by the listeners, and the lock is let go."""
     from pytest_gaobench import (
-        BenchmarkConfig,
         BenchmarkRunner,
         BenchmarkStatus,
         BoilerplateManager,
         MetricsCollector,
         OracleAgent,
         SandboxManager,
+        load_spec,
     )
     from pytest_gaobench.run.ownership import owner_is_alive
 
-    config = BenchmarkConfig.from_yaml(bench.write("calc"))
+    config = load_spec(bench.write("calc"))
     manager = SandboxManager(tmp_path)
     sandbox = manager.create("calc")
     (sandbox.run_dir / "events.jsonl").mkdir()

@@ -30,8 +30,9 @@ from pytest_gaobench.metering.credentials import ApiKey
 from pytest_gaobench.metering.metered_api import MeteredApi
 from pytest_gaobench.metering.pricing import PriceTable
 from pytest_gaobench.model.metrics import Usage
-from pytest_gaobench.model.spec import BenchmarkConfig, Budget
+from pytest_gaobench.model.spec import Budget
 from pytest_gaobench.sandbox.sandbox import Sandbox
+from pytest_gaobench.specfile.load import load_spec
 
 TOKEN = "gaobench-run-test-token"
 SONNET = "claude-sonnet-5-5"  # $2 in, $10 out, $2.5 / $0.2 cache write / read per million
@@ -57,7 +58,7 @@ class Phase:
 
 @pytest.fixture
 def phase(tmp_path: Path) -> Iterator[Phase]:
-    config = BenchmarkConfig.from_yaml(BenchmarkWriter(tmp_path / "suite").write("calc"))
+    config = load_spec(BenchmarkWriter(tmp_path / "suite").write("calc"))
     run_dir = tmp_path / "run"
     (run_dir / "workspace").mkdir(parents=True)
     log = RunLog(run_dir, Redactor([VALID_KEY]), run_id="run", benchmark="calc")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pytest_gaobench.model.spec import BenchmarkConfig, SpecError
+from pytest_gaobench.specfile.load import load_spec
 
 BASE = """\
 name: calc
@@ -20,7 +21,7 @@ def load(tmp_path: Path, text: str) -> BenchmarkConfig:
     (tmp_path / "start").mkdir(exist_ok=True)
     path = tmp_path / "bench.yaml"
     path.write_text(text)
-    return BenchmarkConfig.from_yaml(path)
+    return load_spec(path)
 
 
 def issues(tmp_path: Path, text: str) -> list[str]:
@@ -140,7 +141,7 @@ def test_paths_may_not_leave_the_benchmark_folder(tmp_path: Path) -> None:
         "  - phase_name: a\n    expected_artifacts: [/etc/passwd, ../x]\n"
         "success_criteria:\n  required_features: [ok.py, ../../x.py]\n")
     with pytest.raises(SpecError) as caught:
-        BenchmarkConfig.from_yaml(inner / "bench.yaml")
+        load_spec(inner / "bench.yaml")
     text = str(caught.value)
     assert "bench.yaml:2: boilerplate_path: 'link' points outside the benchmark's folder" in text
     assert "bench.yaml:3: oracle: '../outside' points outside" in text
@@ -181,7 +182,7 @@ def test_the_backstop_covers_every_step_with_a_limit(tmp_path: Path) -> None:
         "success_criteria:\n  tests_must_pass: true\n  test_timeout_seconds: 50\n"
         "  lint: {run: 'true', timeout_seconds: 11}\n"
         "  commands: [{name: build, run: 'true', timeout_seconds: 13}]\n")
-    spec = BenchmarkConfig.from_yaml(path)
+    spec = load_spec(path)
     assert backstop_seconds(spec, grace=5) == 100 + 50 + 11 + 13 + 7 + 5
 
 

@@ -1,23 +1,18 @@
-"""Benchmark YAML -> typed, validated spec (the GAO-Dev schema).
+"""The benchmark spec: the typed schema of a benchmark file (the GAO-Dev schema), and the
+issues a file can have.
 
-Every problem is reported before anything starts, as ``file:line: field: message``,
-with the nearest known key suggested for typos, so a user can fix a file without
-reading the plugin's source.
+Pure data: reading a file, mapping issues to lines and the checks that look at the disk
+are ``specfile``'s; the rules that span fields are ``spec_rules``.
 """
 
 from __future__ import annotations
 
-import difflib
-import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
-
-from .yaml_source import ParsedYaml, parse_yaml, resolved_below
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 TAG_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
@@ -259,10 +254,11 @@ class BenchmarkConfig(_Strict):
         is_number = isinstance(value, int | float) and not isinstance(value, bool)
         return str(value) if is_number else value
 
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> BenchmarkConfig:
-        """Load and validate a benchmark file; raises SpecError naming file, line and field."""
-        return load_spec(Path(path))
+    def loaded_from(self, path: Path) -> BenchmarkConfig:
+        """This spec, as read from ``path`` (resolved): the folders it names are relative
+        to it."""
+        self._source_path = path
+        return self
 
     @property
     def source_path(self) -> Path:
@@ -330,256 +326,4 @@ class SpecError(ValueError):
 
 
 Loc = tuple[int | str, ...]
-
-
-def load_spec(path: Path, parsed: ParsedYaml | None = None) -> BenchmarkConfig:
-    """The validated spec of ``path``; ``parsed`` is the file's parse when the caller
-    already has it (collection's folder scan does), so the file is not parsed again."""
-    model = BenchmarkConfig
-    def fail(message: str, line: int | None = None, field: str = "") -> SpecError:
-        return SpecError([SpecIssue(path, line, field, message)])
-
-    if parsed is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise fail(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-        except OSError as exc:
-            raise fail(f"cannot read: {exc.strerror}") from None
-        try:
-            parsed = parse_yaml(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise fail(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
-    root, data = parsed.root, parsed.data
-    if data is None:
-        raise fail("the file is empty; a benchmark is a mapping with at least "
-                   "'name' and 'workflow_phases'")
-    if not isinstance(data, dict):
-        raise fail(f"a benchmark must be a mapping of keys, not a {type(data).__name__}",
-                   _line(root, ()))
-    issues = _duplicate_keys(path, root)
-    if not issues:
-        try:
-            config = model.model_validate(data)
-        except ValidationError as exc:
-            issues = [_issue_from_error(path, root, model, err) for err in exc.errors()]
-        else:
-            config._source_path = path.resolve()
-            issues = [SpecIssue(path, _line(root, loc), _dotted(loc), message)
-                      for loc, message in _semantic_issues(config)]
-    if issues:
-        raise SpecError(sorted(issues, key=lambda issue: issue.line or 0))
-    return config
-
-
-def line_of(path: Path, *loc: int | str) -> int | None:
-    """The line of the value at ``loc`` in a YAML file that has already loaded once."""
-    return _line(parse_yaml(path.read_text(encoding="utf-8")).root, loc)
-
-
-def _semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
-    """Rules that span fields or touch the file system, checked after the types are right."""
-    found: list[tuple[Loc, str]] = []
-    if bool(config.boilerplate_path) == bool(config.boilerplate_url):
-        which = "both are" if config.boilerplate_path else "neither is"
-        found.append(((), f"give exactly one of boilerplate_path or boilerplate_url ({which} set)"))
-    if config.boilerplate_ref and not config.boilerplate_url:
-        found.append((("boilerplate_ref",), "boilerplate_ref needs boilerplate_url"))
-    folders: list[tuple[Loc, str | None]] = [
-        (("boilerplate_path",), config.boilerplate_path), (("oracle",), config.oracle),
-        (("success_criteria", "grading_tests"), config.success_criteria.grading_tests)]
-    base = config.base_dir  # resolved: load_spec resolves the source path
-    for loc, value in folders:
-        if value:
-            problem = _folder_problem(base, value)
-            if problem:
-                found.append((loc, problem))
-    seen: dict[str, int] = {}
-    declared = {role_key(name) for name in config.roles}
-    for index, phase in enumerate(config.workflow_phases):
-        key = role_key(phase.agent)
-        if key not in ROLE_NAMES and key not in declared:
-            known = [*ROLE_NAMES, *sorted(declared)]
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            found.append((("workflow_phases", index, "agent"),
-                          f"unknown role {phase.agent!r}: {hint}known roles are "
-                          f"{', '.join(known)}; declare your own under `roles:`"))
-        if phase.phase_name in seen:
-            found.append((("workflow_phases", index, "phase_name"),
-                          f"duplicate phase name {phase.phase_name!r} "
-                          f"(also phase {seen[phase.phase_name] + 1})"))
-        seen.setdefault(phase.phase_name, index)
-        for n, pattern in enumerate(phase.expected_artifacts):
-            problem = _glob_problem(pattern)
-            if problem:
-                found.append((("workflow_phases", index, "expected_artifacts", n), problem))
-    criteria = config.success_criteria
-    lint = criteria.lint
-    if lint is not None and (lint.tool is None) == (lint.run is None):
-        found.append((("success_criteria", "lint"),
-                      "give exactly one of tool (e.g. tool: ruff) or run (your own command)"))
-    if lint is not None and lint.config and lint.tool is None:
-        found.append((("success_criteria", "lint", "config"), "config needs tool"))
-    if lint is not None and lint.config:
-        problem = _folder_problem(base, lint.config, folder=False)
-        if problem:
-            found.append((("success_criteria", "lint", "config"), problem))
-    if criteria.coverage_from == "grading_tests" and criteria.grading_tests is None:
-        found.append((("success_criteria", "coverage_from"),
-                      "coverage_from: grading_tests needs grading_tests"))
-    if criteria.grading_mode == "out_of_process" and criteria.grading_tests is None:
-        found.append((("success_criteria", "grading_mode"),
-                      "grading_mode: out_of_process needs grading_tests"))
-    if criteria.grading_mode == "out_of_process" and criteria.coverage_from == "grading_tests":
-        found.append((("success_criteria", "coverage_from"),
-                      "hidden tests that run the solution out of process measure no "
-                      "coverage: use coverage_from: own_tests"))
-    found += _named_test_issues(config, base)
-    seen_setup: set[str] = set()
-    for index, command in enumerate(config.setup):
-        if command.name in seen_setup:
-            found.append((("setup", index, "name"), f"duplicate setup name {command.name!r}"))
-        seen_setup.add(command.name)
-    for key in ("required_features", "python_path"):
-        for n, pattern in enumerate(getattr(config.success_criteria, key)):
-            problem = _glob_problem(pattern)
-            if problem:
-                found.append((("success_criteria", key, n), problem))
-    return found
-
-
-def _named_test_issues(config: BenchmarkConfig, base: Path) -> list[tuple[Loc, str]]:
-    criteria = config.success_criteria
-    found: list[tuple[Loc, str]] = []
-    if criteria.grading_patch is not None:
-        problem = _folder_problem(base, criteria.grading_patch, folder=False)
-        if problem:
-            found.append((("success_criteria", "grading_patch"), problem))
-        if criteria.named_tests is None:
-            found.append((("success_criteria", "grading_patch"),
-                          "grading_patch needs named_tests: the tests it adds must be named"))
-    named = criteria.named_tests
-    if named is not None:
-        if not named.must_pass and not named.must_still_pass:
-            found.append((("success_criteria", "named_tests"),
-                          "name at least one test in must_pass or must_still_pass"))
-        for key, ids in named.lists():
-            for n, node_id in enumerate(ids):
-                problem = _glob_problem(node_id.split("::")[0]) if node_id.strip() else \
-                    "an empty test id"
-                if problem:
-                    found.append((("success_criteria", "named_tests", key, n),
-                                  f"test id {node_id!r}: {problem}"))
-    return found
-
-
-def _folder_problem(base: Path, relative: str, *, folder: bool = True) -> str | None:
-    """What is wrong with the folder (or, with ``folder=False``, the file) ``relative`` to
-    ``base`` (already resolved), if anything."""
-    target = resolved_below(base, relative)
-    if not target.is_relative_to(base):
-        return f"{relative!r} points outside the benchmark's folder {base}"
-    if not target.exists():
-        return f"{relative!r} does not exist (looked for {target})"
-    if folder and not target.is_dir():
-        return f"{relative!r} is not a folder"
-    if not folder and not target.is_file():
-        return f"{relative!r} is not a file (looked for {target})"
-    return None
-
-
-def _glob_problem(pattern: str) -> str | None:
-    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-        return f"{pattern!r} must be a path inside the sandbox (no absolute paths, no '..')"
-    return None
-
-
-def _issue_from_error(path: Path, root: yaml.Node | None, model: type[BaseModel],
-                      err: Any) -> SpecIssue:
-    loc: Loc = tuple(err["loc"])
-    if err["type"] == "extra_forbidden":
-        key = str(loc[-1])
-        known = list(_model_at(model, loc[:-1]).model_fields)
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
-        return SpecIssue(path, _line(root, loc, key_line=True), _dotted(loc[:-1]),
-                         f"unknown key {key!r}{hint}")
-    if err["type"] == "missing":
-        return SpecIssue(path, _line(root, loc[:-1]), _dotted(loc), "required key is missing")
-    return SpecIssue(path, _line(root, loc), _dotted(loc),
-                     f"{err['msg']} (got {err['input']!r})")
-
-
-def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel]:
-    """The model class that validates the mapping at ``loc`` (list indices skipped)."""
-    current = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field = current.model_fields.get(part)
-        if field is None:
-            break
-        nested = _nested_model(field.annotation)
-        if nested is None:
-            break
-        current = nested
-    return current
-
-
-def _nested_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if typing.get_origin(annotation) in (list, typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found = _nested_model(arg)
-            if found is not None:
-                return found
-    return None
-
-
-def _line(node: yaml.Node | None, loc: Loc, key_line: bool = False) -> int | None:
-    """1-based line of the YAML node at ``loc``; the nearest existing parent otherwise."""
-    if node is None:
-        return None
-    for depth, part in enumerate(loc):
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == str(part):
-                    last = depth == len(loc) - 1
-                    child = key_node if (key_line and last) else value_node
-                    break
-        elif (isinstance(node, yaml.SequenceNode) and isinstance(part, int)
-              and 0 <= part < len(node.value)):
-            child = node.value[part]
-        if child is None:
-            break
-        node = child
-    return int(node.start_mark.line) + 1
-
-
-def _duplicate_keys(path: Path, node: yaml.Node | None) -> list[SpecIssue]:
-    """PyYAML keeps the last of two equal keys silently; a benchmark should not."""
-    issues: list[SpecIssue] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            if key_node.value in seen:
-                issues.append(SpecIssue(path, key_node.start_mark.line + 1, str(key_node.value),
-                                        "duplicate key"))
-            seen.add(key_node.value)
-            issues.extend(_duplicate_keys(path, value_node))
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            issues.extend(_duplicate_keys(path, item))
-    return issues
-
-
-def _dotted(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+"""Where a value is in the file: keys and list indices."""

@@ -18,7 +18,7 @@ import yaml
 
 from ..agents import Agent
 from ..model.result import BenchmarkResult
-from ..model.spec import NAME_PATTERN, BenchmarkConfig, SpecError, SpecIssue, line_of, load_spec
+from ..model.spec import NAME_PATTERN, BenchmarkConfig, SpecError, SpecIssue
 from ..results.formatting import terminal_safe
 from ..results.junit import junit_properties
 from ..run.collector import MetricsCollector
@@ -26,6 +26,8 @@ from ..run.limits import longest_run_seconds
 from ..run.runner import record_invalid_benchmark
 from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.sandbox import Sandbox
+from ..specfile.lines import line_of
+from ..specfile.load import load_spec
 from .folders import folders_of
 from .session import GaobenchSession
 from .settings import GaobenchSettings

@@ -18,7 +18,7 @@ import pytest
 from .settings import GaobenchSettings
 
 if TYPE_CHECKING:
-    from ..model.yaml_source import ParsedYaml
+    from ..specfile.yaml_source import ParsedYaml
 
 FOLDER_KEYS = (("boilerplate_path",), ("oracle",), ("success_criteria", "grading_tests"))
 
@@ -64,7 +64,7 @@ class BenchmarkFolders:
             except OSError:
                 candidates = []
             if candidates:  # PyYAML only once a benchmark file is seen: this runs everywhere
-                from ..model.yaml_source import parse_file
+                from ..specfile.yaml_source import parse_file
             for candidate in candidates:
                 parsed = parse_file(candidate)
                 if parsed is not None:
@@ -88,7 +88,7 @@ def folders_of(config: pytest.Config) -> BenchmarkFolders:
 
 def _named_folders(benchmark_file: Path, parsed: ParsedYaml) -> set[Path]:
     """The folders the file names, resolved (its own folder already is)."""
-    from ..model.yaml_source import resolved_below
+    from ..specfile.yaml_source import resolved_below
 
     if not isinstance(parsed.data, dict):
         return set()

@@ -19,11 +19,12 @@ from ..logs.redaction import Redactor
 from ..metering.credentials import ApiKey, CredentialError, resolve_api_key
 from ..metering.key_check import validate_api_key
 from ..model.result import BenchmarkResult
-from ..model.spec import BenchmarkConfig, Budget, load_spec
+from ..model.spec import BenchmarkConfig, Budget
 from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.git_cache import GitCache
 from ..sandbox.isolation import IsolationMode, choose_isolation
 from ..sandbox.sandbox import SandboxManager
+from ..specfile.load import load_spec
 from .collector import MetricsCollector
 from .runner import BenchmarkRunner
 
