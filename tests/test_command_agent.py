@@ -198,6 +198,22 @@ def test_api_access_goes_through_the_proxy_with_a_run_token(
     assert all(r["headers"]["x-api-key"] == VALID_KEY for r in api.requests)
 
 
+def test_a_metered_command_keeps_the_turn_budget(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic) -> None:
+    """The command agent runs on the CLI base: a turn budget it cannot keep itself is kept
+    by the proxy, which refuses the call past it."""
+    api.script(message(text("a"), input_tokens=500, output_tokens=5),
+               message(text("b"), input_tokens=600, output_tokens=6))
+    bench.write("calc", agent_command=f"{sys.executable} agent.py && {WRITE}")
+    (pytester.path / "boilerplates" / "calc" / "agent.py").write_text(METERED_AGENT)
+    run(pytester, "--gaobench-agent-env=ANTHROPIC_API_KEY", "-o", "gaobench_max_turns=1"
+        ).assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert (result["status"], result["failure_kind"]) == ("failed", "agent")
+    assert "budget exceeded" in result["reason"] and "max_turns" in result["reason"]
+    assert len(api.requests) == 1 and result["metrics"]["usage"]["api_calls"] == 1
+
+
 GIVES_UP = """\
 import anthropic, sys
 try:

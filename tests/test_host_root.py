@@ -236,13 +236,14 @@ def test_a_resume_claims_its_run_only_once_restored(pytester: pytest.Pytester,
     assert first["failure_kind"] == "interrupted"
 
     missing = "--gaobench-agent-command=/nonexistent/agent"
-    pytester.runpytest("--gaobench-agent=command", missing,
-                       "--gaobench-resume").assert_outcomes(failed=1)
+    pytester.runpytest_subprocess("--gaobench-agent=command", missing,
+                                  "--gaobench-resume").assert_outcomes(failed=1)
     assert not (pytester.path / ".gaobench" / "runs" / first["run_id"] / "resumed-by").exists()
     fixed = f"--gaobench-agent-command={SOLVE}"
-    pytester.runpytest("--gaobench-agent=command", fixed,
-                       "--gaobench-resume").assert_outcomes(passed=1)
-    last = max(run_results(pytester.path), key=lambda r: r["run_id"])
+    pytester.runpytest_subprocess("--gaobench-agent=command", fixed,
+                                  "--gaobench-resume").assert_outcomes(passed=1)
+    # Run ids of one second sort by their random part: the resumed run is the one that passed.
+    [last] = [r for r in run_results(pytester.path) if r["status"] == "completed"]
     assert last["metadata"]["resumed_from"] == first["run_id"]
 
 

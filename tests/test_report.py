@@ -221,3 +221,18 @@ def test_a_big_report_stays_readable_and_says_what_was_not_measured(tmp_path: Pa
                                        for box in boxes)  # axis labels left of the plot
         browser.close()
     assert errors == []
+
+
+def test_the_report_reads_the_transcript_never_an_agents_own_stream(tmp_path: Path) -> None:
+    """Each CLI adapter writes its stream into transcript.jsonl at the end of a phase; the
+    report knows no agent's stream format, so a stream file beside it is not read."""
+    from pytest_gaobench.results.report_data import transcript_entries
+
+    said = {"kind": "response", "phase": "build",
+            "content": [{"type": "text", "text": "from the transcript"}]}
+    (tmp_path / "transcript.jsonl").write_text(json.dumps(said) + "\n")
+    stream = {"type": "assistant", "message": {"content": [{"type": "text",
+                                                             "text": "from the stream"}]}}
+    (tmp_path / "claude-01-build.jsonl").write_text(json.dumps(stream) + "\n")
+    assert [entry["content"][0]["text"] for entry in transcript_entries(tmp_path)] == [
+        "from the transcript"]

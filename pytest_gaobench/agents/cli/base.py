@@ -127,6 +127,15 @@ def record_final_message(ctx: PhaseContext, text: str | None) -> None:
         ctx.note("final_message", text=text[:FINAL_MESSAGE_CHARS])
 
 
+def record_reading(ctx: PhaseContext, *, tool_calls: int | None,
+                   final_message: str | None) -> None:
+    """What the agent's own output says of its phase: its tool calls (None: it said
+    nothing, so they stay unmeasured) and its last message."""
+    if tool_calls is not None:
+        ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + tool_calls
+    record_final_message(ctx, final_message)
+
+
 def bare_model(model: str) -> str:
     """A model id without a provider prefix (``openai/gpt-5`` is ``gpt-5``)."""
     return model.rsplit("/", 1)[-1]

@@ -24,7 +24,7 @@ from ...metering.api_usage import ApiUsage
 from ...sandbox.process import CommandResult
 from ..base import PhaseContext
 from ..prompts import phase_prompt, role_prompt
-from .base import CliAgent, Launch, PhaseSetup, read_stream, record_final_message
+from .base import CliAgent, Launch, PhaseSetup, read_stream, record_reading
 from .outcome import compare_with_proxy, conclude_exit
 
 DEFAULT_CODEX_MODEL = "gpt-5.5"
@@ -122,8 +122,7 @@ class CodexAgent(CliAgent):
         if stream.thread_id:
             self._threads[ctx.sandbox.run_id] = stream.thread_id
         state = setup.api.state
-        ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + len(stream.tool_calls)
-        record_final_message(ctx, stream.last_message)
+        record_reading(ctx, tool_calls=len(stream.tool_calls), final_message=stream.last_message)
         if stream.reported_usage:
             ctx.note("agent_reported_usage", usage=stream.reported_usage)
             # Codex counts the cached input within the input, as OpenAI's usage does.

@@ -26,7 +26,7 @@ from typing import Any
 from ...sandbox.process import CommandResult
 from ..base import PhaseContext
 from ..prompts import phase_prompt, role_prompt
-from .base import CliAgent, Launch, PhaseSetup, read_stream, record_final_message
+from .base import CliAgent, Launch, PhaseSetup, read_stream, record_reading
 from .outcome import conclude_exit
 
 DEFAULT_GEMINI_MODEL = "gemini-2.5-pro"
@@ -135,9 +135,8 @@ class GeminiCliAgent(CliAgent):
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
         stream = read_stream(setup.output, GeminiStream())
         state = setup.api.state
-        if stream.lines:
-            ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + stream.tool_calls
-        record_final_message(ctx, stream.final_message)
+        record_reading(ctx, tool_calls=stream.tool_calls if stream.lines else None,
+                       final_message=stream.final_message)
         stats = (stream.result or {}).get("stats")
         if isinstance(stats, dict):
             ctx.note("agent_reported_usage",

@@ -26,7 +26,7 @@ from ...metering.pricing import DEFAULT_MODEL
 from ...sandbox.process import CommandResult
 from ..base import PhaseContext
 from ..prompts import phase_prompt, role_prompt
-from .base import CliAgent, Launch, PhaseSetup, bare_model, read_stream, record_final_message
+from .base import CliAgent, Launch, PhaseSetup, bare_model, read_stream, record_reading
 from .outcome import conclude_exit
 
 PROVIDER_IDS = {"anthropic": ("anthropic", "/v1"), "openai": ("openai", "/v1"),
@@ -121,9 +121,8 @@ class OpencodeAgent(CliAgent):
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:
         stream = read_stream(setup.output, OpencodeStream())
         state = setup.api.state
-        if stream.lines:
-            ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + stream.tool_calls
-        record_final_message(ctx, stream.final_message)
+        record_reading(ctx, tool_calls=stream.tool_calls if stream.lines else None,
+                       final_message=stream.final_message)
         finished = stream.last_reason == "stop" and not stream.errors
         conclude_exit(ctx, "opencode", done, state,
                       provider=self.provider_for(setup.model).label,

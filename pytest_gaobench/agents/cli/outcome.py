@@ -14,7 +14,7 @@ from ...metering.metered_api import ProxyState
 from ...sandbox.output import last_lines
 from ...sandbox.process import CommandResult
 from ..base import AgentError, BudgetExceeded, InfraError, PhaseContext, PhaseTimeout
-from .base import record_final_message
+from .base import record_reading
 from .claude_stream import ClaudeStream
 
 
@@ -23,8 +23,7 @@ def record_stream(ctx: PhaseContext, stream: ClaudeStream) -> None:
     if not stream.lines:
         return
     ctx.usage.turns = (ctx.usage.turns or 0) + (stream.num_turns or len(stream.messages))
-    ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + len(stream.tool_uses)
-    record_final_message(ctx, stream.final_message)
+    record_reading(ctx, tool_calls=len(stream.tool_uses), final_message=stream.final_message)
 
 
 def compare_with_proxy(ctx: PhaseContext, program: str, said: ApiUsage,
