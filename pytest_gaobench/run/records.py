@@ -51,7 +51,7 @@ def redacted(redactor: Redactor, result: BenchmarkResult) -> BenchmarkResult:
     return BenchmarkResult.model_validate(redactor.value(result.model_dump(mode="json")))
 
 
-def close(result: BenchmarkResult, outcome: Outcome, config: BenchmarkConfig,
+def close_record(result: BenchmarkResult, outcome: Outcome, config: BenchmarkConfig,
           collected: MetricsCollector) -> None:
     """The run's end in its record: the reason, the phases never reached (skipped), and
     whether it succeeded in one shot."""

@@ -34,13 +34,23 @@ from ..model.spec import BenchmarkConfig, WorkflowPhase
 from ..model.status import BenchmarkStatus, FailureKind, StatusHistory, utcnow
 from ..sandbox.boilerplate import BoilerplateError, BoilerplateManager
 from ..sandbox.sandbox import Sandbox, SandboxError, SandboxManager
-from . import records
 from .checkpoint import CheckpointTooLarge, restore_checkpoint, save_checkpoint
 from .collector import MetricsCollector
 from .outcome import Outcome, described, interruption_outcome, phase_outcome
 from .ownership import RunLock
 from .progress import ALIVE_SECONDS, AliveThrottle, Progress, ProgressListener, usage_fields
-from .records import ResultListener, model_of, record_invalid_benchmark
+from .records import (
+    ResultListener,
+    benchmark_info,
+    close_record,
+    fill_metrics,
+    make_safe_to_keep,
+    model_of,
+    not_started,
+    record_invalid_benchmark,
+    redacted,
+    tell_listeners,
+)
 from .resume import ResumePoint, RunKey, index_checkpointed_run
 from .setup_commands import run_setup_commands
 from .start_count import StartCount, count_now, start_counting
@@ -90,11 +100,11 @@ class BenchmarkRunner:
         try:
             state = self._start(sandbox)
         except Exception as exc:  # its status file, lock or logs could not be made
-            result = records.not_started(self._new_result(sandbox), exc, self.redactor,
+            result = not_started(self._new_result(sandbox), exc, self.redactor,
                                          sandbox.run_dir)
             if self._given_sandbox is None:
                 self.sandbox_manager.cleanup(sandbox, failed=False)  # nothing in it yet
-            records.tell_listeners(self.listeners, self.redactor, result)
+            tell_listeners(self.listeners, self.redactor, result)
             return result
         outcome: Outcome | None = None
         try:
@@ -113,7 +123,7 @@ class BenchmarkRunner:
 
     def _new_result(self, sandbox: Sandbox) -> BenchmarkResult:
         result = BenchmarkResult(
-            run_id=sandbox.run_id, benchmark=records.benchmark_info(self.config),
+            run_id=sandbox.run_id, benchmark=benchmark_info(self.config),
             agent=self.agent.name,
             model=model_of(self.agent, self.config),
             config=self.redactor.value(self.config.model_dump(mode="json")))
@@ -214,28 +224,13 @@ class BenchmarkRunner:
                 continue
             self._snapshot(state)
             outcome = self._run_phase(state, index, phase)
-            if outcome is not None and not self._goes_on_after(state, phase, outcome):
+            if outcome is not None and not state.goes_on_after(phase, outcome):
                 return outcome
             if outcome is not None or index < len(phases) - 1:
                 stopped = self._checkpoint(state, index, phase)
                 if stopped is not None:
                     return stopped
         return None
-
-    def _goes_on_after(self, state: RunState, phase: WorkflowPhase, outcome: Outcome) -> bool:
-        """Whether ``continue_on_failure`` lets the run go on past this phase's outcome."""
-        if not (phase.continue_on_failure and outcome.overridable):
-            return False
-        name = phase.phase_name
-        if outcome.status is BenchmarkStatus.FAILED and outcome.kind is FailureKind.AGENT:
-            state.result.warnings.append(f"phase {name!r} failed and the run went on "
-                                         f"(continue_on_failure): {outcome.reason}")
-            return True
-        if outcome.status is BenchmarkStatus.TIMEOUT and time.monotonic() < state.deadline:
-            state.result.warnings.append(f"phase {name!r} timed out and the run went on "
-                                         f"(continue_on_failure)")
-            return True
-        return False
 
     def _run_phase(self, state: RunState, index: int, phase: WorkflowPhase) -> Outcome | None:
         name, result = phase.phase_name, state.result
@@ -358,8 +353,8 @@ class BenchmarkRunner:
         state.take_start_count(wait=False)
         partial = state.result.model_copy(deep=True)
         partial.status = BenchmarkStatus.RUNNING
-        records.fill_metrics(self.config, state.sandbox, state.metrics, partial)
-        records.redacted(self.redactor, partial).write(state.sandbox.run_dir / "result.json")
+        fill_metrics(self.config, state.sandbox, state.metrics, partial)
+        redacted(self.redactor, partial).write(state.sandbox.run_dir / "result.json")
 
     def _finish(self, state: RunState, outcome: Outcome | None) -> None:
         if outcome is None:  # only when an exception escaped before any outcome was known
@@ -368,9 +363,9 @@ class BenchmarkRunner:
             state.start_count.cancel()
             state.start_count = None
         sandbox, result = state.sandbox, state.result
-        records.close(result, outcome, self.config, state.metrics)
+        close_record(result, outcome, self.config, state.metrics)
         result.duration_seconds = time.monotonic() - state.started
-        records.fill_metrics(self.config, sandbox, state.metrics, result)
+        fill_metrics(self.config, sandbox, state.metrics, result)
         failed = worth_inspecting(outcome.status, outcome.kind)
         if self._given_sandbox is None:
             kept = self.sandbox_manager.cleanup(sandbox, failed=failed)
@@ -378,12 +373,12 @@ class BenchmarkRunner:
             kept = self.sandbox_manager.would_keep(sandbox, failed=failed)
         result.workspace = str(kept) if kept else None
         if kept is not None:
-            records.make_safe_to_keep(self.sandbox_manager, result, kept)
+            make_safe_to_keep(self.sandbox_manager, result, kept)
         state.history.transition(outcome.status)
         result.status = state.history.current
         result.status_history = list(state.history.changes)
         try:
-            result = state.result = records.redacted(self.redactor, result)
+            result = state.result = redacted(self.redactor, result)
             result.write(sandbox.run_dir / "result.json")
             state.log.events.info("run_finished", status=result.status.value,
                                   failure_kind=result.failure_kind, reason=result.reason,
@@ -391,4 +386,4 @@ class BenchmarkRunner:
         finally:  # a run that could not be written is still not a live run
             state.log.close()
             state.lock.release()
-        records.tell_listeners(self.listeners, self.redactor, result)
+        tell_listeners(self.listeners, self.redactor, result)

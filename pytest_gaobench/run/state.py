@@ -4,6 +4,7 @@ once it is known."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from ..grading.workspace import matching_files
@@ -11,7 +12,7 @@ from ..logs.log import RunLog
 from ..logs.redaction import Redactor
 from ..model.result import BenchmarkResult, ErrorRecord, PhaseResult, PhaseStatus
 from ..model.spec import WorkflowPhase
-from ..model.status import FailureKind, StatusHistory
+from ..model.status import BenchmarkStatus, FailureKind, StatusHistory
 from ..sandbox.sandbox import Sandbox
 from .collector import MetricsCollector
 from .outcome import Outcome, ending_of
@@ -74,3 +75,18 @@ class RunState:
                                               type="MissingArtifacts", message=record.error))
         self.log.events.warning("artifacts_missing", phase=phase.phase_name, missing=missing)
         return Outcome.failed(FailureKind.AGENT, f"phase {phase.phase_name!r}: {record.error}")
+
+    def goes_on_after(self, phase: WorkflowPhase, outcome: Outcome) -> bool:
+        """Whether ``continue_on_failure`` lets the run go on past this phase's outcome."""
+        if not (phase.continue_on_failure and outcome.overridable):
+            return False
+        name = phase.phase_name
+        if outcome.status is BenchmarkStatus.FAILED and outcome.kind is FailureKind.AGENT:
+            self.result.warnings.append(f"phase {name!r} failed and the run went on "
+                                         f"(continue_on_failure): {outcome.reason}")
+            return True
+        if outcome.status is BenchmarkStatus.TIMEOUT and time.monotonic() < self.deadline:
+            self.result.warnings.append(f"phase {name!r} timed out and the run went on "
+                                         f"(continue_on_failure)")
+            return True
+        return False
