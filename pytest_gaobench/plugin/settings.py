@@ -89,7 +89,7 @@ SETTINGS = (
     Setting("gaobench_max_wall_seconds", "wall-time budget per run: caps each benchmark's "
             "timeout_seconds (a run past it ends as TIMEOUT)"),
     Setting("gaobench_prices", "JSON file of model prices (USD per million tokens, the shipped "
-            "data/prices.json format) added to the shipped ones"),
+            "metering/data/prices.json format) added to the shipped ones"),
     Setting("gaobench_max_retries", "retries of a failing API call before the run is an "
             "infra failure", "6"),
     Setting("gaobench_retry_base", "seconds before the first retry; doubled each time, "
