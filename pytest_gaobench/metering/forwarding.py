@@ -15,15 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
-from .api_failures import classify
+from .api_failures import ApiFailure, classify
 from .api_usage import ApiUsage
 from .call_bound import CallBound
-from .dialects import CallKind, Route, json_object, json_value, normalise
+from .dialects import CallKind, Dialect, Route, json_object, json_value, normalise
 
 if TYPE_CHECKING:
     from aiohttp import ClientResponse, ClientSession, web
-
-    from .proxy import MeteringProxy
 
 BODY_LIMIT = 32 * 1024 * 1024
 """The Messages API's own request size limit: a larger body is refused (413) unread."""
@@ -59,10 +57,27 @@ class Meter(Protocol):
         """The call ended: its reservation is released (its usage is counted already)."""
 
 
+class Tally(Protocol):
+    """What a request tells its proxy (``proxy.MeteringProxy``, which keeps it under its
+    lock): the calls, the refusals, the failures, and one line of the run log each."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+    @property
+    def meter(self) -> Meter: ...
+    def record(self, kind: str, **data: Any) -> None: ...
+    def answered(self, failure: ApiFailure | None, reason: str) -> None: ...
+    def note_call(self) -> None: ...
+    def note_count_tokens(self) -> None: ...
+    def note_refused_path(self) -> None: ...
+    def refuse_for_budget(self, path: str, reason: str) -> None: ...
+    def describe_once(self, route: Route, body: dict[str, Any]) -> None: ...
+
+
 class Forwarding:
     """How one proxy handles each request (made when its server starts)."""
 
-    def __init__(self, proxy: MeteringProxy, *, upstream: str, api_key: str, token: str,
+    def __init__(self, proxy: Tally, *, upstream: str, api_key: str, token: str,
                  session: ClientSession, egress: str | None) -> None:
         self.proxy = proxy
         self.upstream = upstream
@@ -80,8 +95,7 @@ class Forwarding:
             return self._error(401, "authentication_error", "gaobench proxy: unknown token")
         routed = self.proxy.dialect.route(request.method, normalise(request.rel_url.raw_path))
         if routed is None:
-            with self.proxy.lock:
-                self.proxy.state.refused_paths += 1
+            self.proxy.note_refused_path()
             reason = (f"gaobench proxy: {request.method} {request.rel_url.path} is not "
                       f"forwarded: only {self.proxy.dialect.metered_calls} are metered")
             self.proxy.record("api_refused", path=request.rel_url.path, reason=reason)
@@ -143,8 +157,7 @@ class Forwarding:
         tokens = self.proxy.dialect.counted_tokens(answer) if isinstance(answer, dict) else None
         if reply.status != 200 or tokens is None:
             return f"HTTP {reply.status} {self.proxy.dialect.error_type(answer) or ''}".strip()
-        with self.proxy.lock:
-            self.proxy.state.count_token_calls += 1
+        self.proxy.note_count_tokens()
         return tokens
 
     def upstream_headers(self, headers: dict[str, str]) -> dict[str, str]:
@@ -205,8 +218,7 @@ class Forwarding:
                 self.proxy.answered(failure, f"HTTP {upstream.status}"
                                + (f" {error_type}" if error_type else ""))
             if kind is CallKind.COUNT_TOKENS:
-                with self.proxy.lock:
-                    self.proxy.state.count_token_calls += 1
+                self.proxy.note_count_tokens()
             self.proxy.record("api_call", call=kind.value, path=path,
                          model=meter.model if meter else model, status=upstream.status,
                          stream=streaming, request_id=upstream.headers.get("request-id"),
@@ -262,7 +274,7 @@ class UsageMeter:
     totals grew by, an error event is kept and told at once; a whole reply is counted at
     once. The dialect says which lines are worth parsing and what each says."""
 
-    def __init__(self, proxy: MeteringProxy, reservation: Any, model: str) -> None:
+    def __init__(self, proxy: Tally, reservation: Any, model: str) -> None:
         self.proxy = proxy
         self.dialect = proxy.dialect
         self.reservation = reservation

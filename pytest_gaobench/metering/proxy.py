@@ -177,6 +177,14 @@ class MeteringProxy:
         with self.lock:
             self.state.calls += 1
 
+    def note_count_tokens(self) -> None:
+        with self.lock:
+            self.state.count_token_calls += 1
+
+    def note_refused_path(self) -> None:
+        with self.lock:
+            self.state.refused_paths += 1
+
     def answered(self, failure: ApiFailure | None, reason: str) -> None:
         """Remember an infra failure; a call that succeeded clears the last one."""
         with self.lock:
