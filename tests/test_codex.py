@@ -52,6 +52,10 @@ def test_codex_solves_a_benchmark_measured_by_the_proxy(
     assert first["headers"]["authorization"] == f"Bearer {VALID_OPENAI_KEY}"
     assert first["body"]["model"] == "gpt-5.5"
     assert "You are the developer" in json.dumps(first["body"]["input"])
+    # What Codex sends passes the proxy's rules: its own tools only (web search is off in
+    # the config the harness writes; the proxy would refuse a hosted search it cannot bound).
+    sent = {tool.get("type") for tool in first["body"].get("tools", [])}
+    assert "web_search" not in sent and sent <= {"function", "custom", "tool_search"}, sent
     calls = page_blocks(pytester.path, result, "tool_use")  # what the report's page shows
     assert [call["name"] for call in calls] == ["command_execution"] * 2
     assert "cat > calc.py" in calls[0]["input"]["command"]

@@ -13,6 +13,7 @@ the cache. Each provider's dialect reads its requests into a ``CallBound``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -40,26 +41,49 @@ class CallBound:
     """``input_tokens`` is the API's own count, not a bound from the body's size."""
     cached: bool = False
     web_searches: int = 0
+    choices: int = 1
+    """Replies the call asks for (OpenAI's ``n``, Gemini's ``candidateCount``): each may
+    write ``max_tokens``."""
 
     def with_count(self, input_tokens: int) -> CallBound:
         return replace(self, input_tokens=input_tokens, counted=True)
 
     @property
     def tokens(self) -> int | None:
-        return None if self.input_tokens is None else self.input_tokens + self.max_tokens
+        return None if self.input_tokens is None else self.input_tokens + self.max_output
+
+    @property
+    def max_output(self) -> int:
+        """The most output the call can be billed for: the limit times the choices."""
+        return self.max_tokens * self.choices
 
     def cost(self, price: Price) -> float | None:
         if self.input_tokens is None:
             return None
         input_rate = max(price.input, price.cache_write, price.one_hour_write) \
             if self.cached else price.input
-        return (self.input_tokens * input_rate + self.max_tokens * price.output) / 1_000_000 \
+        return (self.input_tokens * input_rate + self.max_output * price.output) / 1_000_000 \
             + self.web_searches * price.web_search / 1_000
 
 
 def positive(value: Any) -> int:
     """``value`` where it is a positive integer, else 0."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def count_problem(name: str, value: Any) -> str | None:
+    """Why a count a request gives (an output limit, a number of replies) cannot be
+    reserved: it is not a positive integer (``64000.0``, ``"64000"``, ``0``, ``true``)."""
+    if positive(value):
+        return None
+    return (f"{name} must be a positive integer, not {json.dumps(value)}: the harness "
+            f"reserves each call's worst case against the budget before it is sent")
+
+
+def unmetered(what: str) -> str:
+    """The reason a field or a hosted tool is refused."""
+    return (f"{what} makes the provider spend or reach out on its own, which the harness "
+            f"cannot meter; the request is not sent")
 
 
 def objects(value: Any) -> Iterator[dict[str, Any]]:

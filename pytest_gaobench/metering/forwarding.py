@@ -53,8 +53,9 @@ class Meter(Protocol):
     def count(self, reservation: Any, model: str, growth: ApiUsage, new_call: bool) -> None:
         """Usage the call's response showed (``growth``: what it added)."""
 
-    def settle(self, reservation: Any) -> None:
-        """The call ended: its reservation is released (its usage is counted already)."""
+    def settle(self, reservation: Any, *, called: bool) -> None:
+        """The call ended: its reservation is released (its usage is counted already).
+        ``called``: the provider answered it as a call (one that failed first is no turn)."""
 
 
 class Tally(Protocol):
@@ -65,6 +66,8 @@ class Tally(Protocol):
     def dialect(self) -> Dialect: ...
     @property
     def meter(self) -> Meter: ...
+    @property
+    def allowed_tools(self) -> frozenset[str]: ...
     def record(self, kind: str, **data: Any) -> None: ...
     def answered(self, failure: ApiFailure | None, reason: str) -> None: ...
     def note_call(self) -> None: ...
@@ -106,24 +109,29 @@ class Forwarding:
             return self._error(413, "request_too_large",
                                f"gaobench proxy: the request is over {BODY_LIMIT} bytes")
         body = json_object(raw) if routed.kind is not CallKind.MODELS else {}
-        reservation = None
+        meter = None
         if routed.kind is CallKind.MESSAGE:
             self.proxy.describe_once(routed, body)
+            problem = self.proxy.dialect.refusal(routed, body, self.proxy.allowed_tools)
+            if problem is not None:
+                self.proxy.record("api_refused", path=routed.path, reason=problem)
+                return self._error(400, "invalid_request_error", f"gaobench proxy: {problem}")
             bound = self.proxy.dialect.bound(routed, body, len(raw))
             admitted = await self._admit(routed, bound, body, headers)
             if isinstance(admitted, Refusal):
                 self.proxy.refuse_for_budget(routed.path, admitted.reason)
                 return self._error(400, "invalid_request_error",
                                    f"gaobench budget exceeded: {admitted.reason}")
-            reservation = admitted
+            meter = UsageMeter(self.proxy, admitted, bound)
             rewritten = self.proxy.dialect.rewrite(routed, body)
             if rewritten is not None:
                 body, raw = rewritten, json.dumps(rewritten).encode()
         try:
-            return await self._forward(request, routed, raw, headers, body, reservation)
+            return await self._forward(request, routed, raw, headers, body, meter)
         finally:
-            if reservation is not None:
-                self.proxy.meter.settle(reservation)
+            if meter is not None:
+                meter.charge_if_cut()
+                self.proxy.meter.settle(meter.reservation, called=meter.started)
 
     async def _admit(self, route: Route, bound: CallBound, body: dict[str, Any],
                      headers: dict[str, str]) -> Any:
@@ -151,7 +159,8 @@ class Forwarding:
                     self.upstream + path, json=request,
                     headers=self.upstream_headers(headers), proxy=self.egress,
                     timeout=aiohttp.ClientTimeout(total=60)) as reply:
-                answer = json_value(await _whole(reply) or b"")
+                got = await _whole(reply)
+                answer = json_value(got) if isinstance(got, bytes) else None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             return type(exc).__name__
         tokens = self.proxy.dialect.counted_tokens(answer) if isinstance(answer, dict) else None
@@ -161,15 +170,16 @@ class Forwarding:
         return tokens
 
     def upstream_headers(self, headers: dict[str, str]) -> dict[str, str]:
-        """The agent's headers as sent upstream: the real key in place of the run token."""
-        sent = {k: v for k, v in headers.items() if k not in _HOP_BY_HOP}
+        """The agent's headers as sent upstream: only those its provider's dialect lets
+        through, and the real key in place of the run token."""
+        sent = self.proxy.dialect.forwarded_headers(headers)
         sent.update(self.proxy.dialect.auth_headers(self.api_key))
         sent["accept-encoding"] = "identity"
         return sent
 
     async def _forward(self, request: web.Request, route: Route, raw: bytes,
                        headers: dict[str, str], body: dict[str, Any],
-                       reservation: Any) -> web.StreamResponse:
+                       call: UsageMeter | None) -> web.StreamResponse:
         import aiohttp
         from aiohttp import web
 
@@ -178,19 +188,25 @@ class Forwarding:
         model = route.model or str(body.get("model") or "")
         query = self.proxy.dialect.forwarded_query(request.rel_url.query)
         target = self.upstream + path + (f"?{urlencode(query)}" if query else "")
+        if call is not None:
+            call.sent = True
         try:
             upstream = await self.session.request(request.method, target, data=raw,
                                                    headers=self.upstream_headers(headers),
                                                    proxy=self.egress)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             reason = f"the API could not be reached ({type(exc).__name__})"
+            if call is not None:
+                call.failed = True
             self.proxy.answered(classify(None), reason)
             self.proxy.record("api_call", call=kind.value, path=path, model=model, status=None,
                          error=reason, seconds=round(time.monotonic() - started, 3))
             return self._error(502, "api_error", f"gaobench proxy: {reason}")
         async with upstream:
-            meter = (UsageMeter(self.proxy, reservation, model)
-                     if kind is CallKind.MESSAGE and upstream.status == 200 else None)
+            meter = call if upstream.status == 200 else None
+            if call is not None:
+                call.model = model
+                call.failed = upstream.status != 200
             passed_on = {name: value for name, value in upstream.headers.items()
                          if name.lower() not in _HOP_BY_HOP}
             streaming = "text/event-stream" in upstream.headers.get("content-type", "")
@@ -201,10 +217,10 @@ class Forwarding:
                 cut, broke = await self._stream(request, reply, upstream, meter)
             else:
                 whole, cut = await _whole(upstream), None
-                if whole is None:
-                    payload, broke, cut = b"", True, f"reply over {REPLY_LIMIT} bytes"
+                if not isinstance(whole, bytes):
+                    payload, broke, cut = b"", True, whole
                     reply = self._error(502, "api_error",
-                                        f"gaobench proxy: the API's {cut}")
+                                        f"gaobench proxy: the API's reply {cut}")
                 else:
                     payload = whole
                     if meter is not None:
@@ -258,6 +274,8 @@ class Forwarding:
             raise
         except Exception as exc:  # the upstream stream broke
             return type(exc).__name__, True
+        if meter is not None:
+            meter.flush()
         return client_gone, False
 
     def _error(self, status: int, kind: str, message: str) -> web.Response:
@@ -269,18 +287,27 @@ class Forwarding:
 
 
 class UsageMeter:
-    """Reads a model call's reply as it passes and tells the meter what it used: the event
-    that opens the call counts it, each event that states usage adds what its running
-    totals grew by, an error event is kept and told at once; a whole reply is counted at
-    once. The dialect says which lines are worth parsing and what each says."""
+    """One model call, from its admission to its end: reads the reply as it passes and
+    tells the meter what it used (the event that opens the call counts it, each event that
+    states usage adds what its running totals grew by, an error event is kept and told at
+    once; a whole reply is counted at once). The dialect says which lines are worth
+    parsing and what each says. A call sent whose usage never came (the agent left and
+    the phase ended, the stream broke) is charged its reservation: the provider bills it
+    whether or not anyone read it."""
 
-    def __init__(self, proxy: Tally, reservation: Any, model: str) -> None:
+    def __init__(self, proxy: Tally, reservation: Any, bound: CallBound) -> None:
         self.proxy = proxy
         self.dialect = proxy.dialect
         self.reservation = reservation
-        self.model = model
+        self.bound = bound
+        self.model = bound.model
         self.seen = ApiUsage()
         self.started = False
+        self.ended = False
+        """The event (or whole reply) that states the call's final usage was read."""
+        self.sent = False
+        self.failed = False
+        """Answered with an error status, or never reached the API: nothing to charge."""
         self.error_type: str | None = None
         self._buffer = b""
 
@@ -293,8 +320,32 @@ class UsageMeter:
                 if isinstance(event, dict):
                     self._take(self.dialect.read_event(event))
 
+    def flush(self) -> None:
+        """The stream ended: its last line counts even without a line break after it."""
+        if self._buffer:
+            self.feed(b"\n")
+
     def whole(self, payload: bytes) -> None:
         self._take(self.dialect.read_whole(json_value(payload)))
+
+    def charge_if_cut(self) -> None:
+        """Charge what the reservation allowed and the replies did not state, for a call
+        that reached the API but whose usage never came."""
+        if not self.sent or self.failed or self.ended or self.error_type is not None:
+            return
+        rest = ApiUsage(input=0 if self.started else self.bound.input_tokens or 0,
+                        output=max(self.bound.max_output - self.seen.output, 0))
+        self.proxy.record("api_call_charged", model=self.model,
+                          reason="the call's usage never came (its reply was cut off): "
+                                 "what its reservation allowed is charged",
+                          usage=rest.api_names())
+        if not self.started:
+            self.started = True
+            self.proxy.note_call()
+            self.proxy.meter.count(self.reservation, self.model, rest, True)
+        elif rest:
+            self.proxy.meter.count(self.reservation, self.model, rest, False)
+        self.ended = True
 
     def _take(self, reading: Any) -> None:
         if reading.error_type is not None and self.error_type is None:
@@ -308,6 +359,8 @@ class UsageMeter:
             self._add(reading.usage or ApiUsage(), new_call=True)
         elif reading.usage is not None and self.started:
             self._add(reading.usage, new_call=False)
+        if reading.ends_call and self.started:
+            self.ended = True
 
     def _add(self, usage: ApiUsage, *, new_call: bool) -> None:
         total = self.seen.latest(usage)
@@ -317,12 +370,17 @@ class UsageMeter:
             self.proxy.meter.count(self.reservation, self.model, growth, new_call)
 
 
-async def _whole(upstream: ClientResponse) -> bytes | None:
-    """A whole reply, read to its end; None when it is over REPLY_LIMIT."""
+async def _whole(upstream: ClientResponse) -> bytes | str:
+    """A whole reply, read to its end; else why not (over REPLY_LIMIT, or broken off)."""
+    import aiohttp
+
     parts, size = [], 0
-    async for chunk in upstream.content.iter_any():
-        size += len(chunk)
-        if size > REPLY_LIMIT:
-            return None
-        parts.append(chunk)
+    try:
+        async for chunk in upstream.content.iter_any():
+            size += len(chunk)
+            if size > REPLY_LIMIT:
+                return f"is over {REPLY_LIMIT} bytes"
+            parts.append(chunk)
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        return f"broke off ({type(exc).__name__})"
     return b"".join(parts)

@@ -69,12 +69,14 @@ class MeteredApi:
     def __init__(self, account: Account, *, api_key: ApiKey, token: str, prices: PriceTable,
                  budget: Budget, model: str, upstream: str | None = None,
                  socket_url: str | None = None, provider: Provider | None = None,
-                 max_calls: int | None = None) -> None:
+                 max_calls: int | None = None,
+                 allowed_tools: frozenset[str] = frozenset()) -> None:
         """``socket_url``: listen on a Unix socket, which the agent reaches at this URL
         (the sandbox's service URL); None: on a port of the host's loopback.
         ``provider``: whose API (default Anthropic's); ``upstream`` overrides its URL.
         ``max_calls``: model calls allowed in this phase (a turn budget, for an agent
-        that has no turn limit of its own)."""
+        that has no turn limit of its own; a call the API failed before answering is no
+        turn). ``allowed_tools``: the hosted tools the benchmark allows (``api_tools``)."""
         self.max_calls = max_calls
         self.account = account
         self.socket_url = socket_url
@@ -94,7 +96,8 @@ class MeteredApi:
         self.proxy = MeteringProxy(upstream=upstream or self.provider.upstream(),
                                    api_key=api_key.value, token=token, meter=self,
                                    log=self._log, unix_socket=socket_path,
-                                   dialect=self.provider.dialect)
+                                   dialect=self.provider.dialect,
+                                   allowed_tools=allowed_tools)
         self.token = token
 
     @property
@@ -173,9 +176,14 @@ class MeteredApi:
             else:
                 self.account.usage.add_tokens(**growth.usage_fields(), cost_usd=cost)
 
-    def settle(self, reservation: Reservation) -> None:
-        with self._lock, contextlib.suppress(ValueError):
-            self._reserved.remove(reservation)
+    def settle(self, reservation: Reservation, *, called: bool) -> None:
+        """Release the call's reservation; a call the API never answered as one (an
+        outage, a refused key, an error status) gives its turn back."""
+        with self._lock:
+            with contextlib.suppress(ValueError):
+                self._reserved.remove(reservation)
+            if not called:
+                self._admitted -= 1
 
     def _over_with(self, wanted: Reservation) -> str | None:
         """Why spent + reserved + ``wanted`` would pass the budget, or None."""
@@ -187,15 +195,16 @@ class MeteredApi:
             used = (account.run_usage.tokens_total or 0) + (account.usage.tokens_total or 0)
             if used + reserved_tokens + wanted.tokens > limit:
                 return (f"max_tokens: this call may use up to {wanted.tokens} tokens (its "
-                        f"input and max_tokens); {used} used and {reserved_tokens} reserved "
-                        f"by calls in flight, the budget is {limit}")
+                        f"input, and its output limit for each reply it asks for); {used} "
+                        f"used and {reserved_tokens} reserved by calls in flight, the "
+                        f"budget is {limit}")
         budget = self.budget.max_cost_usd
         if budget is not None:
             spent = ((self.account.run_usage.cost_usd or 0.0)
                      + (self.account.usage.cost_usd or 0.0))
             if spent + reserved_cost + wanted.cost > budget:
                 return (f"max_cost_usd: this call may cost up to ${wanted.cost:.4f} (its "
-                        f"input and max_tokens); ${spent:.4f} spent and "
+                        f"input, and its output limit for each reply); ${spent:.4f} spent and "
                         f"${reserved_cost:.4f} reserved by calls in flight, the budget is "
                         f"${budget:g}")
         return None

@@ -76,14 +76,16 @@ class PriceTable:
         return PriceTable({**self.prices, **other.prices})
 
     def lookup(self, model: str) -> Price | None:
-        """Exact id first, then the longest listed prefix; None when the model is unknown.
-        Bedrock and Vertex ids are looked up as the Anthropic model they name."""
+        """The model's own price: its exact id, or a listed id followed by a date or a
+        version of the same model (``gpt-5-2025-08-07``, ``gemini-2.5-pro-001``), never a
+        sibling (``gpt-5-pro`` and ``gpt-5-nano`` are not ``gpt-5``); None when it is not
+        listed. Bedrock and Vertex ids are looked up as the Anthropic model they name."""
         for name in dict.fromkeys((model, anthropic_model_id(model))):
             if name in self.prices:
                 return self.prices[name]
-            matches = [known for known in self.prices if name.startswith(known + "-")]
-            if matches:
-                return self.prices[max(matches, key=len)]
+            for known in sorted(self.prices, key=len, reverse=True):
+                if name.startswith(known + "-") and _SAME_MODEL.match(name[len(known) + 1:]):
+                    return self.prices[known]
         return None
 
 
@@ -91,6 +93,10 @@ class PriceFileError(ValueError):
     """A price file that cannot be read or has the wrong shape."""
 
 
+_SAME_MODEL = re.compile(r"(\d{8}|\d{4}-\d{2}-\d{2}|\d{3}|v\d+(:\d+)?|latest"
+                         r"|preview(-\d{2}-\d{2}(-\d{4})?)?|exp(-\d{4})?)")
+"""What may follow a listed model id and still name that model: a date, a version, a
+snapshot tag."""
 _BEDROCK_REGION = re.compile(r"^(?:us|eu|apac|jp|au|ca|global|us-gov)\.")
 _BEDROCK_VERSION = re.compile(r"-v\d+(?::\d+)?$")
 

@@ -69,12 +69,14 @@ class MeteringProxy:
 
     def __init__(self, *, upstream: str, api_key: str, token: str, meter: Meter,
                  log: Callable[..., None], unix_socket: Path | None = None,
-                 dialect: Dialect | None = None) -> None:
+                 dialect: Dialect | None = None,
+                 allowed_tools: frozenset[str] = frozenset()) -> None:
         """``log`` is called once per call (``api_call``, ``api_refused``) and once with the
         request set-up. ``unix_socket``: listen there (for a sandbox with a private network)
         instead of on a port of the host's loopback. ``dialect``: the provider's API
-        (default: Anthropic's)."""
-        self.dialect = dialect or AnthropicDialect()
+        (default: Anthropic's). ``allowed_tools``: the hosted tools the benchmark allows."""
+        self.dialect: Dialect = dialect or AnthropicDialect()
+        self.allowed_tools = allowed_tools
         self._upstream = upstream.rstrip("/")
         self._api_key = api_key
         self._token = token

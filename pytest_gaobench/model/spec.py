@@ -233,6 +233,10 @@ class BenchmarkConfig(_Strict):
     """Run the benchmark this many times (items name[1], name[2], ...): pass@k."""
     allow_network: bool = False
     """Whether sandbox commands may reach the network (when they run under bubblewrap)."""
+    api_tools: list[typing.Literal["web_search"]] = Field(default_factory=list)
+    """Hosted tools the provider may run for the agent, billed through the metering proxy
+    (each only with a bound the proxy can reserve: ``max_uses`` for Anthropic's web search,
+    ``max_tool_calls`` for OpenAI's); any other hosted tool is refused."""
     agent_command: str | None = None
     """The command agent's command template for this benchmark (--gaobench-agent command);
     --gaobench-agent-command overrides it, the ini key gaobench_agent_command is the

@@ -276,7 +276,8 @@ class CliAgent(ABC):
         return MeteredApi(ctx, api_key=key, token=self.token, prices=self.prices,
                           budget=budget, model=model, provider=self.provider_for(model),
                           socket_url=ctx.sandbox.service_url if private else None,
-                          max_calls=turns if self.proxy_keeps_turns else None)
+                          max_calls=turns if self.proxy_keeps_turns else None,
+                          allowed_tools=frozenset(ctx.config.api_tools))
 
     def transcript_entries(self, events: Iterable[dict[str, Any]]
                            ) -> Iterable[dict[str, Any]]:

@@ -142,6 +142,7 @@ def write_config(path: Path, *, model: str, base_url: str, instructions: str) ->
              f"model_provider = {json.dumps(PROVIDER_ID)}",
              f"developer_instructions = {json.dumps(instructions)}",
              "check_for_update_on_startup = false",
+             'web_search = "disabled"',  # a hosted search the proxy cannot bound: refused
              "allow_login_shell = false",  # a login shell would reset PATH from /etc/profile
              "",
              "[analytics]",

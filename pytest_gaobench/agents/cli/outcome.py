@@ -47,6 +47,7 @@ def conclude(ctx: PhaseContext, program: str, done: CommandResult, state: ProxyS
              stream: ClaudeStream, *, max_turns: int | None = None) -> None:
     """Raise what the phase's end means; return when the phase's work is done."""
     name = ctx.phase.phase_name
+    _outage_first(program, done, state)
     if state is not None and state.budget_stop:
         raise BudgetExceeded(state.budget_stop)
     if done.timed_out:
@@ -65,6 +66,7 @@ def conclude_exit(ctx: PhaseContext, program: str, done: CommandResult,
                   said: str | None = None, provider: str = "Anthropic") -> None:
     """The end of a phase as its exit and the proxy tell it (``failed``: the agent's own
     output says so, beyond its exit code; ``said``: what it said, else its output's end)."""
+    _outage_first(program, done, state, provider)
     if state is not None and state.budget_stop:
         raise BudgetExceeded(state.budget_stop)
     if done.timed_out:
@@ -78,3 +80,14 @@ def conclude_exit(ctx: PhaseContext, program: str, done: CommandResult,
     said = said or done.tail()
     code = f"exited with {done.exit_code}" if done.exit_code else "reported an error"
     raise AgentError(f"{program} {code}: {last_lines(said, 15, 2000)}".rstrip(": "))
+
+
+def _outage_first(program: str, done: CommandResult, state: ProxyState | None,
+                  provider: str = "Anthropic") -> None:
+    """A phase stopped by its budget or its deadline while the API was failing on the
+    harness's side (its last call an outage, a refused key, an unknown model) is infra:
+    the turns it spent retrying, and the time it retried for, were the outage's."""
+    stopped = done.timed_out or (state is not None and state.budget_stop)
+    if state is not None and state.infra and stopped:
+        raise InfraError(f"the {provider} API failed {program} on the harness's side "
+                         f"({state.infra})")

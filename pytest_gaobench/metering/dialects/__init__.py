@@ -51,6 +51,8 @@ class Reading:
     model: str | None = None
     error_type: str | None = None
     """A failure told inside a stream whose HTTP status was 200."""
+    ends_call: bool = False
+    """The event states the call's final usage (a whole reply always does)."""
 
 
 class Dialect(Protocol):
@@ -72,6 +74,17 @@ class Dialect(Protocol):
 
     def bound(self, route: Route, body: dict[str, Any], size: int) -> CallBound:
         """The call's worst case, from its request."""
+
+    def refusal(self, route: Route, body: dict[str, Any], allowed: frozenset[str]
+                ) -> str | None:
+        """Why a model call is not sent as it is: an output limit (or a number of replies)
+        that is not a positive integer, a limit the API requires left out, or a field or
+        hosted tool that makes the provider spend or reach out on its own. ``allowed``:
+        the hosted tools the benchmark allows (``api_tools``), each only when bounded."""
+
+    def forwarded_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """The agent's headers that go upstream: those that change neither the price nor
+        the reach of a call (names lower-case); never a credential."""
 
     def rewrite(self, route: Route, body: dict[str, Any]) -> dict[str, Any] | None:
         """A body to send instead, when the request as sent could not be metered."""
@@ -99,6 +112,24 @@ class Dialect(Protocol):
 
     def describe(self, body: dict[str, Any]) -> dict[str, Any]:
         """The request's set-up for the transcript: model, output limit, system, tools."""
+
+
+COMMON_HEADERS = frozenset({"content-type", "accept", "user-agent"})
+"""Headers every provider's requests may carry upstream."""
+
+
+def allowed_headers(headers: Mapping[str, str], names: frozenset[str],
+                    prefixes: tuple[str, ...] = ("x-stainless-",)) -> dict[str, str]:
+    """``headers`` (lower-case names) among ``names`` and the common ones, or starting with
+    one of ``prefixes`` (an SDK's own description of itself)."""
+    return {name: value for name, value in headers.items()
+            if name in COMMON_HEADERS or name in names or name.startswith(prefixes)}
+
+
+def typed_tools(tools: Any) -> list[str]:
+    """The ``type`` of each tool of a request that has one."""
+    return [str(tool["type"]) for tool in tools if isinstance(tool, dict)
+            and isinstance(tool.get("type"), str)] if isinstance(tools, list) else []
 
 
 def normalise(raw_path: str) -> str:

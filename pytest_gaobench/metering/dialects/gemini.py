@@ -14,13 +14,27 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..api_usage import ApiUsage
-from ..call_bound import DEFAULT_MAX_OUTPUT, INPUT_MARGIN, CallBound, positive
-from . import CallKind, Reading, Route, text_or_none
+from ..call_bound import (
+    DEFAULT_MAX_OUTPUT,
+    INPUT_MARGIN,
+    CallBound,
+    count_problem,
+    positive,
+    unmetered,
+)
+from . import CallKind, Reading, Route, allowed_headers, text_or_none
 
 _CALL = re.compile(r"^/(v1beta|v1|v1alpha)/models/([^/:]+):"
                    r"(generateContent|streamGenerateContent|countTokens)$")
 _MODELS = re.compile(r"^/(v1beta|v1|v1alpha)/models(/[^/:]+)?$")
-_EVENTS = (b'"usageMetadata"', b'"error"')
+_EVENTS = (b'"usageMetadata"', b'"error"', b'"finishReason"')
+CLIENT_TOOLS = frozenset({"functionDeclarations", "function_declarations"})
+"""Tool kinds the agent runs itself; any other (search, code execution, URL context, maps,
+file search) is run by the API."""
+COUNTED_FIELDS = ("contents", "systemInstruction", "tools", "toolConfig")
+"""What a model call's input is made of, as ``countTokens`` counts it."""
+HEADERS = frozenset({"x-goog-api-client"})
+"""Passed on besides the common ones; never the project a call is billed to."""
 _STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
            404: "NOT_FOUND", 413: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED",
            500: "INTERNAL", 502: "UNAVAILABLE", 503: "UNAVAILABLE"}
@@ -54,18 +68,43 @@ class GeminiDialect:
         config = body.get("generationConfig")
         limit = positive(config.get("maxOutputTokens")) if isinstance(config, dict) else 0
         contents = body.get("contents")
+        choices = positive(config.get("candidateCount")) if isinstance(config, dict) else 0
         return CallBound(model=route.model or "",
                          max_tokens=limit or DEFAULT_MAX_OUTPUT,
                          input_tokens=None if _media(contents) else size + INPUT_MARGIN,
-                         cached="cachedContent" in body)
+                         cached="cachedContent" in body, choices=choices or 1)
+
+    def refusal(self, route: Route, body: dict[str, Any], allowed: frozenset[str]
+                ) -> str | None:
+        config = body.get("generationConfig")
+        config = config if isinstance(config, dict) else {}
+        for name in ("maxOutputTokens", "candidateCount"):
+            if config.get(name) is not None:
+                problem = count_problem(name, config[name])
+                if problem is not None:
+                    return problem
+        if body.get("cachedContent") is not None:
+            return unmetered("the field 'cachedContent' (stored context)")
+        for tool in body.get("tools") or []:
+            kinds = [kind for kind in tool if kind not in CLIENT_TOOLS] \
+                if isinstance(tool, dict) else []
+            if kinds:
+                return unmetered(f"the tool {kinds[0]!r}")
+        return None
+
+    def forwarded_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        return allowed_headers(headers, HEADERS)
 
     def rewrite(self, route: Route, body: dict[str, Any]) -> dict[str, Any] | None:
         return None
 
     def count_request(self, route: Route, body: dict[str, Any]
                       ) -> tuple[str, dict[str, Any]] | None:
+        model = route.path.rsplit(":", 1)[0].rsplit("/", 1)[-1]
+        counted = {name: body[name] for name in COUNTED_FIELDS if name in body}
         return (route.path.rsplit(":", 1)[0] + ":countTokens",
-                {"contents": body.get("contents") or []})
+                {"generateContentRequest": {"model": f"models/{model}",
+                                            "contents": [], **counted}})
 
     def counted_tokens(self, answer: dict[str, Any]) -> int | None:
         return positive(answer.get("totalTokens")) if "totalTokens" in answer else None
@@ -77,8 +116,12 @@ class GeminiDialect:
         if "error" in event:
             return Reading(error_type=self.error_type(event) or "INTERNAL")
         usage = event.get("usageMetadata")
+        candidates = event.get("candidates")
+        finished = isinstance(candidates, list) and any(
+            isinstance(c, dict) and c.get("finishReason") for c in candidates)
         return Reading(starts_call=True, model=text_or_none(event.get("modelVersion")),
-                       usage=ApiUsage.from_gemini(usage) if isinstance(usage, dict) else None)
+                       usage=ApiUsage.from_gemini(usage) if isinstance(usage, dict) else None,
+                       ends_call=finished and isinstance(usage, dict))
 
     def read_whole(self, reply: Any) -> Reading:
         chunks = reply if isinstance(reply, list) else [reply]
@@ -87,7 +130,7 @@ class GeminiDialect:
             if isinstance(chunk, dict):
                 usage = usage.latest(ApiUsage.from_gemini(chunk.get("usageMetadata")))
                 model = text_or_none(chunk.get("modelVersion")) or model
-        return Reading(usage=usage, starts_call=True, model=model)
+        return Reading(usage=usage, starts_call=True, model=model, ends_call=True)
 
     def error_body(self, status: int, kind: str, message: str) -> bytes:
         return json.dumps({"error": {"code": status, "message": message,

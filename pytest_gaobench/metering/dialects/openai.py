@@ -15,8 +15,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..api_usage import ApiUsage
-from ..call_bound import DEFAULT_MAX_OUTPUT, CallBound, input_bound, positive, searches
-from . import CallKind, Reading, Route, bearer, text_or_none
+from ..call_bound import (
+    DEFAULT_MAX_OUTPUT,
+    CallBound,
+    count_problem,
+    input_bound,
+    positive,
+    searches,
+    unmetered,
+)
+from . import CallKind, Reading, Route, allowed_headers, bearer, text_or_none, typed_tools
 
 RESPONSES = "/v1/responses"
 CHAT = "/v1/chat/completions"
@@ -25,6 +33,15 @@ UNBOUNDED_BLOCKS = frozenset({"input_image", "input_file", "input_audio", "image
 _CLOSING = frozenset({"response.completed", "response.incomplete", "response.failed"})
 _EVENTS = (b'"response.created"', b'"response.completed"', b'"response.incomplete"',
            b'"response.failed"', b'"error"', b'"usage":{', b'"usage": {')
+UNMETERED_FIELDS = ("previous_response_id", "conversation", "background", "prompt")
+"""Fields that bill context the body does not show (a stored response, a conversation, a
+stored prompt) or run the call after the proxy has stopped watching (background)."""
+CLIENT_TOOLS = frozenset({"function", "custom", "local_shell"})
+"""Tool types the agent runs itself (and any tool marked ``"execution": "client"``, such as
+Codex's ``tool_search``); any other type is a hosted tool."""
+HEADERS = frozenset({"openai-beta", "originator", "session_id", "conversation_id", "version"})
+"""Passed on besides the common ones; never the organization or project a call is billed
+to."""
 _ERROR_STATUS = {401: "invalid_api_key", 403: "permission_denied",
                  404: "not_found", 413: "request_too_large", 429: "rate_limit_exceeded"}
 _ERROR_KINDS = {"invalid_request_error": "invalid_request_error",
@@ -68,7 +85,38 @@ class OpenAiDialect:
                          max_tokens=limit or DEFAULT_MAX_OUTPUT,
                          input_tokens=input_bound(size, given, UNBOUNDED_BLOCKS),
                          web_searches=searches(body.get("tools"))
-                         + (1 if "web_search_options" in body else 0))
+                         + (1 if "web_search_options" in body else 0),
+                         choices=positive(body.get("n")) or 1)
+
+    def refusal(self, route: Route, body: dict[str, Any], allowed: frozenset[str]
+                ) -> str | None:
+        limits = ("max_output_tokens",) if route.path == RESPONSES else (
+            "max_completion_tokens", "max_tokens", "n")
+        for name in limits:
+            if name in body and body[name] is not None:
+                problem = count_problem(name, body[name])
+                if problem is not None:
+                    return problem
+        for field in UNMETERED_FIELDS:
+            if body.get(field) is not None:
+                return unmetered(f"the field {field!r}")
+        searching = "web_search" in allowed and positive(body.get("max_tool_calls"))
+        if "web_search_options" in body and "web_search" not in allowed:
+            return unmetered("the field 'web_search_options'")
+        tools = body.get("tools") if isinstance(body.get("tools"), list) else []
+        run_here = {str(tool.get("type")) for tool in tools or []
+                    if isinstance(tool, dict) and tool.get("execution") == "client"}
+        for kind in typed_tools(tools):
+            if kind in CLIENT_TOOLS or kind in run_here or (
+                    kind.startswith("web_search") and searching):
+                continue
+            return unmetered(f"the hosted tool {kind!r}") + (
+                " (web_search is allowed with `api_tools: [web_search]` and max_tool_calls)"
+                if kind.startswith("web_search") else "")
+        return None
+
+    def forwarded_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        return allowed_headers(headers, HEADERS)
 
     def rewrite(self, route: Route, body: dict[str, Any]) -> dict[str, Any] | None:
         """A streamed chat call is asked for its usage (else it would not be stated)."""
@@ -99,7 +147,7 @@ class OpenAiDialect:
                 return Reading(starts_call=True, model=text_or_none(response.get("model")))
             if kind in _CLOSING:
                 error = response.get("error") if kind == "response.failed" else None
-                return Reading(usage=responses_usage(response),
+                return Reading(usage=responses_usage(response), ends_call=True,
                                model=text_or_none(response.get("model")),
                                error_type=_code(error) or ("server_error" if kind ==
                                                            "response.failed" else None))
@@ -109,16 +157,18 @@ class OpenAiDialect:
         if "error" in event:  # a Chat Completions stream ending in an error
             return Reading(error_type=self.error_type(event) or "server_error")
         if event.get("object") == "chat.completion.chunk":
+            usage = event.get("usage")  # only in the last chunk (include_usage)
             return Reading(starts_call=True, model=text_or_none(event.get("model")),
-                           usage=ApiUsage.from_openai(event["usage"])
-                           if isinstance(event.get("usage"), dict) else None)
+                           usage=ApiUsage.from_openai(usage) if isinstance(usage, dict)
+                           else None, ends_call=isinstance(usage, dict))
         return Reading()
 
     def read_whole(self, reply: Any) -> Reading:
         reply = reply if isinstance(reply, dict) else {}
         usage = responses_usage(reply) if reply.get("object") == "response" \
             else ApiUsage.from_openai(reply.get("usage"))
-        return Reading(usage=usage, starts_call=True, model=text_or_none(reply.get("model")))
+        return Reading(usage=usage, starts_call=True, model=text_or_none(reply.get("model")),
+                       ends_call=True)
 
     def error_body(self, status: int, kind: str, message: str) -> bytes:
         code = _ERROR_STATUS.get(status)
