@@ -137,8 +137,10 @@ def test_a_phase_timeout_kills_the_whole_cli_tree_and_keeps_the_usage(
     assert live_processes(marker) == []  # neither claude nor its sleeping Bash is left
 
 
-def test_usage_is_the_servers_even_when_the_cli_is_killed_mid_stream(
+def test_usage_is_the_servers_and_a_call_cut_when_the_cli_is_killed_is_charged_its_limit(
         pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic) -> None:
+    """What was served is counted; the stalled call, whose usage never came, is charged the
+    output its max_tokens allowed (the provider bills it whether or not it was read)."""
     bench.write("calc", timeout_seconds=6)
     stalled = tool_turn(bash("true"), input_tokens=1500, output_tokens=60, cache_read=200)
     stalled.hang_after_events = 2  # message_start and the first block, then nothing
@@ -147,8 +149,9 @@ def test_usage_is_the_servers_even_when_the_cli_is_killed_mid_stream(
     usage = result_named(pytester.path, "calc")["metrics"]["usage"]
     assert usage["api_calls"] == 2
     assert usage["tokens_input"] == api.served_total("input_tokens") == 1900
-    assert usage["tokens_output"] == api.served_total("output_tokens") == 21
     assert usage["tokens_cache_read"] == api.served_total("cache_read_input_tokens") == 200
+    limit = api.requests[-1]["body"]["max_tokens"]  # what Claude Code asked of the cut call
+    assert usage["tokens_output"] == 20 + limit
 
 
 def test_the_turn_budget_stops_it_as_the_agents_failure(

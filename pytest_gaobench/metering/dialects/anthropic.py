@@ -33,6 +33,8 @@ UNMETERED_FIELDS = ("mcp_servers", "container")
 CLIENT_TOOLS = ("custom", "bash_", "text_editor_", "computer_", "memory_")
 """Tool types the agent's own client runs; any other type is a server tool."""
 HEADERS = frozenset({"anthropic-version", "x-app", "anthropic-dangerous-direct-browser-access"})
+"""Passed on besides the common ones, the SDK's ``x-stainless-*`` and Claude Code's own
+``x-claude-code-*`` (its session id)."""
 BETAS = ("claude-code-", "interleaved-thinking-", "fine-grained-tool-streaming-",
          "token-efficient-tools-", "prompt-caching-", "extended-cache-ttl-", "output-128k-",
          "context-management-", "effort-", "structured-outputs-")
@@ -94,7 +96,7 @@ class AnthropicDialect:
         return None
 
     def forwarded_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
-        sent = allowed_headers(headers, HEADERS)
+        sent = allowed_headers(headers, HEADERS, ("x-stainless-", "x-claude-code-"))
         betas = [value.strip() for value in headers.get("anthropic-beta", "").split(",")
                  if value.strip().startswith(BETAS)]
         if betas:
