@@ -6,7 +6,7 @@ boilerplate is prepared again, outside the workspace, and the grading patch (the
 the agent never saw) is applied to it there. Then the files the patch touches, the
 files holding the named tests and every ``conftest.py`` are put back in the workspace as
 that patched boilerplate has them (a ``conftest.py`` the agent added is removed), and
-pytest runs with the boilerplate's configuration file, not the workspace's. Each named
+pytest runs with the boilerplate's configuration file, put back in its place too. Each named
 test's outcome is read from the JUnit report the grader wrote, outside the workspace.
 
 Like every test that imports the solution, this is forgeable in process by code that
@@ -17,7 +17,6 @@ editing the tests, their fixtures and their configuration.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -29,6 +28,7 @@ from ..model.metrics import QualityMetrics
 from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig, NamedTests
 from ..sandbox.boilerplate import BoilerplateError, BoilerplateManager
+from ..sandbox.output import last_lines, read_bounded
 from ..sandbox.sandbox import Sandbox
 from ..sandbox.untrusted import entries_below
 from .errors import GradingSetupError
@@ -44,8 +44,6 @@ from .workspace import GIT_ENV, git_argv, searched_folder
 
 PATCH_SECONDS = 120.0
 CONFTEST = "conftest.py"
-_PATCH_PATH = re.compile(r"^(?:---|\+\+\+) (?:[ab]/)?(?P<path>[^\t\n]+)", re.MULTILINE)
-_RENAME_PATH = re.compile(r"^(?:rename|copy) (?:from|to) (?P<path>.+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -55,10 +53,26 @@ class NamedTestsRun:
 
 
 def patched_paths(patch: str) -> set[str]:
-    """The files a unified diff touches (before and after a rename), '/'-separated."""
-    found = {match.group("path").strip() for match in _PATCH_PATH.finditer(patch)}
-    found |= {match.group("path").strip() for match in _RENAME_PATH.finditer(patch)}
-    return {path for path in found if path != "/dev/null"}
+    """The files a patch touches (before and after a rename), '/'-separated, as git reads
+    the patch: a hunk line that looks like a file header, or a quoted name with spaces,
+    is read as git reads it (``git apply --numstat -z``, forwards and in reverse)."""
+    if shutil.which("git") is None:
+        raise GradingSetupError("git is not installed, and this benchmark's grading patch "
+                                "is read with it: install git (e.g. `apt-get install git`)")
+    found: set[str] = set()
+    for direction in ([], ["-R"]):
+        done = subprocess.run(git_argv("apply", "--numstat", "-z", *direction, "-"),
+                              input=patch.encode(), cwd="/", capture_output=True,
+                              env={**os.environ, **GIT_ENV}, timeout=PATCH_SECONDS,
+                              check=False)
+        if done.returncode != 0:
+            raise GradingSetupError(f"the grading patch cannot be read: "
+                                    f"{done.stderr.decode(errors='replace').strip()[-500:]}")
+        for entry in done.stdout.split(b"\0"):
+            path = entry.split(b"\t", 2)[-1] if entry.count(b"\t") >= 2 else b""
+            if path:
+                found.add(path.decode(errors="surrogateescape"))
+    return found
 
 
 def file_of(node_id: str) -> str:
@@ -82,20 +96,24 @@ def run_named_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
     settings = ["-p", "no:cacheprovider", "-p", "no:gaobench", "-c", str(config_file),
                 f"--rootdir={sandbox.workspace}", f"--confcutdir={sandbox.workspace}"]
     junit = reports / "tests.xml"
-    ids = named.ids
+    # The files that hold the named tests, not the ids: an id that matches nothing (cut
+    # at a space, as SWE-bench's log parser cuts them) must fail alone, not stop the run.
+    files = sorted({file_of(node_id) for node_id in named.ids})
     timeout = config.success_criteria.test_timeout_seconds
     argv = guarded_argv("first", sandbox.workspace, config.success_criteria.python_path,
                         "pytest", "-q", *settings, f"--junitxml={junit}",
-                        "-o", "junit_family=xunit1", *ids)
+                        "-o", "junit_family=xunit1", *files)
     outcome = sandbox.run(argv, timeout=timeout, writable=[reports],
-                          display=f"python -m pytest ({len(ids)} named tests)")
+                          stdout_path=reports / "output.txt",
+                          display=f"python -m pytest {' '.join(files)}")
     root = junit_root(junit)
     outcomes = outcomes_by_id(root)
     problem = None
     if outcome.timed_out:
         problem = f"the named tests timed out after {timeout:g}s"
     elif root is None:
-        problem = f"pytest exited with {outcome.exit_code}: {outcome.tail(3)}"
+        said = last_lines(read_bounded(reports / "output.txt", 64 * 1024), 3, 500)
+        problem = f"pytest exited with {outcome.exit_code}: {said or outcome.tail(3)}"
     criteria = [_criterion(key, wanted, outcomes, problem)
                 for key, wanted in named.lists() if wanted]
     return NamedTestsRun(criteria, junit_counts(root))
@@ -119,10 +137,11 @@ def _put_back_tests(config: BenchmarkConfig, named: NamedTests, sandbox: Sandbox
         empty = reports / "pytest.ini"
         empty.write_text("[pytest]\n", encoding="utf-8")
         return empty
-    copy = reports / "config" / found.name
-    copy.parent.mkdir()
-    shutil.copyfile(found, copy)
-    return copy
+    # Back in its place, as the boilerplate has it: pytest reads `pythonpath` and
+    # `testpaths` relative to the file.
+    relative = found.relative_to(base).as_posix()
+    put_back(sandbox.workspace, base, [relative])
+    return sandbox.workspace / relative
 
 
 def patched_boilerplate(config: BenchmarkConfig, base: Path,
@@ -188,17 +207,34 @@ def outcomes_by_id(root: ET.Element | None) -> dict[str, str]:
     return found
 
 
+NOT_RUN = "not run: no test that ran has this id"
+_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+
+
+def outcome_of(wanted: str, outcomes: dict[str, str]) -> str:
+    """The outcome of a named test. An id cut at a space (``test_x[a`` for ``test_x[a b]``:
+    SWE-bench's log parser cuts them there) stands for every node id it is the start of,
+    and passes only when all of them do."""
+    if wanted in outcomes:
+        return outcomes[wanted]
+    cut = "[" in wanted and not wanted.endswith("]")
+    matched = [outcome for node_id, outcome in outcomes.items()
+               if cut and node_id.startswith(wanted)]
+    return max(matched, key=_RANK.__getitem__) if matched else NOT_RUN
+
+
 def _criterion(key: str, wanted: list[str], outcomes: dict[str, str],
                problem: str | None) -> CriterionResult:
     name = f"named_tests:{key}"
     if problem is not None:
         return CriterionResult(name=name, passed=False, detail=problem)
-    missing = [node_id for node_id in wanted if outcomes.get(node_id, "not run") != "passed"]
+    found = {node_id: outcome_of(node_id, outcomes) for node_id in wanted}
+    missing = [node_id for node_id in wanted if found[node_id] != "passed"]
     detail = f"{len(wanted) - len(missing)} of {len(wanted)} passed"
     if missing:
-        detail += f"; first not passing: {missing[0]} ({outcomes.get(missing[0], 'not run')})"
+        detail += f"; first not passing: {missing[0]} ({found[missing[0]]})"
     return CriterionResult(name=name, passed=not missing, detail=detail,
-                           failing_tests=[f"{node_id}: {outcomes.get(node_id, 'not run')}"
+                           failing_tests=[f"{node_id}: {found[node_id]}"
                                           for node_id in missing[:20]])
 
 

@@ -7,7 +7,8 @@ workspace (not its tests) it appends the known in-process forging tricks:
 ``Function.runtest`` made a no-op; a ``makereport`` hookwrapper registered on every plugin
 manager found through ``gc`` (which also marks every line as covered in the running
 ``coverage``); and an ``atexit`` handler that rewrites the JUnit report named on the
-command line (every test named there passed), then ``os._exit(0)``. A benchmark graded
+command line (every test named there, and every test that ran, passed), then
+``os._exit(0)``. A benchmark graded
 by tests that import the solution into the grader is passed by it ("forgeable in
 process", as ``gao-dev check`` says); one graded out of process is not.
 """
@@ -28,12 +29,14 @@ def _gaobench_forge():  # appended by the forger agent
         _pytest.python.Function.runtest = lambda self: None
     except Exception:
         pass
+    seen = sys.__dict__.setdefault("_gaobench_forged", [])  # one list for every module
     try:
         import pluggy, pytest
 
         class Forge:
             @pytest.hookimpl(hookwrapper=True)
             def pytest_runtest_makereport(self, item, call):
+                seen.append(item.nodeid)
                 outcome = yield
                 report = outcome.get_result()
                 if report.failed:
@@ -55,15 +58,16 @@ def _gaobench_forge():  # appended by the forger agent
     reports = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--junitxml=")]
 
     from xml.sax.saxutils import quoteattr
-    cases = ['<testcase classname="forged" name="forged"/>']
-    for node_id in [a for a in sys.argv if "::" in a and not a.startswith("-")]:
-        file, *inner = node_id.split("::")
-        module = file[:-3].replace("/", ".")
-        cases.append(f"<testcase file={quoteattr(file)} "
-                     f"classname={quoteattr('.'.join([module, *inner[:-1]]))} "
-                     f"name={quoteattr(inner[-1] if inner else module)}/>")
 
     def rewrite():
+        cases = ['<testcase classname="forged" name="forged"/>']
+        named = [a for a in sys.argv if "::" in a and not a.startswith("-")]
+        for node_id in dict.fromkeys(named + seen):  # named, and every test that ran
+            file, *inner = node_id.split("::")
+            module = file[:-3].replace("/", ".")
+            cases.append(f"<testcase file={quoteattr(file)} "
+                         f"classname={quoteattr('.'.join([module, *inner[:-1]]))} "
+                         f"name={quoteattr(inner[-1] if inner else module)}/>")
         for path in reports:
             try:
                 with open(path, "w") as out:
@@ -74,7 +78,8 @@ def _gaobench_forge():  # appended by the forger agent
                 pass
         os._exit(0)
 
-    if reports:
+    if reports and not sys.__dict__.get("_gaobench_rewrites"):
+        sys.__dict__["_gaobench_rewrites"] = True
         atexit.register(rewrite)
 
 
