@@ -96,7 +96,9 @@ def test_a_program_that_cannot_be_found_is_a_config_failure(
     assert result["failure_kind"] == "config"
     assert "'no-such-agent-program' is not found" in result["reason"]
     assert "--gaobench-agent-command" in result["reason"]
-    assert result["phases"] == [] or all(not p.get("started") for p in result["phases"])
+    # Refused before any work: no phase ran, each is recorded as skipped.
+    assert [(p["name"], p["status"]) for p in result["phases"]] == [
+        ("implementation", "skipped")]
 
 
 def test_a_program_that_is_a_fifo_is_not_opened_for_its_first_line(tmp_path: Path) -> None:

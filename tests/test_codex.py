@@ -120,3 +120,24 @@ def test_a_benchmark_without_a_key_for_codex_stops_before_any_work(
     outcome = codex(pytester)
     assert outcome.ret == 7
     outcome.stdout.fnmatch_lines(["*no openai API key: set OPENAI_API_KEY*"])
+
+
+def test_a_role_prompt_with_any_text_is_valid_toml_and_codex_starts(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, openai_api: FakeOpenAi) -> None:
+    """An emoji, quotes and backslashes in a role prompt: Codex's config is TOML a TOML
+    library wrote (JSON's \\ud83d escapes are not TOML), so Codex reads it and runs."""
+    import tomllib
+
+    from pytest_gaobench.agents.cli.codex import write_config
+
+    rocket = 'You ship it 🚀 "quoted" \\ back\\slash'
+    config = pytester.path / "config.toml"
+    write_config(config, model="gpt-5.5", base_url="http://127.0.0.1:1/v1",
+                 instructions=rocket)
+    assert tomllib.loads(config.read_text())["developer_instructions"] == rocket
+    bench.write("calc", roles={"shipper": rocket},
+                workflow_phases=[{"phase_name": "implementation", "agent": "shipper",
+                                  "prompt": "Implement add in calc.py."}])
+    openai_api.script(run(WRITE_SOLUTION), say("Done."))
+    codex(pytester).assert_outcomes(passed=1)
+    assert "🚀" in json.dumps(openai_api.requests[0]["body"], ensure_ascii=False)

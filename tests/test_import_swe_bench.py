@@ -144,6 +144,7 @@ def test_a_wrong_fix_fails_the_named_tests_with_their_names(pytester: pytest.Pyt
         "--gaobench-agent-command", wrong, timeout=240)
     outcome.assert_outcomes(failed=1)
     result = result_named(pytester.path, "acme__calc-1")
+    assert (result["status"], result["failure_kind"]) == ("failed", "criteria")
     criteria = {c["name"]: c for c in result["criteria"]}
     must_pass = criteria["named_tests:must_pass"]
     assert not must_pass["passed"]
@@ -352,3 +353,19 @@ def test_setup_installs_what_the_tests_import_through_python_path(
     failed = result_named(pytester.path, "acme__calc-2")
     detail = failed["criteria"][0]["detail"]
     assert "not passing: tests/test_ops.py::test_mul" in detail, detail
+
+
+def test_a_line_separator_inside_a_json_string_does_not_split_the_line(tmp_path: Path
+                                                                      ) -> None:
+    """JSON lines end at \\n: U+2028, U+2029 and U+0085 inside a string are text."""
+    made = make_repo(tmp_path)
+    statement = "mul(3, 4) returns 7;\u2028it should multiply.\u2029Really.\u0085Thanks."
+    source = tmp_path / "raw.jsonl"  # the characters themselves, not JSON's escapes of them
+    source.write_text(json.dumps(instance(made, problem_statement=statement),
+                                 ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "suite"
+    done = gao_dev(tmp_path, "import", "swe-bench", str(source), "-o", str(out),
+                   "--repo-url", f"file://{tmp_path}/{{repo}}")
+    assert "wrote 1 benchmarks" in done.stdout, done.stdout + done.stderr
+    spec = yaml.safe_load((out / "acme__calc-1" / "bench_acme__calc_1.yaml").read_text())
+    assert "it should multiply." in spec["initial_prompt"] and "Thanks." in spec["initial_prompt"]

@@ -66,7 +66,9 @@ def import_instances(source: Path, out: Path, options: ImportOptions) -> Importe
         raise InstanceError(f"the repository URL template {options.repo_url!r} has no "
                             "{repo} in it")
     try:
-        lines = source.read_text(encoding="utf-8").splitlines()
+        # Lines end at "\n" only: str.splitlines would also split inside a JSON string at
+        # U+2028, U+2029 or U+0085, which a problem statement may hold.
+        lines = source.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError) as exc:
         raise InstanceError(f"cannot read {source}: {exc}") from None
     imported = Imported()

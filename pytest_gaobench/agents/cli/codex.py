@@ -14,11 +14,12 @@ proxy counted, and usage and cost are what the proxy counted.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from ...metering.api_usage import ApiUsage
 from ...sandbox.process import CommandResult
@@ -136,21 +137,15 @@ class CodexAgent(CliAgent):
 
 def write_config(path: Path, *, model: str, base_url: str, instructions: str) -> None:
     """Codex's whole configuration for one phase: the proxy as its only model provider,
-    no update checks, no analytics, commands in a plain (not login) shell so they see the
-    sandbox's PATH, and the role prompt (JSON strings are TOML strings)."""
-    lines = [f"model = {json.dumps(model)}",
-             f"model_provider = {json.dumps(PROVIDER_ID)}",
-             f"developer_instructions = {json.dumps(instructions)}",
-             "check_for_update_on_startup = false",
-             'web_search = "disabled"',  # a hosted search the proxy cannot bound: refused
-             "allow_login_shell = false",  # a login shell would reset PATH from /etc/profile
-             "",
-             "[analytics]",
-             "enabled = false",
-             "",
-             f"[model_providers.{PROVIDER_ID}]",
-             'name = "gaobench metering proxy"',
-             f"base_url = {json.dumps(base_url)}",
-             'env_key = "OPENAI_API_KEY"',
-             'wire_api = "responses"']
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    no update checks, no analytics, no hosted web search (one the proxy cannot bound),
+    commands in a plain (not login) shell so they see the sandbox's PATH (a login shell
+    would reset it from /etc/profile), and the role prompt. Written by a TOML library:
+    any text (an emoji, a quote, a backslash) is a valid TOML string."""
+    config = {"model": model, "model_provider": PROVIDER_ID,
+              "developer_instructions": instructions, "check_for_update_on_startup": False,
+              "web_search": "disabled", "allow_login_shell": False,
+              "analytics": {"enabled": False},
+              "model_providers": {PROVIDER_ID: {
+                  "name": "gaobench metering proxy", "base_url": base_url,
+                  "env_key": "OPENAI_API_KEY", "wire_api": "responses"}}}
+    path.write_text(tomli_w.dumps(config), encoding="utf-8")
