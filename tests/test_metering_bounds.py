@@ -13,6 +13,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -380,3 +381,19 @@ def test_an_agent_retrying_an_outage_until_its_deadline_is_infra_not_a_timeout(
     result = result_named(pytester.path, "calc")
     assert (result["status"], result["failure_kind"]) == ("failed", "infra")
     assert "overloaded_error" in result["reason"]
+
+
+def test_a_proxy_that_cannot_start_leaves_no_thread_or_folder(phase: Phase) -> None:  # noqa: F811
+    import tempfile
+
+    def proxies() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name == "gaobench-proxy"}
+
+    folders, threads = set(Path(tempfile.gettempdir()).glob("gaobench-api-*")), proxies()
+    api = MeteredApi(phase.ctx, api_key=ApiKey(VALID_KEY, "test"), token=TOKEN,
+                     prices=PriceTable.shipped(), budget=Budget(), model=SONNET,
+                     upstream="http://[not-a-host", socket_url="http://127.0.0.1:8390")
+    with pytest.raises(ValueError), api:
+        pass
+    assert proxies() == threads  # its event loop's thread was ended, not left running
+    assert set(Path(tempfile.gettempdir()).glob("gaobench-api-*")) == folders

@@ -4,6 +4,7 @@ one graded out of process; `gao-dev check` says which is which."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -123,3 +124,34 @@ def test_the_solution_cannot_reach_the_graders_reports(pytester: pytest.Pytester
     hidden_run = criterion(result_named(pytester.path, "calc"), "grading_tests")
     assert not hidden_run["passed"]
     assert hidden_run["failing_tests"][0].startswith("test_hidden.py::test_add")
+
+
+def test_what_the_solution_prints_is_kept_in_the_hosts_log(pytester: pytest.Pytester,
+                                                          bench: BenchmarkWriter) -> None:
+    """The host's stderr (and the solution's prints) is kept, bounded, in the run folder:
+    a solution that floods it neither blocks the host nor fills the disk."""
+    write_hidden(bench, "isolated", OUT_OF_PROCESS_TESTS, grading_mode="out_of_process")
+    loud = HONEST + ("\nimport sys\nprint('hello from the solution', file=sys.stderr)\n"
+                     "sys.stderr.write('x' * 3_000_000)\nsys.stderr.flush()\n")
+    (bench.root / "oracles" / "isolated" / "files" / "calc.py").write_text(loud)
+    pytester.runpytest_subprocess("--gaobench-agent=oracle", "--gaobench-keep",
+                                  "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    result = result_named(pytester.path, "isolated")
+    log = (pytester.path / ".gaobench" / "runs" / result["run_id"]
+           / result["metadata"]["grading_dir"] / "hidden" / "solution-host.log")
+    kept = log.read_bytes()
+    assert b"hello from the solution" in kept
+    assert len(kept) < 300 * 1024 and kept.endswith(b"[... the rest was not kept]\n")
+
+
+def test_a_host_that_cannot_start_leaves_no_folder_behind(tmp_path: Path) -> None:
+    import tempfile
+
+    from pytest_gaobench.grading.out_of_process import hosted_solution
+    from pytest_gaobench.sandbox.sandbox import Sandbox
+
+    before = set(Path(tempfile.gettempdir()).glob("gaobench-solution-*"))
+    gone = Sandbox("run", tmp_path, tmp_path / "no-such-workspace")
+    with pytest.raises(OSError), hosted_solution(gone, tmp_path / "host.log"):
+        pass
+    assert set(Path(tempfile.gettempdir()).glob("gaobench-solution-*")) == before

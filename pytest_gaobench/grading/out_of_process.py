@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from ..sandbox.output import drain_bounded
 from ..sandbox.sandbox import Sandbox
 from . import solution_host
 from .errors import GradingSetupError
@@ -33,18 +34,26 @@ class SolutionHostError(GradingSetupError):
 
 
 @contextmanager
-def hosted_solution(sandbox: Sandbox) -> Iterator[Path]:
-    """The socket of a running solution host, stopped (with all it started) at the end."""
+def hosted_solution(sandbox: Sandbox, log: Path) -> Iterator[Path]:
+    """The socket of a running solution host, stopped (with all it started) at the end.
+    What the host and the solution print goes to ``log``, bounded."""
     folder = Path(tempfile.mkdtemp(prefix="gaobench-solution-"))  # short: a socket's path
     path = folder / "solution.sock"
-    process = sandbox.start([sys.executable, "-I", solution_host.__file__, str(path)],
-                            writable=[folder])
+    try:
+        process = sandbox.start([sys.executable, "-I", solution_host.__file__, str(path)],
+                                writable=[folder])
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    assert process.stderr is not None
+    drained = drain_bounded(process.stderr, log)
     try:
         assert process.stdout is not None
         ready, _, _ = select.select([process.stdout], [], [], READY_SECONDS)
         if not ready or process.stdout.readline().strip() != b"ready":
             raise SolutionHostError(f"the solution's host did not start in "
-                                    f"{READY_SECONDS:g}s (exit code {process.poll()})")
+                                    f"{READY_SECONDS:g}s (exit code {process.poll()}; its "
+                                    f"log: {log.name})")
         yield path
     finally:
         with suppress(ProcessLookupError):
@@ -52,4 +61,5 @@ def hosted_solution(sandbox: Sandbox) -> Iterator[Path]:
         process.wait()
         if process.stdout is not None:
             process.stdout.close()
+        drained.join(timeout=5)
         shutil.rmtree(folder, ignore_errors=True)

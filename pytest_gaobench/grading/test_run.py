@@ -146,7 +146,8 @@ def run_hidden_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Pat
                                            reports=grading_dir / "hidden",
                                            python_path=config.success_criteria.python_path),
                                    sandbox, timeout)
-    with hosted_solution(sandbox) as socket_path:  # one that does not start is infra
+    log = grading_dir / "hidden" / "solution-host.log"
+    with hosted_solution(sandbox, log) as socket_path:  # one that does not start is infra
         return _run_under_coverage(
             TestRun("grading_tests", copy, project_first=False,
                     reports=grading_dir / "hidden", solution=socket_path),

@@ -120,7 +120,11 @@ class MeteredApi:
         return self.proxy.state
 
     def __enter__(self) -> MeteredApi:
-        self.proxy.__enter__()
+        try:
+            self.proxy.__enter__()
+        except BaseException:  # nor its socket's folder
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:

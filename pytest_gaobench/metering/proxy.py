@@ -103,7 +103,11 @@ class MeteringProxy:
 
     def __enter__(self) -> MeteringProxy:
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
+        try:
+            asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
+        except BaseException:  # a proxy that cannot serve leaves no thread behind
+            self.close()
+            raise
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -7,9 +7,10 @@ of progress lines go. One marker format for every cut, so people learn to spot i
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import IO, BinaryIO, TextIO
 
 
 def cut_marker(amount: int, unit: str) -> str:
@@ -85,3 +86,24 @@ def _copy_lines(source: BinaryIO, target: TextIO, clean: Callable[[str], str],
         if not line:
             return
         target.write(clean(line.decode("utf-8", errors="replace")))
+
+
+def drain_bounded(stream: IO[bytes], path: Path, limit: int = 256 * 1024
+                  ) -> threading.Thread:
+    """Read ``stream`` to its end in a thread, writing its first ``limit`` bytes to
+    ``path`` (a file the harness opens, outside what the sandbox shows) and dropping the
+    rest, so a process that prints without end neither blocks nor fills the disk."""
+    def drain() -> None:
+        written = 0
+        with path.open("wb") as log:
+            for chunk in iter(lambda: stream.read(65536), b""):
+                if written < limit:
+                    log.write(chunk[:limit - written])
+                    written += len(chunk[:limit - written])
+                    if written >= limit:
+                        log.write(b"\n[... the rest was not kept]\n")
+        stream.close()
+
+    thread = threading.Thread(target=drain, daemon=True, name="gaobench-drain")
+    thread.start()
+    return thread

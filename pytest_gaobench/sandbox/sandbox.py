@@ -156,13 +156,14 @@ class Sandbox:
     def start(self, argv: Sequence[str], *, writable: Sequence[Path] = ()
               ) -> subprocess.Popen[bytes]:
         """A long-running command under the sandbox (no network, as grading has none),
-        its stdout a pipe, in a process group of its own that the caller ends."""
+        its stdout and stderr pipes, in a process group of its own that the caller ends
+        (and whose stderr it reads, bounded: see ``output.drain_bounded``)."""
         self.hand_over(writable)
         wrapped = self.isolation.wrap(argv, workspace=self.workspace, cwd=self.workspace,
                                       network=False, writable=writable)
         return subprocess.Popen(wrapped, cwd=self.workspace, env=sandbox_env(self.workspace),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+                                stderr=subprocess.PIPE, start_new_session=True)
 
     def run_shell(self, script: str, *, timeout: float,
                   output_limit: int = DEFAULT_OUTPUT_LIMIT,
