@@ -106,3 +106,38 @@ def test_a_folder_that_is_not_a_track_says_so(tmp_path: Path) -> None:
     done = gao_dev(tmp_path, "import", "exercism", str(tmp_path), "-o", "suite")
     assert done.returncode == 5
     assert "has no exercises/practice/ folder" in done.stdout
+
+
+def test_an_output_inside_the_source_is_refused_and_deletes_nothing(tmp_path: Path) -> None:
+    track = make_track(tmp_path)
+    inside = track / "exercises" / "practice"
+    before = sorted(p.relative_to(track) for p in track.rglob("*"))
+    done = gao_dev(tmp_path, "import", "exercism", str(track), "-o", str(inside))
+    assert done.returncode == 5 and "overlaps the source" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert sorted(p.relative_to(track) for p in track.rglob("*")) == before
+
+
+def test_an_existing_benchmark_is_replaced_only_with_force(tmp_path: Path) -> None:
+    track = make_track(tmp_path)
+    suite = tmp_path / "suite"
+    (suite / "leap").mkdir(parents=True)
+    (suite / "leap" / "notes.md").write_text("my notes\n")
+    done = gao_dev(tmp_path, "import", "exercism", str(track), "-o", "suite")
+    assert "skipped leap: " in done.stdout and "exists: not replaced" in done.stdout
+    assert (suite / "leap" / "notes.md").read_text() == "my notes\n"
+    assert (suite / "two-fer" / "bench_two_fer.yaml").is_file()  # the others are written
+    forced = gao_dev(tmp_path, "import", "exercism", str(track), "-o", "suite", "--force")
+    assert "wrote 2 benchmarks" in forced.stdout, forced.stdout
+    assert not (suite / "leap" / "notes.md").exists()
+    assert (suite / "leap" / "bench_leap.yaml").is_file()
+    assert not [p for p in suite.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    track = make_track(tmp_path)
+    (tmp_path / "a-file").write_text("not a folder\n")
+    done = gao_dev(tmp_path, "import", "exercism", str(track), "-o", "a-file")
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "skipped leap: cannot write to a-file: it is not a folder" in done.stdout
+    assert done.returncode == 5

@@ -369,3 +369,19 @@ def test_a_line_separator_inside_a_json_string_does_not_split_the_line(tmp_path:
     assert "wrote 1 benchmarks" in done.stdout, done.stdout + done.stderr
     spec = yaml.safe_load((out / "acme__calc-1" / "bench_acme__calc_1.yaml").read_text())
     assert "it should multiply." in spec["initial_prompt"] and "Thanks." in spec["initial_prompt"]
+
+
+def test_two_instances_that_would_be_one_benchmark_are_refused_saying_which(
+        tmp_path: Path) -> None:
+    made = make_repo(tmp_path)
+    source = tmp_path / "twice.jsonl"
+    source.write_text(json.dumps(instance(made, instance_id="acme__calc_1")) + "\n"
+                      + json.dumps(instance(made, instance_id="acme__calc.1")) + "\n")
+    done = gao_dev(tmp_path, "import", "swe-bench", str(source), "-o", "suite",
+                   "--repo-url", f"file://{tmp_path}/{{repo}}")
+    assert "wrote 1 benchmarks" in done.stdout, done.stdout
+    assert ("skipped acme__calc.1: it would be benchmark 'acme__calc_1', as acme__calc_1 "
+            "(line 1) is") in done.stdout
+    again = gao_dev(tmp_path, "import", "swe-bench", str(source), "-o", "suite",
+                    "--repo-url", f"file://{tmp_path}/{{repo}}")
+    assert "exists: not replaced (use --force to replace it)" in again.stdout

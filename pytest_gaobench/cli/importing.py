@@ -21,6 +21,8 @@ def add_command(commands: Any) -> None:
                           help="where to write the benchmark folders")
     exercism.add_argument("--timeout", type=int, default=300,
                           help="each benchmark's timeout in seconds (default 300)")
+    exercism.add_argument("--force", action="store_true",
+                          help="replace benchmark folders that exist already")
     swe = kinds.add_parser("swe-bench", help="SWE-bench-style instances (JSON lines), one "
                                              "benchmark folder each")
     swe.add_argument("instances", metavar="FILE.jsonl",
@@ -41,18 +43,24 @@ def add_command(commands: Any) -> None:
                           "sys.path (repeatable)")
     swe.add_argument("--timeout", type=int, default=1800,
                      help="each benchmark's timeout in seconds (default 1800)")
+    swe.add_argument("--force", action="store_true",
+                     help="replace benchmark folders that exist already")
 
 
 def run(options: argparse.Namespace) -> int:
     if options.import_kind == "swe-bench":
         return _swe_bench(options)
     from ..importers.exercism import ExerciseError, import_track
+    from ..importers.writing import ImportRefused
 
     try:
         done = import_track(Path(options.track), Path(options.output),
-                            timeout_seconds=options.timeout)
-    except ExerciseError as exc:
+                            timeout_seconds=options.timeout, force=options.force)
+    except (ExerciseError, ImportRefused) as exc:
         print(f"gao-dev: {exc}")
+        return EXIT_NOTHING_IMPORTED
+    except OSError as exc:
+        print(f"gao-dev: {exc.filename or options.track}: {exc.strerror}")
         return EXIT_NOTHING_IMPORTED
     return _summary(done.written, done.skipped, options.output)
 
@@ -72,10 +80,13 @@ def _swe_bench(options: argparse.Namespace) -> int:
     settings = ImportOptions(repo_url=options.repo_url, setup=tuple(options.setup),
                              setup_network=options.setup_network,
                              python_path=tuple(options.python_path),
-                             timeout_seconds=options.timeout)
+                             timeout_seconds=options.timeout, force=options.force)
     try:
         done = import_instances(Path(options.instances), Path(options.output), settings)
     except InstanceError as exc:
         print(f"gao-dev: {exc}")
+        return EXIT_NOTHING_IMPORTED
+    except OSError as exc:
+        print(f"gao-dev: {exc.filename or options.instances}: {exc.strerror}")
         return EXIT_NOTHING_IMPORTED
     return _summary(done.written, done.skipped, options.output)

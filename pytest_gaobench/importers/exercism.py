@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from .writing import ImportRefused, benchmark_folder, refuse_overlap
+
 PRACTICE = Path("exercises") / "practice"
 FILE_LIMIT = 4 * 1024 * 1024
 
@@ -37,21 +39,27 @@ class Imported:
     """Exercise slug -> why it was not imported."""
 
 
-def import_track(track: Path, out: Path, *, timeout_seconds: int = 300) -> Imported:
-    """Every practice exercise of ``track`` as a benchmark folder under ``out``."""
+def import_track(track: Path, out: Path, *, timeout_seconds: int = 300,
+                 force: bool = False) -> Imported:
+    """Every practice exercise of ``track`` as a benchmark folder under ``out`` (an
+    existing one is replaced only with ``force``)."""
     practice = track / PRACTICE
     if not practice.is_dir():
         raise ExerciseError(f"{track} has no {PRACTICE}/ folder: give an Exercism track's "
                            f"folder (a clone of github.com/exercism/<language>)")
+    refuse_overlap(track, out)
     language = track_slug(track)
     imported = Imported()
     for exercise in sorted(p for p in practice.iterdir() if p.is_dir() and not p.is_symlink()):
         try:
-            imported.written.append(import_exercise(exercise, out / exercise.name,
-                                                    language=language,
-                                                    timeout_seconds=timeout_seconds))
-        except ExerciseError as exc:
+            with benchmark_folder(out / exercise.name, force=force) as folder:
+                written = import_exercise(exercise, folder, language=language,
+                                          timeout_seconds=timeout_seconds)
+            imported.written.append(out / exercise.name / written.name)
+        except (ExerciseError, ImportRefused) as exc:
             imported.skipped[exercise.name] = str(exc)
+        except OSError as exc:
+            imported.skipped[exercise.name] = f"{exc.filename or exercise}: {exc.strerror}"
     return imported
 
 
@@ -77,8 +85,6 @@ def import_exercise(exercise: Path, target: Path, *, language: str,
     examples, editor = _names(files, "example"), _names(files, "editor")
     if not solution or not tests or len(examples) != len(solution):
         raise ExerciseError("it needs solution, test and one example per solution file")
-    if target.exists():
-        shutil.rmtree(target)
     for name in [*solution, *editor, *tests]:
         _copy(exercise, name, target / "boilerplate" / name)
     for name in tests:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import yaml
 
 from ..sandbox.boilerplate import resolve_url
+from .writing import ImportRefused, benchmark_folder
 
 DEFAULT_REPO_URL = "https://github.com/{repo}.git"
 REQUIRED = ("instance_id", "repo", "base_commit", "problem_statement", "test_patch",
@@ -51,6 +51,8 @@ class ImportOptions:
     python_path: tuple[str, ...] = ()
     """Folders of the workspace the setup installs into, for the tests' sys.path."""
     timeout_seconds: int = 1800
+    force: bool = False
+    """Replace a benchmark folder that exists already (else it is skipped, saying so)."""
 
 
 @dataclass
@@ -61,7 +63,9 @@ class Imported:
 
 
 def import_instances(source: Path, out: Path, options: ImportOptions) -> Imported:
-    """Every instance of the JSON-lines file ``source`` as a benchmark folder under ``out``."""
+    """Every instance of the JSON-lines file ``source`` as a benchmark folder under ``out``
+    (an existing one is replaced only with ``options.force``; two instances that would be
+    the same folder are refused, the second saying which)."""
     if "{repo}" not in options.repo_url:
         raise InstanceError(f"the repository URL template {options.repo_url!r} has no "
                             "{repo} in it")
@@ -72,6 +76,7 @@ def import_instances(source: Path, out: Path, options: ImportOptions) -> Importe
     except (OSError, UnicodeDecodeError) as exc:
         raise InstanceError(f"cannot read {source}: {exc}") from None
     imported = Imported()
+    seen: dict[str, str] = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -81,9 +86,16 @@ def import_instances(source: Path, out: Path, options: ImportOptions) -> Importe
             if not isinstance(instance, dict):
                 raise InstanceError("not a JSON object")
             where = str(instance.get("instance_id") or where)
+            name = benchmark_name(where)
+            if name in seen:
+                raise InstanceError(f"it would be benchmark {name!r}, as {seen[name]} is "
+                                    f"(instance ids must be unique)")
+            seen[name] = f"{where} (line {number})"
             imported.written.append(import_instance(instance, out, options))
-        except (InstanceError, ValueError) as exc:
+        except (InstanceError, ImportRefused, ValueError) as exc:
             imported.skipped[where] = str(exc)
+        except OSError as exc:
+            imported.skipped[where] = f"{exc.filename or out}: {exc.strerror}"
     return imported
 
 
@@ -105,9 +117,15 @@ def import_instance(instance: dict[str, Any], out: Path, options: ImportOptions)
     if not must_pass:
         raise InstanceError("FAIL_TO_PASS names no test")
     name = benchmark_name(text["instance_id"])
-    target = out / name
-    if target.exists():
-        shutil.rmtree(target)
+    with benchmark_folder(out / name, force=options.force) as target:
+        path = _write_instance(instance, text, must_pass, must_still_pass, target, options)
+    return out / name / path.name
+
+
+def _write_instance(instance: dict[str, Any], text: dict[str, str], must_pass: list[str],
+                    must_still_pass: list[str], target: Path, options: ImportOptions
+                    ) -> Path:
+    name = benchmark_name(text["instance_id"])
     (target / "grading").mkdir(parents=True)
     (target / "grading" / "test.patch").write_text(_ending_in_newline(text["test_patch"]),
                                                    encoding="utf-8")
