@@ -52,6 +52,7 @@ def test_aider_solves_a_benchmark_measured_by_the_proxy(
     run_dir = pytester.path / ".gaobench" / "runs" / result["run_id"]
     log = (run_dir / "aider-01-implementation.log").read_text()
     assert "Applied edit to calc.py" in log
+    assert "githubusercontent" not in log and "Max retries" not in log  # no price download
     for path in every_file_under(pytester.path / ".gaobench", pytester.path / "report.xml"):
         assert VALID_OPENAI_KEY.encode() not in path.read_bytes(), path
 

@@ -19,6 +19,9 @@ failure, not finished work.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from ...metering.pricing import DEFAULT_MODEL
 from ...sandbox.output import last_lines, read_bounded
 from ...sandbox.process import CommandResult
@@ -49,11 +52,8 @@ class AiderAgent(CliAgent):
         message.write_text(phase_prompt(ctx), encoding="utf-8")
         conventions.write_text(role_prompt(ctx.phase.agent, ctx.config.roles),
                                encoding="utf-8")
-        prices = setup.home / ".aider" / "caches" / "model_prices_and_context_window.json"
-        if not prices.exists():  # a fresh cache: Aider takes LiteLLM's own prices, and
-            prices.parent.mkdir(parents=True, exist_ok=True)  # does not download them
-            prices.write_text("{}", encoding="utf-8")
         model = self.litellm_model(setup.model)
+        write_model_metadata(setup.home, model)
         argv = [*setup.argv, "--model", model,
                 "--message-file", str(message), "--read", str(conventions), *FIXED_ARGS,
                 "--chat-history-file", str(setup.home / "aider.chat.history.md"),
@@ -70,3 +70,16 @@ class AiderAgent(CliAgent):
                       failed=not done.ok or state.infra is not None,
                       said=last_lines(read_bounded(setup.output, 64 * 1024), 15, 2000)
                       + ("\n" + done.tail() if done.tail() else ""))
+
+
+def write_model_metadata(home: Path, model: str) -> None:
+    """Aider's model-metadata cache, fresh and naming the run's model: with it Aider
+    downloads no price list (it fetches one whenever its cache is missing, a day old or
+    empty). The numbers are generous bounds; the harness prices calls itself."""
+    provider, _, bare = model.partition("/")
+    entry = {"max_input_tokens": 1_000_000, "max_output_tokens": 128_000,
+             "max_tokens": 128_000, "input_cost_per_token": 0.0,
+             "output_cost_per_token": 0.0, "litellm_provider": provider, "mode": "chat"}
+    cache = home / ".aider" / "caches" / "model_prices_and_context_window.json"
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({model: entry, bare: entry}), encoding="utf-8")
