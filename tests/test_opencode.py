@@ -10,6 +10,7 @@ import json
 
 import pytest
 from benchmark_files import BenchmarkWriter, needs_cli, page_blocks, result_named
+from fake_anthropic import FakeAnthropic, message, text, tool, tool_turn
 from fake_openai import VALID_OPENAI_KEY, FakeOpenAi, run, say
 from test_claude_code import every_file_under, live_processes
 from test_codex import WRITE_SOLUTION
@@ -77,3 +78,19 @@ def test_a_hung_opencode_times_out_with_nothing_left_running(
     assert result["metrics"]["usage"]["tokens_output"] >= 9
     assert live_processes(str(pytester.path / ".gaobench")) == []
     assert live_processes(marker) == []
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-5-5", "claude-never-heard-of-9"])
+def test_opencode_runs_the_default_model_and_one_it_has_never_heard_of(
+        pytester: pytest.Pytester, bench: BenchmarkWriter, api: FakeAnthropic,
+        model: str) -> None:
+    """opencode runs offline: the run's model is declared in its config, so the README's
+    default model (and any other) works against the Messages API."""
+    bench.write("calc", initial_prompt="Implement add in calc.py.")
+    api.script(tool_turn(tool("bash", command=WRITE_SOLUTION,
+                              description="write calc.py")),
+               message(text("Done.")))
+    pytester.runpytest_subprocess("--gaobench-agent=opencode", f"--gaobench-model={model}",
+                                  "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    sent = [r for r in api.requests if r["path"].startswith("/v1/messages")]
+    assert sent and all(r["body"]["model"] == model for r in sent)

@@ -32,6 +32,8 @@ from .outcome import conclude_exit
 PROVIDER_IDS = {"anthropic": ("anthropic", "/v1"), "openai": ("openai", "/v1"),
                 "gemini": ("google", "/v1beta")}
 """opencode's id of each provider, and the path its base URL ends in."""
+MODEL_LIMIT = {"context": 200_000, "output": 32_000}
+"""What a model opencode has never heard of is declared to take and write."""
 FIXED_ENV = {"OPENCODE_DISABLE_MODELS_FETCH": "true", "OPENCODE_DISABLE_AUTOUPDATE": "true",
              "OPENCODE_DISABLE_LSP_DOWNLOAD": "true"}
 
@@ -79,10 +81,16 @@ class OpencodeAgent(CliAgent):
         role = setup.folder / "role.md"
         role.write_text(role_prompt(ctx.phase.agent, ctx.config.roles), encoding="utf-8")
         provider_id, path = PROVIDER_IDS[self.provider_for(setup.model).name]
+        bare = bare_model(setup.model)
+        model = f"{provider_id}/{bare}"
+        # opencode runs offline (no model list is fetched), so it knows only the models it
+        # ships with: the run's model is declared here, for its side calls too.
+        declared = {"name": bare, "tool_call": True, "limit": MODEL_LIMIT}
         config = {"autoupdate": False, "share": "disabled", "instructions": [str(role)],
+                  "model": model, "small_model": model,
                   "provider": {provider_id: {"options": {"baseURL": setup.api.url + path,
-                                                         "apiKey": self.token}}}}
-        model = f"{provider_id}/{bare_model(setup.model)}"
+                                                         "apiKey": self.token},
+                                             "models": {bare: declared}}}}
         workspace = str(ctx.sandbox.workspace)
         argv = [*setup.argv, "run", "--format", "json", "--auto", "--pure",
                 "--dir", workspace, "-m", model, "--title", ctx.phase.phase_name,
