@@ -73,9 +73,14 @@ def test_check_finds_benchmarks_that_measure_nothing_or_cannot_be_solved(
     # Graded only by the agent's own tests, which import its code: the forger passes it.
     assert "valid    good: nop failed (criteria), oracle completed, forger completed" in lines
     assert any(line.startswith("warning  good: forgeable in process") for line in lines)
-    assert "INVALID  empty: the nop agent passed it: the benchmark measures nothing" in lines
-    assert any(line.startswith("INVALID  unsolvable: the oracle did not pass it: failed "
-                               "(criteria)") for line in lines)
+    assert ("INVALID  empty: the nop agent passed it: the benchmark measures nothing "
+            "[nop completed, oracle completed, forger completed]") in lines
+    # The run's own reason and all three verdicts, never the report's first line.
+    [unsolvable] = [line for line in lines if line.startswith("INVALID  unsolvable:")]
+    assert unsolvable.startswith("INVALID  unsolvable: the oracle did not pass it: failed "
+                                 "(criteria): success criteria not met: ")
+    assert unsolvable.endswith("[nop failed (criteria), oracle failed (criteria), "
+                               "forger completed]") and "[gw" not in unsolvable
     assert lines[-1] == "1 valid, 2 invalid"
     assert not (pytester.path / ".gaobench").exists()  # the check's runs are thrown away
     good_only = gao_dev(pytester.path, "check", "bench_good.yaml")
@@ -90,3 +95,26 @@ def test_usage_errors_exit_4_and_version_is_shown(pytester: pytest.Pytester) -> 
     version = gao_dev(pytester.path, "--version")
     assert version.returncode == 0
     assert version.stdout.startswith("gao-dev (pytest-gaobench) 0.")
+
+
+def test_check_says_why_for_a_broken_file_twins_repeats_and_nothing_matched(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    """An invalid YAML says its problem; a second file with a name already used is named
+    by its file; repeats are checked; -k that matches nothing is explained; --keep keeps
+    the runs."""
+    bench.write("good", repeats=2)
+    bench.write("good", file_name="bench_twin.yaml")
+    (pytester.path / "bench_broken.yaml").write_text("name: broken\nworkflow_phases: [\n")
+    checked = gao_dev(pytester.path, "check", ".", "-n", "0", "--keep", "kept")
+    lines = checked.stdout.splitlines()
+    assert any(line.startswith("INVALID  bench_broken.yaml: invalid benchmark file: ")
+               and "invalid YAML" in line for line in lines), lines
+    assert "valid    good (bench_good.yaml): nop failed (criteria), oracle completed, " \
+           "forger completed" in lines, lines  # its file named: another file has its name
+    assert any(line.startswith("INVALID  bench_twin.yaml: invalid benchmark file: ")
+               and "already used by" in line for line in lines), lines
+    assert list((pytester.path / "kept" / "runs").iterdir())  # the runs are there to open
+    none = gao_dev(pytester.path, "check", "bench_good.yaml", "-n", "0", "-k", "no_such")
+    assert none.returncode == 5
+    assert "no benchmark to check (exit code 5)" in none.stdout
+    assert "-k/-m matched none" in none.stdout

@@ -3,8 +3,8 @@ measures nothing) and the oracle must pass it (else it cannot be solved, or is g
 wrong). The forger (a wrong solution with the known in-process forging tricks) should fail
 it: one it passes is "forgeable in process" (a warning; invalid with ``--strict``). All
 three run in one real pytest session, in a throwaway gaobench folder, spread over all cores
-by pytest-xdist (``-n``), with ``-k`` and ``-m`` passed through; each benchmark's line is
-printed as soon as its three verdicts are in."""
+by pytest-xdist (``-n``), with ``-k`` and ``-m`` passed through; each benchmark's line
+gives its three verdicts and, when it is invalid, the run's own reason."""
 
 from __future__ import annotations
 
@@ -36,29 +36,46 @@ class Verdict:
 CHECK_AGENTS = ("nop", "oracle", "forger")
 
 
+def _worse(agent: str, old: Verdict | None, new: Verdict) -> Verdict:
+    """Of two runs of one agent (``repeats:``), the one worse for the benchmark's validity:
+    the oracle's failure, the nop's or the forger's pass."""
+    if old is None:
+        return new
+    if agent == "oracle":
+        return new if old.status == "completed" else old
+    return new if new.status == "completed" else old
+
+
 class _Verdicts:
     """Each benchmark's status per check agent, from the reports pytest produces (in the
-    xdist controller too); a benchmark's line is printed as soon as its three are known."""
+    xdist controller too), keyed by its file and name (two files may share a name), the
+    worst of each agent's runs kept (``repeats:``); the lines are printed when all ran."""
 
     def __init__(self, strict: bool) -> None:
         self.strict = strict
-        self.by_name: dict[str, dict[str, Verdict]] = {}
+        self.by_key: dict[str, dict[str, Verdict]] = {}
+        self.invalid: dict[str, str] = {}
         self.problems: dict[str, str | None] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
         if report.when != "call" or "status" not in properties:
             return
-        reason = report.longreprtext.splitlines()[0] if report.failed else ""
+        key = report.nodeid.split("[")[0]
+        reason = str(properties.get("reason") or "")
+        if properties.get("agent") in (None, "", "None"):  # the file itself is invalid
+            if key not in self.problems:
+                self.problems[key] = f"invalid benchmark file: {reason}"
+                print(f"{'INVALID':8} {key.rpartition('::')[0]}: {self.problems[key]}",
+                      flush=True)
+            return
         kind = properties.get("failure_kind")
-        name = report.nodeid.split("::")[-1].split("[")[0]
-        verdicts = self.by_name.setdefault(name, {})
-        verdicts[str(properties.get("agent"))] = Verdict(
-            str(properties["status"]), None if kind is None else str(kind), reason)
-        if name not in self.problems and all(agent in verdicts for agent in CHECK_AGENTS):
-            self.problems[name] = self.tell(name, verdicts)
+        agent = str(properties["agent"])
+        verdicts = self.by_key.setdefault(key, {})
+        verdicts[agent] = _worse(agent, verdicts.get(agent), Verdict(
+            str(properties["status"]), None if kind is None else str(kind), reason))
 
-    def tell(self, name: str, verdicts: dict[str, Verdict]) -> str | None:
+    def tell(self, key: str, verdicts: dict[str, Verdict]) -> str | None:
         """Print the benchmark's line; return its problem (None: valid)."""
         nop, oracle, forger = (verdicts.get(agent) for agent in CHECK_AGENTS)
         assert oracle is not None
@@ -66,11 +83,20 @@ class _Verdicts:
         forgeable = forger is not None and forger.status == "completed"
         if problem is None and forgeable and self.strict:
             problem = FORGEABLE
-        print(f"{'INVALID' if problem else 'valid':8} {name}: "
-              f"{problem or f'nop {nop}, oracle {oracle}, forger {forger}'}", flush=True)
+        said = f"nop {nop}, oracle {oracle}, forger {forger}"
+        label = self.label(key)
+        print(f"{'INVALID' if problem else 'valid':8} {label}: "
+              f"{f'{problem} [{said}]' if problem else said}", flush=True)
         if forgeable and problem is None:
-            print(f"{'warning':8} {name}: {FORGEABLE}", flush=True)
+            print(f"{'warning':8} {label}: {FORGEABLE}", flush=True)
         return problem
+
+    def label(self, key: str) -> str:
+        """The benchmark's name, and its file where another file has that name too."""
+        file, _, name = key.rpartition("::")
+        twins = [other for other in [*self.by_key, *self.problems]
+                 if other != key and other.rpartition("::")[2] == name]
+        return f"{name} ({file})" if twins else name
 
 
 def add_command(commands: Any) -> None:
@@ -86,6 +112,9 @@ def add_command(commands: Any) -> None:
                        help="only benchmarks matching this pytest -k expression")
     check.add_argument("-m", dest="markexpr", metavar="MARKEXPR",
                        help="only benchmarks whose tags match this pytest -m expression")
+    check.add_argument("--keep", metavar="DIR",
+                       help="keep check's runs (workspaces of failed runs too) in DIR, to "
+                            "open a failure")
 
 
 def pytest_args(options: argparse.Namespace, scratch: str) -> list[str]:
@@ -113,14 +142,24 @@ def run(options: argparse.Namespace) -> int:
     import pytest
 
     recorder = _Verdicts(options.strict)
-    with tempfile.TemporaryDirectory(prefix="gaobench-check-") as scratch:
-        code = pytest.main(pytest_args(options, scratch), plugins=[recorder])
+    if options.keep:
+        code = pytest.main([*pytest_args(options, options.keep), "--gaobench-keep"],
+                           plugins=[recorder])
+        print(f"gao-dev check: its runs are kept in {options.keep}/runs")
+    else:
+        with tempfile.TemporaryDirectory(prefix="gaobench-check-") as scratch:
+            code = pytest.main(pytest_args(options, scratch), plugins=[recorder])
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        print("gao-dev check: no benchmark to check (exit code 5): no benchmark file under "
+              f"{' '.join(options.paths)}" + (", or -k/-m matched none"
+                                              if options.keyword or options.markexpr else ""))
+        return int(code)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         print(f"gao-dev check: the check session ended with exit code {int(code)}")
         return int(code)
-    for name in sorted(set(recorder.by_name) - set(recorder.problems)):
-        recorder.problems[name] = recorder.tell(name, recorder.by_name[name]) \
-            if "oracle" in recorder.by_name[name] else "the oracle did not run it"
+    for key in sorted(set(recorder.by_key) - set(recorder.problems)):
+        recorder.problems[key] = recorder.tell(key, recorder.by_key[key]) \
+            if "oracle" in recorder.by_key[key] else "the oracle did not run it"
     problems = sum(problem is not None for problem in recorder.problems.values())
     print(f"{len(recorder.problems) - problems} valid, {problems} invalid")
     return EXIT_INVALID if problems else 0
@@ -128,11 +167,11 @@ def run(options: argparse.Namespace) -> int:
 
 def _problem(nop: Verdict | None, oracle: Verdict) -> str | None:
     if oracle.status != "completed":
-        return f"the oracle did not pass it: {oracle} {oracle.reason}".rstrip()
+        return f"the oracle did not pass it: {oracle}: {oracle.reason}".rstrip(": ")
     if nop is None:
         return "the nop agent did not run it"
     if nop.status == "completed":
         return "the nop agent passed it: the benchmark measures nothing"
     if nop.failure_kind in ("config", "infra"):
-        return f"the nop agent's run failed before grading: {nop} {nop.reason}".rstrip()
+        return f"the nop agent's run failed before grading: {nop}: {nop.reason}".rstrip(": ")
     return None

@@ -8,7 +8,8 @@ from ..model.result import BenchmarkResult
 
 
 def junit_properties(result: BenchmarkResult) -> list[tuple[str, Any]]:
-    """status, run_id, failure_kind, timings and every measured metric; absent = not there."""
+    """status, run_id, failure_kind, the reason, timings and every measured metric; absent =
+    not there."""
     properties: list[tuple[str, Any]] = [("status", result.status.value),
                                          ("run_id", result.run_id),
                                          ("agent", result.agent)]
@@ -16,6 +17,8 @@ def junit_properties(result: BenchmarkResult) -> list[tuple[str, Any]]:
         properties.append(("model", result.model))
     if result.failure_kind is not None:
         properties.append(("failure_kind", result.failure_kind.value))
+    if result.reason:
+        properties.append(("reason", result.reason))
     properties.extend((name, value) for name, value in result.metrics.flat().items())
     properties.extend(("warning", warning) for warning in result.warnings)
     return properties
