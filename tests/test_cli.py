@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from benchmark_files import BenchmarkWriter, gao_dev, run_results
+from benchmark_files import BenchmarkWriter, gao_dev, result_named, run_results
 
 
 def test_completed_run_exits_0(pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
@@ -118,3 +118,18 @@ def test_check_says_why_for_a_broken_file_twins_repeats_and_nothing_matched(
     assert none.returncode == 5
     assert "no benchmark to check (exit code 5)" in none.stdout
     assert "-k/-m matched none" in none.stdout
+
+
+def test_check_warns_when_coverage_is_counted_in_the_agents_own_process(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    """A conftest of the agent's can add every line to the running coverage: the figure
+    is labelled where it comes from, and check recommends the hidden tests' coverage."""
+    bench.write("own", success_criteria={"tests_must_pass": True, "min_test_coverage": 50})
+    checked = gao_dev(pytester.path, "check", "bench_own.yaml", "-n", "0")
+    assert any(line.startswith("warning  own: coverage forgeable in process")
+               and "coverage_from: grading_tests" in line
+               for line in checked.stdout.splitlines()), checked.stdout
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    [coverage] = [c for c in result_named(pytester.path, "own")["criteria"]
+                  if c["name"] == "min_test_coverage"]
+    assert "in their own process" in coverage["detail"]

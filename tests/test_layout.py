@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "run": {"model", "sandbox", "grading", "agents", "metering", "logs", "specfile"},
     "results": {"model"},
     "importers": {"sandbox"},
-    "cli": {"model", "results", "run", "importers"},
+    "cli": {"model", "specfile", "results", "run", "importers"},
     "plugin": {"model", "logs", "sandbox", "grading", "agents", "metering", "run", "results",
                "specfile"},
 }

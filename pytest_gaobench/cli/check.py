@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,6 +21,9 @@ EXIT_INVALID = 1
 FORGEABLE = ("forgeable in process: the forger agent (a wrong solution that changes the "
              "verdict from inside the grader) passed it; grade it with "
              "grading_mode: out_of_process")
+COVERAGE_FORGEABLE = ("coverage forgeable in process: min_test_coverage is measured in the "
+                      "agent's own test process, where its code can add lines to the count; "
+                      "use coverage_from: grading_tests")
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,13 @@ class _Verdicts:
 
     def __init__(self, strict: bool) -> None:
         self.strict = strict
+        self.rootpath: Path | None = None
         self.by_key: dict[str, dict[str, Verdict]] = {}
         self.invalid: dict[str, str] = {}
         self.problems: dict[str, str | None] = {}
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.rootpath = config.rootpath
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
@@ -89,7 +97,22 @@ class _Verdicts:
               f"{f'{problem} [{said}]' if problem else said}", flush=True)
         if forgeable and problem is None:
             print(f"{'warning':8} {label}: {FORGEABLE}", flush=True)
+        if problem is None and self.coverage_from_own_tests(key):
+            print(f"{'warning':8} {label}: {COVERAGE_FORGEABLE}", flush=True)
         return problem
+
+    def coverage_from_own_tests(self, key: str) -> bool:
+        """Whether the benchmark's coverage criterion counts in the agent's own process."""
+        from ..specfile.load import load_spec
+
+        if self.rootpath is None:
+            return False
+        try:
+            spec = load_spec(self.rootpath / key.rpartition("::")[0])
+        except (OSError, ValueError):
+            return False
+        criteria = spec.success_criteria
+        return criteria.min_test_coverage is not None and criteria.coverage_from == "own_tests"
 
     def label(self, key: str) -> str:
         """The benchmark's name, and its file where another file has that name too."""

@@ -99,7 +99,9 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
         measured = (hidden_quality.coverage_percent if hidden_quality is not None else None) \
             if hidden_tests else quality.coverage_percent
         quality.coverage_percent = measured
-        by = "the hidden grading tests" if hidden_tests else "the agent's own tests"
+        by = "the hidden grading tests" if hidden_tests else (
+            "the agent's own tests, in their own process (code under test can change the "
+            "figure there; coverage_from: grading_tests cannot be)")
         results.append(CriterionResult(
             name="min_test_coverage",
             passed=measured is not None and measured >= criteria.min_test_coverage,
