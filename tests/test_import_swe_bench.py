@@ -37,8 +37,6 @@ FILES = {
     "tests/test_ops.py": ("from calc import add\n\n\ndef test_add(pair):\n"
                           "    assert add(*pair) == 7\n"),
 }
-PATCHED_TEST = FILES["tests/test_ops.py"].replace("import add", "import add, mul") + (
-    "\n\ndef test_mul(pair):\n    assert mul(*pair) == 12\n")
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -56,8 +54,10 @@ def diff_of(repo: Path, relative: str, text: str) -> str:
     return patch
 
 
-def make_repo(root: Path, files: dict[str, str] = FILES) -> tuple[str, str, str]:
-    """acme/calc under ``root``, one commit: its id, the test patch and the fix."""
+def make_repo(root: Path, files: dict[str, str] = FILES,
+              code: str = "calc/ops.py") -> tuple[str, str, str]:
+    """acme/calc under ``root``, one commit of ``files``: its id, a test patch that adds
+    test_mul to the tests as they are, and the fix of mul in ``code``."""
     repo = root / "acme" / "calc"
     for relative, text in files.items():
         (repo / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -65,9 +65,11 @@ def make_repo(root: Path, files: dict[str, str] = FILES) -> tuple[str, str, str]
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "calc")
-    head, _, tail = files["calc/ops.py"].rpartition("return a + b")  # mul's
-    return (git(repo, "rev-parse", "HEAD"), diff_of(repo, "tests/test_ops.py", PATCHED_TEST),
-            diff_of(repo, "calc/ops.py", f"{head}return a * b{tail}"))
+    tests = files["tests/test_ops.py"].replace("import add", "import add, mul") + (
+        "\n\ndef test_mul(pair):\n    assert mul(*pair) == 12\n")
+    head, _, tail = files[code].rpartition("return a + b")  # mul's
+    return (git(repo, "rev-parse", "HEAD"), diff_of(repo, "tests/test_ops.py", tests),
+            diff_of(repo, code, f"{head}return a * b{tail}"))
 
 
 def instance(made: tuple[str, str, str], **changes: object) -> dict[str, object]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from benchmark_files import result_named
-from test_import_swe_bench import FILES, diff_of, git, import_suite, instance, make_repo
+from test_import_swe_bench import FILES, import_suite, instance, make_repo
 
 from pytest_gaobench.grading.named_tests import patched_paths
 
@@ -36,7 +36,7 @@ def test_an_id_cut_at_a_space_stands_for_the_tests_it_begins(pytester: pytest.Py
                                                              ) -> None:
     """SWE-bench's log parser cuts ids at the first space: ``test_spaced[a`` is both of
     ``test_spaced[a b]`` and ``test_spaced[a c]``, and passes only if both do."""
-    made = repo_of(pytester.path, {**FILES, "tests/test_ops.py": PARAMETRIZED}, "calc/ops.py")
+    made = make_repo(pytester.path, {**FILES, "tests/test_ops.py": PARAMETRIZED})
     out = import_suite(pytester.path, [instance(
         made, PASS_TO_PASS=["tests/test_ops.py::test_add", "tests/test_ops.py::test_spaced[a"])])
     run_oracle(pytester, out).assert_outcomes(passed=1)
@@ -61,23 +61,6 @@ def test_an_id_that_matches_nothing_fails_alone_and_says_so(pytester: pytest.Pyt
     assert "passed" in (named / "output.txt").read_text()  # the named run's own output
 
 
-def repo_of(root: Path, files: dict[str, str], code: str) -> tuple[str, str, str]:
-    """acme/calc with ``files``, one commit: its id, a test patch that adds test_mul to the
-    tests as they are, and the fix of mul in ``code``."""
-    repo = root / "acme" / "calc"
-    for relative, text in files.items():
-        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
-        (repo / relative).write_text(text)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "calc")
-    tests = files["tests/test_ops.py"].replace("import add", "import add, mul") + (
-        "\n\ndef test_mul(pair):\n    assert mul(*pair) == 12\n")
-    head, _, tail = files[code].rpartition("return a + b")
-    return (git(repo, "rev-parse", "HEAD"), diff_of(repo, "tests/test_ops.py", tests),
-            diff_of(repo, code, f"{head}return a * b{tail}"))
-
-
 SRC_LAYOUT = {
     "make_version.py": "open('src/calc/_version.py', 'w').write('VERSION = 1\\n')\n",
     "src/calc/__init__.py": FILES["calc/__init__.py"],
@@ -94,7 +77,7 @@ SRC_LAYOUT = {
 def test_a_src_layout_finds_its_code_through_its_own_config(pytester: pytest.Pytester) -> None:
     """pytest reads ``pythonpath`` relative to the file that sets it: the config is put
     back in its place, never copied elsewhere."""
-    made = repo_of(pytester.path, SRC_LAYOUT, "src/calc/ops.py")
+    made = make_repo(pytester.path, SRC_LAYOUT, "src/calc/ops.py")
     out = import_suite(pytester.path, [instance(made)])
     (pytester.path / "pyproject.toml").write_text("")  # the outer session's own, empty
     run_oracle(pytester, out).assert_outcomes(passed=1)
