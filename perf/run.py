@@ -14,6 +14,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from row_check import check_vs_oracle
 from row_collect import collection
 from row_copy import copying
 from row_git import git_repeat
@@ -27,7 +28,8 @@ from row_turn import agent_turn
 
 ROWS = {"plugin": plugin_overhead, "results": results_commands, "collect": collection,
         "copy": copying, "git": git_repeat, "turn": agent_turn, "parallel": parallel,
-        "harness": harness, "small": small_benchmark, "proxy": proxy_overhead}
+        "harness": harness, "small": small_benchmark, "proxy": proxy_overhead,
+        "check": check_vs_oracle}
 
 
 def main() -> None:
