@@ -133,3 +133,12 @@ def test_check_warns_when_coverage_is_counted_in_the_agents_own_process(
     [coverage] = [c for c in result_named(pytester.path, "own")["criteria"]
                   if c["name"] == "min_test_coverage"]
     assert "in their own process" in coverage["detail"]
+
+
+def test_the_own_tests_verdict_says_where_it_was_counted(pytester: pytest.Pytester,
+                                                        bench: BenchmarkWriter) -> None:
+    bench.write("own")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    [tests] = [c for c in result_named(pytester.path, "own")["criteria"]
+               if c["name"] == "tests_must_pass"]
+    assert tests["detail"].startswith("python -m pytest (in the agent's own test process): ")

@@ -206,7 +206,10 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
             detail += f"; first failure: {failing[0]}"
         if not passed and failed == 0:
             detail += f"; pytest exited with {outcome.exit_code}: {outcome.tail(3)}"
-    label = "python -m pytest" if run.project_first else f"hidden tests {run.tests.name}/"
+    # The project's own tests run where the agent's code runs: their counts are its to
+    # change (gao-dev check's forger shows it), which the detail says.
+    label = "python -m pytest (in the agent's own test process)" if run.project_first \
+        else f"hidden tests {run.tests.name}/"
     return CriterionResult(name=run.name, passed=passed, detail=f"{label}: {detail}",
                            failing_tests=failing), quality
 
