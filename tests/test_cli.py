@@ -142,3 +142,16 @@ def test_the_own_tests_verdict_says_where_it_was_counted(pytester: pytest.Pytest
     [tests] = [c for c in result_named(pytester.path, "own")["criteria"]
                if c["name"] == "tests_must_pass"]
     assert tests["detail"].startswith("python -m pytest (in the agent's own test process): ")
+
+
+def test_with_repeats_the_worst_run_of_each_agent_decides() -> None:
+    """For validity the worst run counts: an oracle run that failed, a nop or forger run
+    that passed; the last run does not hide them."""
+    from pytest_gaobench.cli.check import Verdict, _worse
+
+    passed, failed = Verdict("completed", None, ""), Verdict("failed", "criteria", "why")
+    assert _worse("oracle", failed, passed) is failed
+    assert _worse("oracle", passed, failed) is failed
+    assert _worse("nop", passed, failed) is passed
+    assert _worse("forger", failed, passed) is passed
+    assert _worse("nop", None, failed) is failed
