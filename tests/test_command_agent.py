@@ -233,3 +233,34 @@ def test_an_outage_seen_at_the_proxy_is_an_infra_failure(
     result = result_named(pytester.path, "calc")
     assert (result["status"], result["failure_kind"]) == ("failed", "infra")
     assert "HTTP 529" in result["reason"]
+
+
+MY_AGENT = f"""\
+import sys
+from pathlib import Path
+assert Path(sys.argv[1]).read_text()  # the prompt
+Path("calc.py").write_text({SOLUTION!r})
+"""
+
+
+def test_a_script_beside_the_benchmark_is_found_by_its_relative_path(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    """``python my_agent.py`` in the benchmark is the script beside the benchmark file, not
+    one in the workspace; ``{benchmark_dir}`` names that folder too."""
+    (pytester.path / "my_agent.py").write_text(MY_AGENT)
+    (pytester.path / "agents").mkdir()
+    (pytester.path / "agents" / "other.py").write_text(MY_AGENT)
+    bench.write("calc", agent_command=f"{sys.executable} my_agent.py {{prompt_file}}")
+    bench.write("calc2", agent_command=f"{sys.executable} {{benchmark_dir}}/agents/other.py "
+                                       f"{{prompt_file}}")
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_a_script_that_is_not_there_is_a_config_error_naming_the_path(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    bench.write("calc", agent_command=f"{sys.executable} no_such_agent.py {{prompt_file}}")
+    run(pytester).assert_outcomes(failed=1)
+    result = result_named(pytester.path, "calc")
+    assert result["failure_kind"] == "config"
+    assert "'no_such_agent.py' is not found (looked for " \
+           f"{pytester.path / 'no_such_agent.py'}" in result["reason"]

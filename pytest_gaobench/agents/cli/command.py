@@ -6,9 +6,13 @@ one that cannot be found is a configuration error before any work.
 The template (``agent_command:`` in the benchmark, ``--gaobench-agent-command``, or the
 ini key ``gaobench_agent_command``) is run by ``/bin/sh`` in the workspace, once per
 phase, in the sandbox. Placeholders ``{prompt}``, ``{prompt_file}``, ``{model}``,
-``{phase}``, ``{role}`` and ``{workspace}`` are replaced shell-quoted; the same values
-are in ``GAOBENCH_PROMPT_FILE``, ``GAOBENCH_MODEL``, ``GAOBENCH_PHASE``, ``GAOBENCH_ROLE``
-and ``GAOBENCH_WORKSPACE``. Exit code 0 means the phase's work is done.
+``{phase}``, ``{role}``, ``{workspace}`` and ``{benchmark_dir}`` (the benchmark file's
+folder) are replaced shell-quoted; the same values are in ``GAOBENCH_PROMPT_FILE``,
+``GAOBENCH_MODEL``, ``GAOBENCH_PHASE``, ``GAOBENCH_ROLE``, ``GAOBENCH_WORKSPACE`` and
+``GAOBENCH_BENCHMARK_DIR``. The agent's script (``python my_agent.py``) is read from the
+benchmark file's folder when the template is the benchmark's ``agent_command``, else from
+the folder pytest runs in (one the boilerplate holds runs from the workspace); one that is
+nowhere is a configuration error. Exit code 0 means the phase's work is done.
 
 Usage: measured by the metering proxy when the agent was given API access (a provider's
 key variable in its environment allow-list, ``ANTHROPIC_API_KEY``, ``OPENAI_API_KEY`` or
@@ -53,7 +57,12 @@ SHELL_WORDS = frozenset({"exec", "env", "cd", "set", "export", "if", "for", "whi
 """First words that are the shell's own: the program comes later (the shell reports it)."""
 USAGE_FILE = "usage.json"
 USAGE_FILE_LIMIT = 64 * 1024
-PLACEHOLDERS = ("prompt", "prompt_file", "model", "phase", "role", "workspace")
+PLACEHOLDERS = ("prompt", "prompt_file", "model", "phase", "role", "workspace",
+                "benchmark_dir")
+INTERPRETERS = frozenset({"python", "python3", "node", "bash", "sh", "ruby", "perl", "deno",
+                          "bun", "uv", "php"})
+"""Programs whose first argument is the agent's script."""
+SCRIPT_SUFFIXES = (".py", ".sh", ".js", ".mjs", ".ts", ".rb", ".pl", ".php")
 USAGE_KEYS = {**USAGE_NAMES, "cost_usd": "cost_usd", "turns": "turns",
               "api_calls": "api_calls", "tool_calls": "tool_calls"}
 METERED_KEYS = ("tokens_input", "tokens_output", "tokens_cache_read", "tokens_cache_write",
@@ -107,7 +116,7 @@ class CommandAgent(CliAgent):
         return None  # the shell runs the command; `shown` says what it needs
 
     def shown(self, config: BenchmarkConfig) -> list[Path]:
-        return self.program_folders(self.template(config.agent_command))
+        return self.program_folders(self.template(config))
 
     def key_for(self, config: BenchmarkConfig) -> ApiKey | None:
         if len(self.providers) > 1:
@@ -141,13 +150,20 @@ class CommandAgent(CliAgent):
                    if word.startswith(("/", "~")) and Path(word).expanduser().is_file()]
         return unique_outside_system(installation_of(found).folders + scripts)
 
-    def template(self, from_benchmark: str | None) -> str:
-        template = self.command or from_benchmark or self.default_command
+    def template(self, config: BenchmarkConfig) -> str:
+        """The command template with ``{benchmark_dir}`` filled in and the agent's script
+        (the program, or an interpreter's first argument) made absolute: relative to the
+        benchmark file's folder when the template is the benchmark's own, else to the
+        folder pytest runs in (never the workspace, where the command runs)."""
+        own = self.command is None and bool(config.agent_command)
+        template = self.command or config.agent_command or self.default_command
         if not template:
             raise SetupError("the command agent has no command: give `agent_command:` in "
                              "the benchmark, --gaobench-agent-command, or the ini key "
                              "gaobench_agent_command")
-        return template
+        template = fill(template, {"benchmark_dir": str(config.base_dir)}, only=True)
+        return resolved_script(template, config.base_dir if own else Path.cwd(),
+                               config.boilerplate_dir)
 
     def output_for(self, ctx: PhaseContext, folder: Path) -> Path:
         return folder / "stdout.txt"
@@ -163,8 +179,9 @@ class CommandAgent(CliAgent):
         prompt_file.write_text(prompt, encoding="utf-8")
         values = {"prompt": prompt, "prompt_file": str(prompt_file), "model": setup.model,
                   "phase": ctx.phase.phase_name, "role": ctx.phase.agent,
-                  "workspace": str(ctx.sandbox.workspace)}
-        command = fill(self.template(ctx.config.agent_command), values)
+                  "workspace": str(ctx.sandbox.workspace),
+                  "benchmark_dir": str(ctx.config.base_dir)}
+        command = fill(self.template(ctx.config), values)
         env = {f"GAOBENCH_{key.upper()}": value for key, value in values.items()
                if key != "prompt"}
         env["GAOBENCH_USAGE_FILE"] = str(usage_file)
@@ -191,10 +208,49 @@ class CommandAgent(CliAgent):
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
-def fill(template: str, values: dict[str, str]) -> str:
+def fill(template: str, values: dict[str, str], *, only: bool = False) -> str:
     """Only the known placeholders are replaced: other braces (JSON, shell brace
-    expansion) stay as they are, with nothing to escape."""
-    return _PLACEHOLDER.sub(lambda match: shlex.quote(values[match.group(1)]), template)
+    expansion) stay as they are, with nothing to escape. ``only``: those in ``values``,
+    the others left for later."""
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return shlex.quote(values[name]) if name in values else match.group(0)
+
+    return _PLACEHOLDER.sub(value if only else
+                            (lambda match: shlex.quote(values[match.group(1)])), template)
+
+
+def resolved_script(template: str, base: Path, boilerplate: Path | None = None) -> str:
+    """``template`` with its script (the program when it is a path, else an interpreter's
+    first argument that looks like a script) made absolute against ``base``. One the
+    (local) boilerplate holds is left relative: it runs from the workspace. A script that
+    is in neither is a configuration error naming where it was looked for."""
+    try:
+        words = shlex.split(template)
+    except ValueError:
+        return template  # program_folders says why
+    if not words or "{" in words[0] or "=" in words[0] or words[0] in SHELL_WORDS:
+        return template
+    interpreter = re.sub(r"[\d.]+$", "", Path(words[0]).name) in INTERPRETERS
+    script = words[0] if "/" in words[0] and not interpreter else None
+    if interpreter and len(words) > 1:
+        given = words[1]
+        if not given.startswith("-") and "{" not in given and (
+                "/" in given or given.endswith(SCRIPT_SUFFIXES)):
+            script = given
+    if script is None:
+        return template
+    path = Path(script).expanduser()
+    where = path if path.is_absolute() else base / path
+    if not where.is_file():
+        if not path.is_absolute() and (boilerplate is None or (boilerplate / path).is_file()):
+            return template  # the workspace's own (a git boilerplate's: unknown here)
+        raise SetupError(f"the agent command's script {script!r} is not found (looked for "
+                         f"{where}; a relative path is read from {base}, or from the "
+                         f"workspace when the boilerplate has it)")
+    if path.is_absolute():
+        return template
+    return template.replace(script, shlex.quote(str(where.resolve())), 1)
 
 
 def read_usage_file(path: Path, ctx: PhaseContext) -> dict[str, Any] | None:
