@@ -102,6 +102,26 @@ def raw_request(url: str, method: str, path: str, body: bytes = b"",
         return response.status, {"raw": payload.decode(errors="replace")}
 
 
+def read_the_start_then_leave(url: str, max_tokens: int = 100) -> bytes:
+    """A streamed call's request, its reply read until the call has started, then the
+    connection closed: a client that went away, decided by what it read, not by a clock."""
+    host, port = url.removeprefix("http://").split(":")
+    body = json.dumps({"model": SONNET, "max_tokens": max_tokens, "stream": True,
+                       "messages": [{"role": "user", "content": "hi"}]}).encode()
+    seen = b""
+    with socket.create_connection((host, int(port))) as connection:
+        connection.sendall(b"POST /v1/messages HTTP/1.1\r\nhost: x\r\n"
+                           b"content-type: application/json\r\nx-api-key: "
+                           + TOKEN.encode() + b"\r\ncontent-length: "
+                           + str(len(body)).encode() + b"\r\n\r\n" + body)
+        while b"message_start" not in seen:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
 def served(fake: FakeAnthropic) -> dict[str, int]:
     return {key: fake.served_total(key) for key in
             ("input_tokens", "output_tokens", "cache_read_input_tokens",
@@ -348,10 +368,8 @@ def test_a_client_that_goes_away_mid_reply_is_still_counted_in_full(
     slow.pause_after_events = (2, 60.0)  # the client gives up during the pause
     fake_anthropic.script(slow)
     with phase.metered(fake_anthropic.url) as api:
-        sdk = client(api, timeout=0.3)
-        # The SDK's or its transport's words for giving up (a loaded machine: the latter).
-        with pytest.raises(Exception, match=r"timed out|Connection error"):
-            ask(sdk, stream=True)
+        seen = read_the_start_then_leave(api.url)
+        assert b"message_start" in seen
         assert phase.ctx.usage.tokens_output < 90  # the stream's end is still to come
         fake_anthropic.released.set()  # the API sends the rest to nobody
     # Closing lets a running call finish its reading first: the proxy read it to its end.
@@ -366,9 +384,7 @@ def test_a_stream_cut_by_close_still_counts_what_was_served(
     hung.hang_after_events = 2
     fake_anthropic.script(hung)
     api = phase.metered(fake_anthropic.url).__enter__()
-    sdk = client(api, timeout=1.0)
-    with pytest.raises(Exception, match=r"timed out|Connection error"):
-        ask(sdk, stream=True)
+    assert b"message_start" in read_the_start_then_leave(api.url)
     api.__exit__(None, None, None)  # the phase ended: the upstream stream is cut
     assert phase.ctx.usage.api_calls == 1 and phase.ctx.usage.tokens_input == 900
 
