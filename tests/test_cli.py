@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from benchmark_files import BenchmarkWriter, gao_dev, result_named, run_results
 
@@ -155,3 +158,50 @@ def test_with_repeats_the_worst_run_of_each_agent_decides() -> None:
     assert _worse("nop", passed, failed) is passed
     assert _worse("forger", failed, passed) is passed
     assert _worse("nop", None, failed) is failed
+
+
+def test_sandbox_run_takes_the_command_agents_template(pytester: pytest.Pytester,
+                                                      bench: BenchmarkWriter) -> None:
+    from test_command_agent import WRITE
+
+    bench.write("calc")
+    done = gao_dev(pytester.path, "sandbox", "run", "bench_calc.yaml", "--agent", "command",
+                   "--agent-command", WRITE)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert result_named(pytester.path, "calc")["agent"] == "command"
+    none = gao_dev(pytester.path, "sandbox", "run", "bench_calc.yaml", "--agent", "command")
+    assert "gao-dev sandbox run: --agent-command" in none.stdout + none.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`gao-dev results list | head`: the pipe closes under gao-dev (here before it writes
+    a line, as when head has its lines already), which ends quietly."""
+    import subprocess
+    import sys
+
+    from pytest_gaobench.model.result import BenchmarkInfo, BenchmarkResult
+    from pytest_gaobench.model.status import BenchmarkStatus
+    from pytest_gaobench.results.store import ResultStore
+
+    db = tmp_path / "results.db"
+    store = ResultStore(f"sqlite:///{db}")
+    for n in range(30):
+        store.save(BenchmarkResult(run_id=f"20260101-{n:06d}", status=BenchmarkStatus.COMPLETED,
+                                   benchmark=BenchmarkInfo(name=f"bench-{n % 4}")))
+    store.close()
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before gao-dev writes
+    listing = subprocess.run([sys.executable, "-m", "pytest_gaobench.cli", "results",
+                              f"--db={db}", "list"], stdout=write, stderr=subprocess.PIPE,
+                             cwd=tmp_path, check=False, timeout=60)
+    os.close(write)
+    assert b"Traceback" not in listing.stderr and b"BrokenPipeError" not in listing.stderr, \
+        listing.stderr
+
+
+def test_report_says_where_it_wrote_the_page(pytester: pytest.Pytester,
+                                             bench: BenchmarkWriter) -> None:
+    bench.write("calc")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    done = gao_dev(pytester.path, "report")
+    assert f"wrote {pytester.path / 'report.html'} (1 runs)" in done.stdout, done.stdout

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -87,6 +88,13 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
                      help="benchmark YAML files or folders of them")
     run.add_argument("--agent", action="append", help="agent driver (default: oracle); more "
                                                        "than once to compare agents")
+    run.add_argument("--agent-command", metavar="TEMPLATE",
+                     help="the command agent's command template (--agent command)")
+    run.add_argument("--agent-env", action="append", metavar="NAME",
+                     help="a variable the command agent receives (repeatable); a provider's "
+                          "key variable gives it metered API access")
+    run.add_argument("--agent-network", action="store_true",
+                     help="give the command agent the host's network")
     run.add_argument("--standalone", action="store_true",
                      help="drive the agent through the Anthropic API (--agent anthropic)")
     run.add_argument("--api-key", help="Anthropic API key (a file or ANTHROPIC_API_KEY is "
@@ -128,6 +136,8 @@ def pytest_args(options: argparse.Namespace) -> list[str]:
     agents = ["anthropic"] if options.standalone else options.agent or []
     pairs = (*(("--gaobench-agent", agent) for agent in agents),
              *(("--gaobench-model", model) for model in options.model or []),
+             ("--gaobench-agent-command", options.agent_command),
+             *(("--gaobench-agent-env", name) for name in options.agent_env or []),
              ("--gaobench-api-key", options.api_key),
              ("--gaobench-api-key-file", options.api_key_file),
              ("--gaobench-provider", options.provider),
@@ -149,6 +159,8 @@ def pytest_args(options: argparse.Namespace) -> list[str]:
             args.append(f"{flag}={value}" if flag.startswith("--") else f"{flag}{value}")
     if options.keep:
         args.append("--gaobench-keep")
+    if options.agent_network:
+        args.append("--gaobench-agent-network")
     if options.quiet:
         args.append("-q")
     args += ["-v"] * options.verbose
@@ -168,6 +180,15 @@ def run_benchmarks(args: list[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `gao-dev results show X | head`: the reader has had enough
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes it
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []
     if "--" in words:  # `gao-dev sandbox run X -- <pytest args>`

@@ -63,5 +63,5 @@ def run(options: argparse.Namespace) -> int:
     write_report(output, list(reversed(shown)), folder / "runs",
                  history=[r for r in history if r.run_id not in shown_ids],
                  title=f"gaobench: the last {len(shown)} runs")
-    print(f"wrote {output} ({len(shown)} runs)")
+    print(f"wrote {output.resolve()} ({len(shown)} runs)")
     return 0

@@ -159,8 +159,8 @@ class CommandAgent(CliAgent):
         template = self.command or config.agent_command or self.default_command
         if not template:
             raise SetupError("the command agent has no command: give `agent_command:` in "
-                             "the benchmark, --gaobench-agent-command, or the ini key "
-                             "gaobench_agent_command")
+                             "the benchmark, --gaobench-agent-command (gao-dev sandbox run: "
+                             "--agent-command), or the ini key gaobench_agent_command")
         template = fill(template, {"benchmark_dir": str(config.base_dir)}, only=True)
         return resolved_script(template, config.base_dir if own else Path.cwd(),
                                config.boilerplate_dir)
