@@ -38,7 +38,17 @@ def test_a_usage_file_is_the_phases_usage_and_absent_keys_stay_unmeasured(
     assert (usage["tokens_input"], usage["tokens_output"], usage["turns"],
             usage["tool_calls"]) == (1200, 80, 4, 3)
     assert usage["tokens_cache_read"] is None and usage["api_calls"] is None
-    assert usage["cost_usd"] == pytest.approx((1200 * 2.0 + 80 * 10.0) / 1_000_000)
+    # No model was declared: it is unknown, and so is the cost (never a default's price).
+    assert usage["cost_usd"] is None and result_named(pytester.path, "calc")["model"] is None
+
+
+def test_a_usage_file_that_names_its_model_is_priced_at_that_models_rates(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    report = json.dumps({"input_tokens": 1200, "output_tokens": 80,
+                         "model": "claude-sonnet-5-5"})
+    bench.write("calc", agent_command=f"{WRITE} && echo '{report}' > \"$GAOBENCH_USAGE_FILE\"")
+    run(pytester).assert_outcomes(passed=1)
+    assert usage_of(pytester)["cost_usd"] == pytest.approx((1200 * 2.0 + 80 * 10.0) / 1e6)
 
 
 def test_without_a_usage_file_nothing_is_reported_as_zero(

@@ -36,7 +36,8 @@ class ResultListenerWarning(UserWarning):
 def model_of(agent: Agent, config: BenchmarkConfig) -> str | None:
     """The model an agent will use for this benchmark, if it says (``model_for``)."""
     model_for = getattr(agent, "model_for", None)
-    return str(model_for(config)) if model_for is not None else None
+    model = model_for(config) if model_for is not None else None
+    return str(model) if model else None  # "": the agent does not say
 
 
 def benchmark_info(config: BenchmarkConfig) -> BenchmarkInfo:

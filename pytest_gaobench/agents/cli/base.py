@@ -229,7 +229,7 @@ class CliAgent(ABC):
         key = self.key_for(ctx.config)
         model = self.model_for(ctx.config)
         budget = stricter(ctx.config.budget, self.budget)
-        if key is not None:
+        if key is not None and model:  # an undeclared model is priced call by call
             check_priced(ctx, self.prices, model, budget)
         turns = turns_left(ctx, budget)
         home = ctx.sandbox.run_dir / "agent-home"

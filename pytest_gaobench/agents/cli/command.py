@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 
 from ...metering.api_usage import USAGE_NAMES
 from ...metering.credentials import ApiKey
-from ...metering.pricing import DEFAULT_MODEL, PriceTable
+from ...metering.pricing import PriceTable
 from ...metering.providers import KEY_VARIABLES, PROVIDERS
 from ...model.spec import BenchmarkConfig, Budget
 from ...sandbox.process import CommandResult
@@ -75,7 +75,7 @@ class CommandAgent(CliAgent):
     program = "command"
     label = "agent command"
     install_hint = "check --gaobench-agent-command / agent_command"
-    default_model = DEFAULT_MODEL
+    default_model = ""  # unknown unless declared
     turns_from_stream = True  # its stream, or its usage file
     fixed_env: ClassVar[Mapping[str, str]] = {}
     own_home = False
@@ -110,7 +110,9 @@ class CommandAgent(CliAgent):
         return self.providers[0] if self.providers else "anthropic"
 
     def model_for(self, config: BenchmarkConfig) -> str:
-        return self.model or config.model or DEFAULT_MODEL
+        """--gaobench-model, else the benchmark's ``model:``, else unknown (""): the
+        command's model is what it says, never a default the harness would price it at."""
+        return self.model or config.model or ""
 
     def installation(self, config: BenchmarkConfig) -> Installation | None:
         return None  # the shell runs the command; `shown` says what it needs
@@ -199,7 +201,9 @@ class CommandAgent(CliAgent):
         if reported is None:
             record_stream(ctx, stream)
         else:
-            take_reported_usage(ctx, reported, metered=self.metered, model=setup.model,
+            said = reported.get("model")
+            take_reported_usage(ctx, reported, metered=self.metered,
+                                model=said if isinstance(said, str) and said else setup.model,
                                 prices=self.prices)
         api = setup.metered
         conclude(ctx, "the agent command", done, api.state if api else None, stream)
