@@ -113,6 +113,23 @@ def test_results_show_tells_the_usage(pytester: pytest.Pytester, bench: Benchmar
     assert "agent: anthropic, model claude-sonnet-5-5" in shown.stdout
 
 
+def test_results_show_says_what_was_not_measured(pytester: pytest.Pytester,
+                                                 bench: BenchmarkWriter) -> None:
+    """A command agent that reports only tokens and turns: the rest is not measured, and
+    is shown so ("-"), never as 0."""
+    import json
+
+    report = json.dumps({"input_tokens": 1200, "output_tokens": 80, "turns": 4})
+    bench.write("calc", agent_command=f"echo '{report}' > \"$GAOBENCH_USAGE_FILE\"",
+                success_criteria={})
+    pytester.runpytest_subprocess("--gaobench-agent=command", "-p", "no:cacheprovider"
+                                  ).assert_outcomes(passed=1)
+    shown = gao_dev(pytester.path, "results", "show", result_named(pytester.path,
+                                                                   "calc")["run_id"])
+    assert "usage: - API calls, 4 turns, - tool calls, 1,280 tokens (input 1,200, output 80, " \
+           "cache read -, cache write -), cost unknown (-: not measured)" in shown.stdout
+
+
 def test_check_passes_n_k_and_m_through_to_one_session(pytester: pytest.Pytester,
                                                       bench: BenchmarkWriter) -> None:
     bench.write("alpha", tags=["smoke"])

@@ -115,12 +115,16 @@ class BenchmarkResult(BaseModel):
         usage = self.metrics.usage
         if usage.api_calls is not None or usage.turns is not None:
             cost = "unknown" if usage.cost_usd is None else f"${usage.cost_usd:.4f}"
-            lines.append(f"  usage: {usage.api_calls or 0} API calls, {usage.turns or 0} turns, "
-                         f"{usage.tool_calls or 0} tool calls, {usage.tokens_total or 0:,} "
-                         f"tokens (input {usage.tokens_input or 0:,}, output "
-                         f"{usage.tokens_output or 0:,}, cache read "
-                         f"{usage.tokens_cache_read or 0:,}, cache write "
-                         f"{usage.tokens_cache_write or 0:,}), cost {cost}")
+            lines.append(f"  usage: {_count(usage.api_calls)} API calls, "
+                         f"{_count(usage.turns)} turns, {_count(usage.tool_calls)} tool calls, "
+                         f"{_count(usage.tokens_total)} tokens (input "
+                         f"{_count(usage.tokens_input)}, output {_count(usage.tokens_output)}, "
+                         f"cache read {_count(usage.tokens_cache_read)}, cache write "
+                         f"{_count(usage.tokens_cache_write)}), cost {cost}"
+                         + (" (-: not measured)" if None in (
+                             usage.api_calls, usage.turns, usage.tool_calls,
+                             usage.tokens_input, usage.tokens_output, usage.tokens_cache_read,
+                             usage.tokens_cache_write) else ""))
         if self.agent:
             lines.append(f"  agent: {self.agent}" + (f", model {self.model}" if self.model
                                                      else ""))
@@ -176,3 +180,8 @@ def write_status(path: Path, run_id: str, history: list[StatusChange]) -> None:
     payload = {"run_id": run_id,
                "history": [change.model_dump(mode="json") for change in history]}
     write_atomically(path, json.dumps(payload, indent=2))
+
+
+def _count(value: int | None) -> str:
+    """A measured count, or ``-``: absent is not measured, never 0."""
+    return "-" if value is None else f"{value:,}"

@@ -67,6 +67,8 @@ class AnthropicAgent:
         return self.settings.model or config.model or DEFAULT_MODEL
 
     def run_phase(self, ctx: PhaseContext) -> None:
+        if ctx.usage.tool_calls is None:  # this loop counts them all: none is 0, not unknown
+            ctx.usage.tool_calls = 0
         model = self.model_for(ctx.config)
         budget = stricter(ctx.config.budget, self.settings.budget)
         price = check_priced(ctx, self.prices, model, budget)
