@@ -74,6 +74,7 @@ def test_init_writes_a_benchmark_that_passes_check(pytester: pytest.Pytester) ->
     checked = gao_dev(pytester.path, "check", "benchmarks")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "word-count" in checked.stdout and "valid" in checked.stdout
+    assert "forgeable" not in checked.stdout  # the skeleton shows the safe way to grade
     again = gao_dev(pytester.path, "init", "word-count")
     assert again.returncode == 4 and "not overwriting" in again.stdout
     assert json.loads(gao_dev(pytester.path, "schema", "spec").stdout)["title"]

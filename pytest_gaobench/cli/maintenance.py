@@ -50,6 +50,7 @@ def run_init(options: argparse.Namespace) -> int:
         root / "boilerplates" / name / "tests" / f"test_{module}.py":
             _TEST.format(module=module),
         root / "oracles" / name / "files" / f"{module}.py": _SOLUTION,
+        root / "grading" / name / f"test_{module}_hidden.py": _HIDDEN.format(module=module),
     }
     existing = [str(path) for path in files if path.exists()]
     if existing:
@@ -82,8 +83,11 @@ _SPEC = """
         prompt: Implement add and run the tests.
         expected_artifacts: ["{module}.py"]
     success_criteria:
-      tests_must_pass: true
-      min_test_coverage: 80
+      # Graded by tests the agent never sees, run out of process: the solution runs in a
+      # sandbox of its own and only values cross (the `solution` fixture), so nothing the
+      # agent's code does inside the grader can change the verdict.
+      grading_tests: grading/{name}
+      grading_mode: out_of_process
 """
 _STUB = """
     def add(a, b):
@@ -92,6 +96,12 @@ _STUB = """
 _SOLUTION = """
     def add(a, b):
         return a + b
+"""
+_HIDDEN = """
+    def test_add(solution):
+        add = solution("{module}").add
+        assert add(2, 3) == 5
+        assert add(-2, -3) == -5
 """
 _TEST = """
     from {module} import add
