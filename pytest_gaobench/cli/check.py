@@ -59,7 +59,6 @@ class _Verdicts:
         self.strict = strict
         self.rootpath: Path | None = None
         self.by_key: dict[str, dict[str, Verdict]] = {}
-        self.invalid: dict[str, str] = {}
         self.problems: dict[str, str | None] = {}
 
     def pytest_configure(self, config: pytest.Config) -> None:

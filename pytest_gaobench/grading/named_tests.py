@@ -43,6 +43,8 @@ from .test_run import (
 from .workspace import GIT_ENV, git_argv, searched_folder
 
 PATCH_SECONDS = 120.0
+_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+"""Outcomes from best to worst: a test reported twice keeps its worse."""
 CONFTEST = "conftest.py"
 
 
@@ -189,7 +191,6 @@ def outcomes_by_id(root: ET.Element | None) -> dict[str, str]:
     """node id -> passed, failed, error or skipped, from the grader's JUnit report; a test
     with a failure in any of its phases is not passed."""
     found: dict[str, str] = {}
-    rank = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
     if root is None:
         return found
     for case in root.iter("testcase"):
@@ -202,13 +203,12 @@ def outcomes_by_id(root: ET.Element | None) -> dict[str, str]:
         else:
             outcome = "passed"
         node_id = junit_node_id(case)
-        if rank[outcome] >= rank[found.get(node_id, "passed")]:
+        if _RANK[outcome] >= _RANK[found.get(node_id, "passed")]:
             found[node_id] = outcome
     return found
 
 
 NOT_RUN = "not run: no test that ran has this id"
-_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 
 
 def outcome_of(wanted: str, outcomes: dict[str, str]) -> str:

@@ -205,7 +205,6 @@ class Forwarding:
         async with upstream:
             meter = call if upstream.status == 200 else None
             if call is not None:
-                call.model = model
                 call.failed = upstream.status != 200
             passed_on = {name: value for name, value in upstream.headers.items()
                          if name.lower() not in _HOP_BY_HOP}

@@ -262,8 +262,8 @@ class CliAgent(ABC):
                      f"{KEPT_HEAD} and last {KEPT_TAIL} bytes")
         for entry in self.transcript_entries(json_events(output)):
             kind = str(entry.pop("kind"))
-            ctx.note(kind, **{key: value for key, value in entry.items()
-                              if not (key == "at" and value is None)})
+            ctx.note(kind, **{name: value for name, value in entry.items()
+                              if not (name == "at" and value is None)})
         if api is not None and not self.turns_from_stream:
             ctx.usage.turns = (ctx.usage.turns or 0) + api.state.calls
         self.finish(ctx, setup, done)

@@ -136,13 +136,9 @@ class CommandAgent(CliAgent):
     def program_folders(self, command: str) -> list[Path]:
         """The folders the command's program needs shown in the sandbox; a program that
         cannot be found is a configuration error, named before any work."""
-        try:
-            words = shlex.split(command)
-        except ValueError as exc:
-            raise SetupError(f"the agent command cannot be read as a shell command ({exc}): "
-                             f"{command}") from None
-        if not words or "{" in words[0] or "=" in words[0] or words[0] in SHELL_WORDS:
-            return []  # the shell will tell (a builtin, a variable, a placeholder)
+        words = program_words(command)
+        if words is None:
+            return []
         found = find_program(words[0])
         if found is None:
             raise SetupError(f"the agent command's program {words[0]!r} is not found (not "
@@ -163,7 +159,7 @@ class CommandAgent(CliAgent):
             raise SetupError("the command agent has no command: give `agent_command:` in "
                              "the benchmark, --gaobench-agent-command (gao-dev sandbox run: "
                              "--agent-command), or the ini key gaobench_agent_command")
-        template = fill(template, {"benchmark_dir": str(config.base_dir)}, only=True)
+        template = fill(template, {"benchmark_dir": str(config.base_dir)})
         return resolved_script(template, config.base_dir if own else Path.cwd(),
                                config.boilerplate_dir)
 
@@ -212,16 +208,29 @@ class CommandAgent(CliAgent):
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
-def fill(template: str, values: dict[str, str], *, only: bool = False) -> str:
-    """Only the known placeholders are replaced: other braces (JSON, shell brace
-    expansion) stay as they are, with nothing to escape. ``only``: those in ``values``,
-    the others left for later."""
+def fill(template: str, values: dict[str, str]) -> str:
+    """The known placeholders named in ``values`` are replaced: other braces (JSON, shell
+    brace expansion, a placeholder filled later) stay as they are, with nothing to
+    escape."""
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         return shlex.quote(values[name]) if name in values else match.group(0)
 
-    return _PLACEHOLDER.sub(value if only else
-                            (lambda match: shlex.quote(values[match.group(1)])), template)
+    return _PLACEHOLDER.sub(value, template)
+
+
+def program_words(command: str) -> list[str] | None:
+    """The command's words, when its first is a program of its own (not one the shell
+    resolves itself: a builtin, a variable, a placeholder); one that cannot be read as a
+    shell command is a configuration error."""
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        raise SetupError(f"the agent command cannot be read as a shell command ({exc}): "
+                         f"{command}") from None
+    if not words or "{" in words[0] or "=" in words[0] or words[0] in SHELL_WORDS:
+        return None
+    return words
 
 
 def resolved_script(template: str, base: Path, boilerplate: Path | None = None) -> str:
@@ -229,11 +238,8 @@ def resolved_script(template: str, base: Path, boilerplate: Path | None = None) 
     first argument that looks like a script) made absolute against ``base``. One the
     (local) boilerplate holds is left relative: it runs from the workspace. A script that
     is in neither is a configuration error naming where it was looked for."""
-    try:
-        words = shlex.split(template)
-    except ValueError:
-        return template  # program_folders says why
-    if not words or "{" in words[0] or "=" in words[0] or words[0] in SHELL_WORDS:
+    words = program_words(template)
+    if words is None:
         return template
     interpreter = re.sub(r"[\d.]+$", "", Path(words[0]).name) in INTERPRETERS
     script = words[0] if "/" in words[0] and not interpreter else None

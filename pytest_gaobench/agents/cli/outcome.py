@@ -46,13 +46,7 @@ def compare_with_proxy(ctx: PhaseContext, program: str, said: ApiUsage,
 def conclude(ctx: PhaseContext, program: str, done: CommandResult, state: ProxyState | None,
              stream: ClaudeStream, *, max_turns: int | None = None) -> None:
     """Raise what the phase's end means; return when the phase's work is done."""
-    name = ctx.phase.phase_name
-    _outage_first(program, done, state)
-    if state is not None and state.budget_stop:
-        raise BudgetExceeded(state.budget_stop)
-    if done.timed_out:
-        raise PhaseTimeout(f"phase {name!r}: {program} was stopped at the phase deadline "
-                           f"after {done.duration_seconds:.2f}s")
+    _stopped(ctx, program, done, state)
     if stream.subtype == "error_max_turns":
         raise BudgetExceeded(f"max_turns: {program} used its {max_turns or '?'} turns "
                              f"without finishing")
@@ -66,28 +60,31 @@ def conclude_exit(ctx: PhaseContext, program: str, done: CommandResult,
                   said: str | None = None, provider: str = "Anthropic") -> None:
     """The end of a phase as its exit and the proxy tell it (``failed``: the agent's own
     output says so, beyond its exit code; ``said``: what it said, else its output's end)."""
-    _outage_first(program, done, state, provider)
-    if state is not None and state.budget_stop:
-        raise BudgetExceeded(state.budget_stop)
-    if done.timed_out:
-        raise PhaseTimeout(f"phase {ctx.phase.phase_name!r}: {program} was stopped at the "
-                           f"phase deadline after {done.duration_seconds:.2f}s")
+    _stopped(ctx, program, done, state, provider)
     if not (failed if failed is not None else not done.ok):
         return
     if state is not None and state.infra:
-        raise InfraError(f"the {provider} API failed {program} on the harness's side "
-                         f"({state.infra})")
+        raise _outage(program, state.infra, provider)
     said = said or done.tail()
     code = f"exited with {done.exit_code}" if done.exit_code else "reported an error"
     raise AgentError(f"{program} {code}: {last_lines(said, 15, 2000)}".rstrip(": "))
 
 
-def _outage_first(program: str, done: CommandResult, state: ProxyState | None,
-                  provider: str = "Anthropic") -> None:
-    """A phase stopped by its budget or its deadline while the API was failing on the
-    harness's side (its last call an outage, a refused key, an unknown model) is infra:
-    the turns it spent retrying, and the time it retried for, were the outage's."""
-    stopped = done.timed_out or (state is not None and state.budget_stop)
-    if state is not None and state.infra and stopped:
-        raise InfraError(f"the {provider} API failed {program} on the harness's side "
-                         f"({state.infra})")
+def _stopped(ctx: PhaseContext, program: str, done: CommandResult,
+             state: ProxyState | None, provider: str = "Anthropic") -> None:
+    """Raise what stopped the phase: its budget or its deadline, or, when the API was
+    failing on the harness's side then (its last call an outage, a refused key, an unknown
+    model), infra: the turns it spent retrying and the time it retried for were the
+    outage's."""
+    budget_stop = state.budget_stop if state is not None else None
+    if state is not None and state.infra and (done.timed_out or budget_stop):
+        raise _outage(program, state.infra, provider)
+    if budget_stop:
+        raise BudgetExceeded(budget_stop)
+    if done.timed_out:
+        raise PhaseTimeout(f"phase {ctx.phase.phase_name!r}: {program} was stopped at the "
+                           f"phase deadline after {done.duration_seconds:.2f}s")
+
+
+def _outage(program: str, infra: str, provider: str) -> InfraError:
+    return InfraError(f"the {provider} API failed {program} on the harness's side ({infra})")

@@ -103,8 +103,9 @@ class OpenAiDialect:
         searching = "web_search" in allowed and positive(body.get("max_tool_calls"))
         if "web_search_options" in body and "web_search" not in allowed:
             return unmetered("the field 'web_search_options'")
-        tools = body.get("tools") if isinstance(body.get("tools"), list) else []
-        run_here = {str(tool.get("type")) for tool in tools or []
+        given = body.get("tools")
+        tools: list[Any] = given if isinstance(given, list) else []
+        run_here = {str(tool.get("type")) for tool in tools
                     if isinstance(tool, dict) and tool.get("execution") == "client"}
         for kind in typed_tools(tools):
             if kind in CLIENT_TOOLS or kind in run_here or (
