@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from benchmark_files import result_named
-from test_import_swe_bench import FILES, import_suite, instance, make_repo
+from test_import_swe_bench import FILES, diff_of, import_suite, instance, make_repo
 
 from pytest_gaobench.grading.named_tests import patched_paths
 
@@ -108,3 +108,22 @@ def test_a_setup_commands_log_keeps_what_it_said_on_stderr(pytester: pytest.Pyte
     log = (pytester.path / ".gaobench" / "runs" / result["run_id"] / "setup" / "setup-1.log")
     assert "ERROR: no matching distribution" in log.read_text()
     assert json.dumps(result).count("exited with 3") >= 1
+
+
+def test_what_the_agents_code_prints_under_the_named_tests_is_kept_bounded(
+        pytester: pytest.Pytester) -> None:
+    """The named run's output is kept in the run folder; code under test that prints
+    without end cannot fill the disk with it."""
+    from pytest_gaobench.sandbox.output import KEPT_HEAD, KEPT_TAIL
+
+    commit, test_patch, _ = make_repo(pytester.path)
+    repo = pytester.path / "acme" / "calc"
+    head, _, tail = FILES["calc/ops.py"].rpartition("return a + b")
+    # pytest captures what code prints; what it reports (a failure's message) it prints.
+    loud = diff_of(repo, "calc/ops.py", f"{head}raise ValueError('x' * 30_000_000){tail}")
+    out = import_suite(pytester.path, [instance((commit, test_patch, loud))])
+    run_oracle(pytester, out).assert_outcomes(failed=1)
+    result = result_named(pytester.path, "acme__calc-1")
+    named = (pytester.path / ".gaobench" / "runs" / result["run_id"]
+             / result["metadata"]["grading_dir"] / "named" / "output.txt")
+    assert KEPT_HEAD < named.stat().st_size < KEPT_HEAD + KEPT_TAIL + 4096

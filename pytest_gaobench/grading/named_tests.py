@@ -28,7 +28,7 @@ from ..model.metrics import QualityMetrics
 from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig, NamedTests
 from ..sandbox.boilerplate import BoilerplateError, BoilerplateManager
-from ..sandbox.output import last_lines, read_bounded
+from ..sandbox.output import keep_output, last_lines, read_bounded
 from ..sandbox.sandbox import Sandbox
 from ..sandbox.untrusted import entries_below
 from .errors import GradingSetupError
@@ -105,16 +105,17 @@ def run_named_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
     argv = guarded_argv("first", sandbox.workspace, config.success_criteria.python_path,
                         "pytest", "-q", *settings, f"--junitxml={junit}",
                         "-o", "junit_family=xunit1", *files)
-    outcome = sandbox.run(argv, timeout=timeout, writable=[reports],
-                          stdout_path=reports / "output.txt",
+    output = reports / "output.txt"
+    outcome = sandbox.run(argv, timeout=timeout, writable=[reports], stdout_path=output,
                           display=f"python -m pytest {' '.join(files)}")
+    keep_output(output, str)  # what the agent's code printed is kept, but bounded
     root = junit_root(junit)
     outcomes = outcomes_by_id(root)
     problem = None
     if outcome.timed_out:
         problem = f"the named tests timed out after {timeout:g}s"
     elif root is None:
-        said = last_lines(read_bounded(reports / "output.txt", 64 * 1024), 3, 500)
+        said = last_lines(read_bounded(output, 64 * 1024), 3, 500)
         problem = f"pytest exited with {outcome.exit_code}: {said or outcome.tail(3)}"
     criteria = [_criterion(key, wanted, outcomes, problem)
                 for key, wanted in named.lists() if wanted]
