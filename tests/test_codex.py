@@ -128,16 +128,38 @@ def test_a_role_prompt_with_any_text_is_valid_toml_and_codex_starts(
     library wrote (JSON's \\ud83d escapes are not TOML), so Codex reads it and runs."""
     import tomllib
 
-    from pytest_gaobench.agents.cli.codex import write_config
+    from pytest_gaobench.agents.cli.codex import codex_config
 
     rocket = 'You ship it 🚀 "quoted" \\ back\\slash'
-    config = pytester.path / "config.toml"
-    write_config(config, model="gpt-5.5", base_url="http://127.0.0.1:1/v1",
-                 instructions=rocket)
-    assert tomllib.loads(config.read_text())["developer_instructions"] == rocket
+    config = codex_config(model="gpt-5.5", base_url="http://127.0.0.1:1/v1",
+                          instructions=rocket)
+    assert tomllib.loads(config)["developer_instructions"] == rocket
     bench.write("calc", roles={"shipper": rocket},
                 workflow_phases=[{"phase_name": "implementation", "agent": "shipper",
                                   "prompt": "Implement add in calc.py."}])
     openai_api.script(run(WRITE_SOLUTION), say("Done."))
     codex(pytester).assert_outcomes(passed=1)
     assert "🚀" in json.dumps(openai_api.requests[0]["body"], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("relative", [".codex/config.toml", ".gemini/settings.json",
+                                      ".aider/caches/model_prices_and_context_window.json"])
+def test_a_link_the_agent_left_in_its_home_is_never_written_through(
+        tmp_path: Path, relative: str) -> None:
+    """The agent's home is writable to it: a later phase's configuration is written
+    without following the link an earlier phase left where a folder belongs (the harness
+    runs as root: through it, it would write anywhere), and that is the agent's failure."""
+    from pytest_gaobench.agents.base import AgentError
+    from pytest_gaobench.agents.cli.base import PhaseSetup, write_home_file
+
+    home, victim = tmp_path / "agent-home", tmp_path / "victim"
+    home.mkdir()
+    victim.mkdir()
+    (home / relative.split("/")[0]).symlink_to(victim)
+    setup = PhaseSetup(model="m", turns=None, home=home, output=tmp_path / "out",
+                       folder=tmp_path, installation=None, metered=None)
+    with pytest.raises(AgentError, match="link or a special file"):
+        write_home_file(setup, relative, "written")
+    assert list(victim.rglob("*")) == []
+    write_home_file(setup, ".other/config", "written")  # an honest home takes the file
+    assert (home / ".other" / "config").read_text() == "written"

@@ -20,14 +20,13 @@ failure, not finished work.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from ...metering.pricing import DEFAULT_MODEL
 from ...sandbox.output import last_lines, read_bounded
 from ...sandbox.process import CommandResult
 from ..base import PhaseContext
 from ..prompts import phase_prompt, role_prompt
-from .base import CliAgent, Launch, PhaseSetup
+from .base import CliAgent, Launch, PhaseSetup, write_home_file
 from .outcome import conclude_exit
 
 FIXED_ARGS = ("--yes-always", "--no-check-update", "--no-show-release-notes",
@@ -53,7 +52,7 @@ class AiderAgent(CliAgent):
         conventions.write_text(role_prompt(ctx.phase.agent, ctx.config.roles),
                                encoding="utf-8")
         model = self.litellm_model(setup.model)
-        write_model_metadata(setup.home, model)
+        write_model_metadata(setup, model)
         argv = [*setup.argv, "--model", model,
                 "--message-file", str(message), "--read", str(conventions), *FIXED_ARGS,
                 "--chat-history-file", str(setup.home / "aider.chat.history.md"),
@@ -72,7 +71,7 @@ class AiderAgent(CliAgent):
                       + ("\n" + done.tail() if done.tail() else ""))
 
 
-def write_model_metadata(home: Path, model: str) -> None:
+def write_model_metadata(setup: PhaseSetup, model: str) -> None:
     """Aider's model-metadata cache, fresh and naming the run's model: with it Aider
     downloads no price list (it fetches one whenever its cache is missing, a day old or
     empty). The numbers are generous bounds; the harness prices calls itself."""
@@ -80,6 +79,5 @@ def write_model_metadata(home: Path, model: str) -> None:
     entry = {"max_input_tokens": 1_000_000, "max_output_tokens": 128_000,
              "max_tokens": 128_000, "input_cost_per_token": 0.0,
              "output_cost_per_token": 0.0, "litellm_provider": provider, "mode": "chat"}
-    cache = home / ".aider" / "caches" / "model_prices_and_context_window.json"
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({model: entry, bare: entry}), encoding="utf-8")
+    write_home_file(setup, ".aider/caches/model_prices_and_context_window.json",
+                    json.dumps({model: entry, bare: entry}))

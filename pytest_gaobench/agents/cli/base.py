@@ -30,7 +30,8 @@ from ...model.spec import BenchmarkConfig, Budget
 from ...sandbox.output import KEPT_HEAD, KEPT_TAIL, keep_output
 from ...sandbox.process import CommandResult
 from ...sandbox.sandbox import Sandbox
-from ..base import PhaseContext, SetupError
+from ...sandbox.untrusted import UntrustedFileError, write_regular
+from ..base import AgentError, PhaseContext, SetupError
 from ..budget import check_priced, turns_left
 from .installation import (
     Installation,
@@ -134,6 +135,17 @@ def record_reading(ctx: PhaseContext, *, tool_calls: int | None,
     if tool_calls is not None:
         ctx.usage.tool_calls = (ctx.usage.tool_calls or 0) + tool_calls
     record_final_message(ctx, final_message)
+
+
+def write_home_file(setup: PhaseSetup, relative: str, text: str) -> None:
+    """Write one of the agent's configuration files into its home, which the agent could
+    write in an earlier phase: never through a link, nor into a FIFO or device it left
+    there (``untrusted.write_regular``); a home it made so is its own failure."""
+    try:
+        write_regular(setup.home, relative, text.encode("utf-8"))
+    except UntrustedFileError as exc:
+        raise AgentError(f"the agent's home holds a link or a special file where its "
+                         f"configuration goes ({exc})") from None
 
 
 def bare_model(model: str) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import tomli_w
@@ -25,7 +24,7 @@ from ...metering.api_usage import ApiUsage
 from ...sandbox.process import CommandResult
 from ..base import PhaseContext
 from ..prompts import phase_prompt, role_prompt
-from .base import CliAgent, Launch, PhaseSetup, read_stream, record_reading
+from .base import CliAgent, Launch, PhaseSetup, read_stream, record_reading, write_home_file
 from .outcome import compare_with_proxy, conclude_exit
 
 DEFAULT_CODEX_MODEL = "gpt-5.5"
@@ -85,10 +84,9 @@ class CodexAgent(CliAgent):
 
     def launch(self, ctx: PhaseContext, setup: PhaseSetup) -> Launch:
         codex_home = setup.home / ".codex"
-        codex_home.mkdir(exist_ok=True)
-        write_config(codex_home / "config.toml", model=setup.model,
-                     base_url=setup.api.url + "/v1",
-                     instructions=role_prompt(ctx.phase.agent, ctx.config.roles))
+        write_home_file(setup, ".codex/config.toml", codex_config(
+            model=setup.model, base_url=setup.api.url + "/v1",
+            instructions=role_prompt(ctx.phase.agent, ctx.config.roles)))
         thread = self._threads.get(ctx.sandbox.run_id) if ctx.config.continue_session \
             else None
         argv = [*setup.argv, "exec"] + (["resume", thread] if thread else []) + [
@@ -135,7 +133,7 @@ class CodexAgent(CliAgent):
                       or "it ended without finishing its turn")
 
 
-def write_config(path: Path, *, model: str, base_url: str, instructions: str) -> None:
+def codex_config(*, model: str, base_url: str, instructions: str) -> str:
     """Codex's whole configuration for one phase: the proxy as its only model provider,
     no update checks, no analytics, no hosted web search (one the proxy cannot bound),
     commands in a plain (not login) shell so they see the sandbox's PATH (a login shell
@@ -148,4 +146,4 @@ def write_config(path: Path, *, model: str, base_url: str, instructions: str) ->
               "model_providers": {PROVIDER_ID: {
                   "name": "gaobench metering proxy", "base_url": base_url,
                   "env_key": "OPENAI_API_KEY", "wire_api": "responses"}}}
-    path.write_text(tomli_w.dumps(config), encoding="utf-8")
+    return tomli_w.dumps(config)

@@ -26,7 +26,7 @@ from typing import Any
 from ...sandbox.process import CommandResult
 from ..base import PhaseContext
 from ..prompts import phase_prompt, role_prompt
-from .base import CliAgent, Launch, PhaseSetup, read_stream, record_reading
+from .base import CliAgent, Launch, PhaseSetup, read_stream, record_reading, write_home_file
 from .outcome import conclude_exit
 
 DEFAULT_GEMINI_MODEL = "gemini-2.5-pro"
@@ -91,12 +91,9 @@ class GeminiCliAgent(CliAgent):
     provider_name = "gemini"
 
     def launch(self, ctx: PhaseContext, setup: PhaseSetup) -> Launch:
-        settings = setup.home / ".gemini"
-        settings.mkdir(exist_ok=True)
-        (settings / "settings.json").write_text(json.dumps(SETTINGS, indent=2),
-                                                encoding="utf-8")
-        (settings / "GEMINI.md").write_text(role_prompt(ctx.phase.agent, ctx.config.roles),
-                                            encoding="utf-8")
+        write_home_file(setup, ".gemini/settings.json", json.dumps(SETTINGS, indent=2))
+        write_home_file(setup, ".gemini/GEMINI.md",
+                        role_prompt(ctx.phase.agent, ctx.config.roles))
         argv = [*setup.argv, "-p", phase_prompt(ctx), "--output-format",
                 "stream-json", "--yolo", "-m", setup.model]
         return Launch(argv, {**setup.api.env, "GEMINI_CLI_TRUST_WORKSPACE": "true",
