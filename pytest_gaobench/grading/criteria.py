@@ -63,6 +63,14 @@ def runs_own_tests(config: BenchmarkConfig) -> bool:
                                         and criteria.coverage_from == "own_tests")
 
 
+def runs_pytest(config: BenchmarkConfig) -> bool:
+    """Whether grading runs pytest (the workspace's own tests without a ``test_command``,
+    hidden tests, named tests)."""
+    criteria = config.success_criteria
+    return (runs_own_tests(config) and not criteria.test_command) \
+        or criteria.grading_tests is not None or criteria.named_tests is not None
+
+
 def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
           boilerplate: BoilerplateManager, *, errors: int,
           manual_interventions: int) -> Grading:
@@ -126,7 +134,7 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
 
         for command in criteria.commands:  # `python -m TOOL` finds the interpreter's TOOL
             outcome = sandbox.run_shell(command.run, timeout=command.timeout_seconds,
-                                        env=interpreter_first_env())
+                                        env=interpreter_first_env(sandbox))
             if outcome.timed_out:
                 detail = f"timed out after {command.timeout_seconds:g}s"
             else:

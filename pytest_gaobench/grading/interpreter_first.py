@@ -6,16 +6,23 @@ the workspace, where Python would look for ``compileall`` and ``mypy`` first: an
 ``PYTHONPATH``, runs before the workspace joins the path and makes every module the
 interpreter provides come from the interpreter; the workspace's own modules
 (``python -m todo``) are still found.
+
+A benchmark with an environment of its own runs without it, as its repository's CI would:
+there the project's modules win, as they must (a ``test/`` package, a project named like a
+package the harness has installed).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ..sandbox.sandbox import Sandbox
+
 SITE_FOLDER = Path(__file__).parent / "site"
 SITECUSTOMIZE = SITE_FOLDER / "sitecustomize.py"
 
 
-def interpreter_first_env() -> dict[str, str]:
-    """Variables for a sandbox command: the interpreter-first ``sitecustomize``."""
-    return {"PYTHONPATH": str(SITE_FOLDER)}
+def interpreter_first_env(sandbox: Sandbox) -> dict[str, str]:
+    """Variables for a sandbox command: the interpreter-first ``sitecustomize``, unless the
+    benchmark runs in an environment of its own."""
+    return {} if sandbox.toolchain is not None else {"PYTHONPATH": str(SITE_FOLDER)}

@@ -45,7 +45,7 @@ def count_lint_errors(config: BenchmarkConfig, lint: LintCommand, sandbox: Sandb
     else:
         assert lint.run is not None
         outcome = sandbox.run_shell(lint.run, timeout=lint.timeout_seconds,
-                                    env=interpreter_first_env())
+                                    env=interpreter_first_env(sandbox))
     return read_lint_output(outcome, lint.timeout_seconds)
 
 

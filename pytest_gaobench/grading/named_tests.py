@@ -34,11 +34,12 @@ from ..sandbox.untrusted import entries_below
 from .errors import GradingSetupError
 from .put_back import PutBackError, put_back, remove
 from .test_run import (
-    guarded_argv,
     junit_counts,
     junit_node_id,
     junit_root,
     pytest_config_file,
+    tests_argv,
+    tests_network,
 )
 from .workspace import GIT_ENV, git_argv, searched_folder
 
@@ -102,12 +103,13 @@ def run_named_tests(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path
     # at a space, as SWE-bench's log parser cuts them) must fail alone, not stop the run.
     files = sorted({file_of(node_id) for node_id in named.ids})
     timeout = config.success_criteria.test_timeout_seconds
-    argv = guarded_argv("first", sandbox.workspace, config.success_criteria.python_path,
-                        "pytest", "-q", *settings, f"--junitxml={junit}",
-                        "-o", "junit_family=xunit1", *files)
+    argv = tests_argv(sandbox, "first", sandbox.workspace, config.success_criteria.python_path,
+                      "pytest", "-q", *settings, f"--junitxml={junit}",
+                      "-o", "junit_family=xunit1", *files)
     output = reports / "output.txt"
     outcome = sandbox.run(argv, timeout=timeout, writable=[reports], stdout_path=output,
-                          display=f"python -m pytest {' '.join(files)}")
+                          display=f"python -m pytest {' '.join(files)}",
+                          network=tests_network(sandbox))
     keep_output(output, str)  # what the agent's code printed is kept, but bounded
     root = junit_root(junit)
     outcomes = outcomes_by_id(root)

@@ -89,6 +89,26 @@ def guarded_argv(where: str, workspace: Path, python_path: Sequence[str], tool: 
             str(workspace), extra, tool, *args]
 
 
+ENVIRONMENT_LAUNCHER = Path(__file__).parent / "launcher" / "run_tests.py"
+
+
+def tests_argv(sandbox: Sandbox, where: str, workspace: Path, python_path: Sequence[str],
+               tool: str, *args: str) -> list[str]:
+    """``guarded_argv`` in the harness's interpreter; in a benchmark's environment, the same
+    run by the environment's interpreter, with no interpreter-first finder (the project's
+    modules win there, as in its own CI) and nothing of the harness imported."""
+    if sandbox.toolchain is None:
+        return guarded_argv(where, workspace, python_path, tool, *args)
+    extra = os.pathsep.join(str(workspace / folder) for folder in python_path)
+    return [str(sandbox.toolchain.python), str(ENVIRONMENT_LAUNCHER), where, str(workspace),
+            extra, tool, *args]
+
+
+def tests_network(sandbox: Sandbox) -> bool:
+    """Whether the grader's test runs reach the network (``environment.test_network``)."""
+    return sandbox.toolchain is not None and sandbox.toolchain.test_network
+
+
 COLLECTED = re.compile(r"^(\d+) tests? collected|^no tests collected", re.MULTILINE)
 REPORT_LIMIT = 64 * 1024 * 1024
 """The largest report (JUnit XML, coverage JSON) read back: the grader's folder is
@@ -179,10 +199,10 @@ def _run_under_coverage(run: TestRun, sandbox: Sandbox, timeout: float
                 *tests]
         sockets = {SOLUTION_SOCKET: run.solution}
         env = {SOCKET_VARIABLE: sandbox.socket_at(SOLUTION_SOCKET, run.solution)}
-    argv = guarded_argv(where, workspace, run.python_path, *tool)
+    argv = tests_argv(sandbox, where, workspace, run.python_path, *tool)
     outcome = sandbox.run(argv, timeout=timeout, cwd=run.tests, writable=[run.reports],
                           display=shlex.join(["python", "-m", "pytest", run.tests.name]),
-                          env=env, sockets=sockets)
+                          env=env, sockets=sockets, network=tests_network(sandbox))
     report_root = junit_root(junit)
     quality = junit_counts(report_root)
     if run.solution is None:
@@ -225,8 +245,8 @@ def collected_tests(sandbox: Sandbox, reports: Path, timeout: float,
     be at work in the workspace."""
     reports.mkdir(parents=True, exist_ok=True)
     tree = tree or sandbox.workspace
-    argv = guarded_argv("first", tree, python_path, "pytest", "--collect-only", "-q",
-                        f"--confcutdir={tree}", *_pytest_settings(tree, reports))
+    argv = tests_argv(sandbox, "first", tree, python_path, "pytest", "--collect-only", "-q",
+                      f"--confcutdir={tree}", *_pytest_settings(tree, reports))
     shown = [tree] if tree != sandbox.workspace else []
     outcome = sandbox.run(argv, timeout=timeout, cwd=tree, writable=[reports], readable=shown,
                           display="python -m pytest --collect-only", cancel=cancel)

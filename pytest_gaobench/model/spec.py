@@ -189,6 +189,59 @@ class SuccessCriteria(_Strict):
     """Further checks: each command must exit 0."""
 
 
+PROTECTED_VARIABLES = ("PATH", "HOME", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONNOUSERSITE")
+"""Variables the harness sets for sandbox commands, which ``environment.env`` may not."""
+VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class PythonEnvironment(_Strict):
+    """The interpreter and packages the project is worked on and graded in, as its own CI
+    would have them: the agent's ``python``, ``pip`` and ``pytest`` are this environment's,
+    and grading runs its pytest. The interpreter and ``packages`` are built once per
+    machine (in ``.gaobench/cache/``) and shared read-only by every run; ``install`` runs
+    per run, into the run's own layer."""
+
+    python: str = Field(pattern=r"^[0-9]+\.[0-9]+(\.[0-9]+)?$")
+    """The Python version, quoted ("3.9" or "3.9.18"), found on the machine: pythonX.Y on
+    PATH, pyenv's versions, uv's managed Pythons."""
+    packages: list[str] = Field(default_factory=list)
+    """pip requirements of the shared part (``pytest==7.4.4``, ``requests>=2,<3``), installed
+    once with the harness's pip settings."""
+    install: list[str] = Field(default_factory=list)
+    """Shell commands run in the workspace with the network before the agent starts
+    (``pip install -e .``); what they install goes into the run's own layer."""
+    install_timeout_seconds: float = Field(default=1200, gt=0)
+    """The limit of all ``install`` commands together; past it the run fails (infra)."""
+    env: dict[typing.Annotated[str, Field(pattern=VARIABLE_PATTERN)], str] = Field(
+        default_factory=dict)
+    """Variables set for ``install``, the agent's commands and the tests."""
+    test_network: bool = False
+    """Whether the tests may reach the network at grading (suites that download data)."""
+
+    @field_validator("python", mode="before")
+    @classmethod
+    def _version_quoted(cls, value: object) -> object:
+        # YAML reads `python: 3.10` as the number 3.1: only the text says which is meant.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(f"write the version in quotes (python: \"{value}\"): YAML "
+                             f"reads 3.10 as the number 3.1")
+        return value
+
+    @field_validator("env")
+    @classmethod
+    def _harness_variables_kept(cls, value: dict[str, str]) -> dict[str, str]:
+        taken = sorted(name for name in value
+                       if name in PROTECTED_VARIABLES or name.startswith("GAOBENCH_"))
+        if taken:
+            raise ValueError(f"{', '.join(taken)} cannot be set: the harness sets "
+                             f"{'it' if len(taken) == 1 else 'them'} for the sandbox")
+        return value
+
+    @property
+    def version(self) -> tuple[int, ...]:
+        return tuple(int(part) for part in self.python.split("."))
+
+
 class BenchmarkConfig(_Strict):
     """One benchmark file, validated. Paths in it are relative to the file's folder."""
 
@@ -218,6 +271,9 @@ class BenchmarkConfig(_Strict):
     """The model API agents use (--gaobench-model overrides it)."""
     initial_prompt: str = ""
     """The task, given to the agent at the start of every phase."""
+    environment: PythonEnvironment | None = None
+    """The project's own Python and packages (default: the harness's interpreter, with
+    the modules it provides guarded from the workspace)."""
     setup: list[SetupCommand] = Field(default_factory=list)
     """Commands the harness runs in the workspace before the agent starts, in order."""
     workflow_phases: list[WorkflowPhase] = Field(min_length=1)

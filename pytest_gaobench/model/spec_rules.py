@@ -37,6 +37,11 @@ def semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
                       "hidden tests that run the solution out of process measure no "
                       "coverage: use coverage_from: own_tests"))
     found += _named_test_issues(config)
+    if config.environment is not None and criteria.grading_mode == "out_of_process":
+        found.append((("success_criteria", "grading_mode"),
+                      "out_of_process grading runs the solution in the harness's own "
+                      "interpreter, not the benchmark's environment: use in_process or "
+                      "named_tests with environment"))
     seen_setup: set[str] = set()
     for index, command in enumerate(config.setup):
         if command.name in seen_setup:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..agents.base import AgentError, BudgetExceeded, InfraError, PhaseTimeout, SetupError
+from ..environment import EnvironmentSetupError
 from ..grading.errors import GradingSetupError
 from ..model.status import BenchmarkStatus, FailureKind
 from ..sandbox.boilerplate import BoilerplateError
@@ -76,6 +77,7 @@ ENDINGS: tuple[tuple[type[Exception], Ending], ...] = (
     (SandboxError, _INFRA),
     (BoilerplateError, _INFRA),
     (SetupCommandFailed, _INFRA),
+    (EnvironmentSetupError, _INFRA),
     (GradingSetupError, _INFRA),
     (SetupError, Ending(FailureKind.CONFIG,
                         "phase {phase!r} cannot run as configured: {error}")),

@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from ..agents.base import Agent, PhaseContext, PhaseTimeout
-from ..grading.criteria import grade, runs_own_tests
+from ..environment import EnvironmentSetupError, prepare_environment
+from ..grading.criteria import grade, runs_own_tests, runs_pytest
 from ..grading.custom_metrics import measure_custom_metrics
 from ..grading.errors import GradingSetupError
 from ..logs.log import RunLog
@@ -185,12 +186,19 @@ class BenchmarkRunner:
         state.log.events.info("boilerplate_ready", kind=info.kind, source=info.source,
                               commit=info.commit)
         result.metadata.boilerplate = info
+        if self.config.environment is not None:
+            state.stage = "environment"
+            try:
+                prepare_environment(self.config, sandbox, state.log, runs_pytest(self.config))
+            except EnvironmentSetupError as exc:
+                return state.record(self.redactor, exc)
         if self.config.setup:
             state.stage = "setup"
             failed = run_setup_commands(self.config, sandbox, state.log)
             if failed is not None:
                 return state.record(self.redactor, failed)
-            # Setup's time is not the agent's: the run's deadline starts again after it.
+        if self.config.environment is not None or self.config.setup:
+            # Set-up's time is not the agent's: the run's deadline starts again after it.
             state.deadline = time.monotonic() + self.config.timeout_seconds
         counted = start_counting(self.config, sandbox, info.kind)
         if isinstance(counted, StartCount):

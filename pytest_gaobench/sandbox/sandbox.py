@@ -24,6 +24,7 @@ from .handover import hand_over, strip_set_id
 from .isolation import Isolation
 from .process import DEFAULT_OUTPUT_LIMIT, CommandResult, run_command
 from .started import start_signal
+from .toolchain import Toolchain
 
 PRIVATE = 0o700
 """Run folders and workspaces: no other local user reads a run or runs what it made."""
@@ -49,12 +50,18 @@ def new_run_id(benchmark: str) -> str:
     return f"{stamp}-{safe}-{uuid.uuid4().hex[:8]}"
 
 
-def sandbox_env(workspace: Path) -> dict[str, str]:
+def sandbox_env(workspace: Path, toolchain: Toolchain | None = None) -> dict[str, str]:
     """A minimal environment: no secrets; HOME is the workspace, so tools that write
-    dotfiles write them where the agent may."""
+    dotfiles write them where the agent may. ``python`` is the benchmark's environment's
+    where it has one, else the harness's."""
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
-    interpreter_dir = str(Path(sys.executable).parent)
-    env["PATH"] = os.pathsep.join([interpreter_dir, env.get("PATH", os.defpath)])
+    # The environment's bin, else the harness's interpreter's: never both, so a `pytest` the
+    # environment lacks is missing, not the harness's in the wrong interpreter.
+    first = str(Path(sys.executable).parent)
+    if toolchain is not None:
+        env.update(toolchain.variables())
+        first = str(toolchain.bin)
+    env["PATH"] = os.pathsep.join([first, env.get("PATH", os.defpath)])
     env["HOME"] = str(workspace)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["GAOBENCH_SANDBOX"] = str(workspace)
@@ -73,6 +80,8 @@ class Sandbox:
     shown: tuple[Path, ...] = ()
     """What the user asked CLI agents to see read-only (``--gaobench-sandbox-show``);
     the agents add it to their commands, grading never does."""
+    toolchain: Toolchain | None = None
+    """The benchmark's own Python environment, once it is built for this run."""
 
     @property
     def runs_root(self) -> Path:
@@ -119,10 +128,12 @@ class Sandbox:
             argv = [sys.executable, "-I", str(FORWARDER), SERVICE_SOCKET, str(SERVICE_PORT),
                     "--", *argv]
         self.hand_over([*writable, *placed.values()])
+        if self.toolchain is not None:
+            readable = [*readable, *self.toolchain.readable(writable)]
 
         def launch(argv: Sequence[str], pass_fds: Sequence[int] = ()) -> CommandResult:
             return run_command(argv, cwd=where, timeout=timeout,
-                               env={**sandbox_env(self.workspace), **(env or {})},
+                               env={**self.environment(), **(env or {})},
                                output_limit=output_limit, display=shown,
                                stdout_path=stdout_path, cancel=cancel, on_wait=on_wait,
                                pass_fds=pass_fds)
@@ -139,6 +150,10 @@ class Sandbox:
                 raise SandboxError(f"the sandbox could not start the command ({shown[:200]}): "
                                    f"{done.tail(5) or f'bwrap exited with {done.exit_code}'}")
         return done
+
+    def environment(self) -> dict[str, str]:
+        """The variables every command starts from (see ``sandbox_env``)."""
+        return sandbox_env(self.workspace, self.toolchain)
 
     def hand_over(self, writable: Sequence[Path] = ()) -> None:
         """Give the workspace and ``writable`` to the user sandboxed commands run as, when
@@ -159,9 +174,10 @@ class Sandbox:
         its stdout and stderr pipes, in a process group of its own that the caller ends
         (and whose stderr it reads, bounded: see ``output.drain_bounded``)."""
         self.hand_over(writable)
+        shown = self.toolchain.readable(writable) if self.toolchain else []
         wrapped = self.isolation.wrap(argv, workspace=self.workspace, cwd=self.workspace,
-                                      network=False, writable=writable)
-        return subprocess.Popen(wrapped, cwd=self.workspace, env=sandbox_env(self.workspace),
+                                      network=False, writable=writable, readable=shown)
+        return subprocess.Popen(wrapped, cwd=self.workspace, env=self.environment(),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
 
@@ -223,4 +239,6 @@ class SandboxManager:
         kept = self.would_keep(sandbox, failed=failed)
         if kept is None and sandbox.workspace.exists():
             shutil.rmtree(sandbox.workspace, ignore_errors=True)
+            if sandbox.toolchain is not None:  # the run's own packages go with it
+                shutil.rmtree(sandbox.toolchain.layer, ignore_errors=True)
         return kept
