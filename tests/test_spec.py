@@ -215,3 +215,16 @@ def test_named_tests_setup_and_grading_patch_rules(tmp_path: Path) -> None:
                for issue in found)
     found = issues(tmp_path, BASE + "success_criteria:\n  named_tests: {}\n")
     assert any("name at least one test" in issue for issue in found)
+
+
+def test_an_environment_says_what_is_wrong_with_it(tmp_path: Path) -> None:
+    found = " | ".join(issues(tmp_path, BASE + (
+        "environment:\n  python: 3.10\n  env: {PATH: /evil, GAOBENCH_X: '1', OK_1: 'yes'}\n")))
+    assert 'write the version in quotes (python: "3.1")' in found
+    assert "GAOBENCH_X, PATH cannot be set: the harness sets them for the sandbox" in found
+    config = load(tmp_path, BASE + 'environment:\n  python: "3.10"\n  install: [pip -V]\n')
+    assert config.environment is not None and config.environment.version == (3, 10)
+    found = " | ".join(issues(tmp_path, BASE + (
+        'environment: {python: "3.9"}\nsuccess_criteria:\n  grading_tests: hidden\n'
+        "  grading_mode: out_of_process\n")))
+    assert "out_of_process grading runs the solution in the harness's own interpreter" in found

@@ -41,6 +41,10 @@ def add_command(commands: Any) -> None:
     swe.add_argument("--python-path", action="append", default=[], metavar="FOLDER",
                      help="a workspace folder the setup installs into, put on the tests' "
                           "sys.path (repeatable)")
+    swe.add_argument("--specs", metavar="FILE",
+                     help="a YAML file mapping owner/name@version (the record's version) or "
+                          "owner/name to each benchmark's environment: {python, packages, "
+                          "install, env}")
     swe.add_argument("--timeout", type=int, default=1800,
                      help="each benchmark's timeout in seconds (default 1800)")
     swe.add_argument("--force", action="store_true",
@@ -75,13 +79,20 @@ def _summary(written: list[Path], skipped: dict[str, str], output: str) -> int:
 
 
 def _swe_bench(options: argparse.Namespace) -> int:
-    from ..importers.swe_bench import ImportOptions, InstanceError, import_instances
+    from ..importers.swe_bench import (
+        ImportOptions,
+        InstanceError,
+        import_instances,
+        load_environments,
+    )
 
-    settings = ImportOptions(repo_url=options.repo_url, setup=tuple(options.setup),
-                             setup_network=options.setup_network,
-                             python_path=tuple(options.python_path),
-                             timeout_seconds=options.timeout, force=options.force)
     try:
+        environments = load_environments(Path(options.specs)) if options.specs else {}
+        settings = ImportOptions(repo_url=options.repo_url, setup=tuple(options.setup),
+                                 setup_network=options.setup_network,
+                                 python_path=tuple(options.python_path),
+                                 timeout_seconds=options.timeout, force=options.force,
+                                 environments=environments)
         done = import_instances(Path(options.instances), Path(options.output), settings)
     except InstanceError as exc:
         print(f"gao-dev: {exc}")

@@ -8,6 +8,11 @@ commit, the problem statement as the prompt, the test patch as a grading patch t
 never sees, FAIL_TO_PASS as tests that must pass and PASS_TO_PASS as tests that must still
 pass, and the fix as the oracle. Instances whose test ids are not pytest node ids (Django's
 ``test_x (app.tests.Case)``) need their repository's own runner and are skipped.
+
+Each instance's Python environment comes from the record's own ``environment`` (the
+benchmark file's ``environment:`` keys), else from a specs file that maps
+``owner/name@version`` (the record's ``version``) or ``owner/name`` to the same keys, as
+SWE-bench keeps its specs per repository and version.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from ..model.spec import PythonEnvironment
 from ..sandbox.boilerplate import resolve_url
 from .writing import ImportRefused, benchmark_folder
 
@@ -53,6 +60,8 @@ class ImportOptions:
     timeout_seconds: int = 1800
     force: bool = False
     """Replace a benchmark folder that exists already (else it is skipped, saying so)."""
+    environments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """``owner/name@version`` or ``owner/name`` -> the ``environment:`` of its benchmarks."""
 
 
 @dataclass
@@ -149,6 +158,9 @@ def _write_instance(instance: dict[str, Any], text: dict[str, str], must_pass: l
         "boilerplate_ref": text["base_commit"],
         "timeout_seconds": options.timeout_seconds,
     }
+    environment = environment_of(instance, options)
+    if environment is not None:
+        spec["environment"] = environment
     if options.setup:
         spec["setup"] = [{"name": f"setup-{n}", "run": command,
                           "network": options.setup_network}
@@ -167,6 +179,47 @@ def _write_instance(instance: dict[str, Any], text: dict[str, str], must_pass: l
     path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True),
                     encoding="utf-8")
     return path
+
+
+def load_environments(path: Path) -> dict[str, dict[str, Any]]:
+    """A specs file (YAML or JSON): ``owner/name@version`` or ``owner/name`` -> the
+    ``environment:`` keys (python, packages, install, env, test_network), each checked."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InstanceError(f"cannot read the specs file {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise InstanceError(f"the specs file {path} is not a mapping of owner/name[@version] "
+                            "to an environment")
+    found = {}
+    for key, value in data.items():
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(@[^@\s]+)?", str(key)):
+            raise InstanceError(f"the specs file {path}: {key!r} is not owner/name or "
+                                "owner/name@version")
+        found[str(key)] = checked_environment(value, f"the specs file {path}, {key}")
+    return found
+
+
+def checked_environment(value: object, where: str) -> dict[str, Any]:
+    """``value`` as an ``environment:`` mapping, or an error that names ``where``."""
+    try:
+        return PythonEnvironment.model_validate(value).model_dump(exclude_defaults=True)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'environment'}: {e['msg']}"
+                             for e in exc.errors())
+        raise InstanceError(f"{where}: {problems}") from None
+
+
+def environment_of(instance: dict[str, Any], options: ImportOptions) -> dict[str, Any] | None:
+    """The record's own environment, else the specs file's for its repository and version,
+    else for its repository; None when neither says."""
+    if instance.get("environment") is not None:
+        return checked_environment(instance["environment"], "its environment")
+    repo, version = instance["repo"], instance.get("version")
+    for key in ([f"{repo}@{version}"] if isinstance(version, str) else []) + [repo]:
+        if key in options.environments:
+            return options.environments[key]
+    return None
 
 
 def node_ids(value: object, key: str) -> list[str]:
