@@ -17,6 +17,7 @@ from pathlib import Path
 from row_check import check_vs_oracle
 from row_collect import collection
 from row_copy import copying
+from row_environment import environment
 from row_git import git_repeat
 from row_harness import harness
 from row_parallel import parallel
@@ -29,7 +30,7 @@ from row_turn import agent_turn
 ROWS = {"plugin": plugin_overhead, "results": results_commands, "collect": collection,
         "copy": copying, "git": git_repeat, "turn": agent_turn, "parallel": parallel,
         "harness": harness, "small": small_benchmark, "proxy": proxy_overhead,
-        "check": check_vs_oracle}
+        "check": check_vs_oracle, "environment": environment}
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from pytest_gaobench.model.spec import (
     LintCommand,
     MetricCommand,
     NamedTests,
+    PythonEnvironment,
     SetupCommand,
     SuccessCriteria,
     WorkflowPhase,
@@ -26,7 +27,7 @@ from pytest_gaobench.model.spec import (
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 MODELS: tuple[type[BaseModel], ...] = (BenchmarkConfig, WorkflowPhase, SuccessCriteria, Budget,
                                        CommandCriterion, LintCommand, MetricCommand,
-                                       SetupCommand, NamedTests)
+                                       SetupCommand, NamedTests, PythonEnvironment)
 
 
 def test_every_key_is_documented() -> None:
