@@ -75,7 +75,8 @@ def test_check_finds_benchmarks_that_measure_nothing_or_cannot_be_solved(
     lines = checked.stdout.splitlines()
     # Graded only by the agent's own tests, which import its code: the forger passes it.
     assert "valid    good: nop failed (criteria), oracle completed, forger completed" in lines
-    assert any(line.startswith("warning  good: forgeable in process") for line in lines)
+    assert any(line.startswith("warning  good: forgeable in process")
+               and line.endswith("grade it with grading_mode: out_of_process") for line in lines)
     assert ("INVALID  empty: the nop agent passed it: the benchmark measures nothing "
             "[nop completed, oracle completed, forger completed]") in lines
     # The run's own reason and all three verdicts, never the report's first line.

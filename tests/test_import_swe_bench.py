@@ -132,7 +132,10 @@ def test_imported_instances_run_and_pass_check(tmp_path: Path) -> None:
     checked = gao_dev(tmp_path, "check", str(out), "-n", "0", timeout=300)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "1 valid" in checked.stdout, checked.stdout
-    assert "forgeable in process" in checked.stdout  # the tests import the solution
+    # The tests import the solution, and no out-of-process grading exists for named tests.
+    assert "forgeable in process" in checked.stdout
+    assert "grading_mode: out_of_process" not in checked.stdout
+    assert "have no out-of-process grading" in checked.stdout
 
 
 def test_a_wrong_fix_fails_the_named_tests_with_their_names(pytester: pytest.Pytester

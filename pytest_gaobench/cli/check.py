@@ -17,10 +17,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pytest
 
+    from ..model.spec import BenchmarkConfig
+
 EXIT_INVALID = 1
 FORGEABLE = ("forgeable in process: the forger agent (a wrong solution that changes the "
-             "verdict from inside the grader) passed it; grade it with "
-             "grading_mode: out_of_process")
+             "verdict from inside the grader) passed it; ")
+OUT_OF_PROCESS = "grade it with grading_mode: out_of_process"
+IN_THE_PROJECT = ("named tests and tests in the benchmark's own environment run inside the "
+                  "project, as its CI and SWE-bench's harness run them, and have no "
+                  "out-of-process grading: trust them as far as you trust the agent")
 COVERAGE_FORGEABLE = ("coverage forgeable in process: min_test_coverage is measured in the "
                       "agent's own test process, where its code can add lines to the count; "
                       "use coverage_from: grading_tests")
@@ -89,26 +94,38 @@ class _Verdicts:
         problem = _problem(nop, oracle)
         forgeable = forger is not None and forger.status == "completed"
         if problem is None and forgeable and self.strict:
-            problem = FORGEABLE
+            problem = self.forgeable(key)
         said = f"nop {nop}, oracle {oracle}, forger {forger}"
         label = self.label(key)
         print(f"{'INVALID' if problem else 'valid':8} {label}: "
               f"{f'{problem} [{said}]' if problem else said}", flush=True)
         if forgeable and problem is None:
-            print(f"{'warning':8} {label}: {FORGEABLE}", flush=True)
+            print(f"{'warning':8} {label}: {self.forgeable(key)}", flush=True)
         if problem is None and self.coverage_from_own_tests(key):
             print(f"{'warning':8} {label}: {COVERAGE_FORGEABLE}", flush=True)
         return problem
 
-    def coverage_from_own_tests(self, key: str) -> bool:
-        """Whether the benchmark's coverage criterion counts in the agent's own process."""
+    def spec_of(self, key: str) -> BenchmarkConfig | None:
         from ..specfile.load import load_spec
 
         if self.rootpath is None:
-            return False
+            return None
         try:
-            spec = load_spec(self.rootpath / key.rpartition("::")[0])
+            return load_spec(self.rootpath / key.rpartition("::")[0])
         except (OSError, ValueError):
+            return None
+
+    def forgeable(self, key: str) -> str:
+        """The warning for a benchmark the forger passed, with the way out where one is."""
+        spec = self.spec_of(key)
+        inside = spec is not None and (spec.environment is not None
+                                       or spec.success_criteria.named_tests is not None)
+        return FORGEABLE + (IN_THE_PROJECT if inside else OUT_OF_PROCESS)
+
+    def coverage_from_own_tests(self, key: str) -> bool:
+        """Whether the benchmark's coverage criterion counts in the agent's own process."""
+        spec = self.spec_of(key)
+        if spec is None:
             return False
         criteria = spec.success_criteria
         return criteria.min_test_coverage is not None and criteria.coverage_from == "own_tests"
