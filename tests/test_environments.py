@@ -11,6 +11,9 @@ package index.
 from __future__ import annotations
 
 import json
+import socket
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -272,3 +275,71 @@ def test_a_failing_package_or_install_step_is_infra_in_pips_own_words(
     missing = result_named(pytester.path, "no-pytest")
     assert missing["failure_kind"] == "infra"
     assert "add it to environment.packages" in missing["reason"]
+
+
+OWN_AGENT = """\
+import subprocess
+import sys
+
+seen = subprocess.run(["python", "-c", "import sys; print(sys.version_info[:2])"],
+                      capture_output=True, text=True, check=True).stdout.strip()
+with open("seen.txt", "w") as out:
+    out.write(f"agent {tuple(sys.version_info[:2])} tools {seen}\\n")
+"""
+
+
+def test_a_command_agent_runs_in_its_own_python_and_its_tools_in_the_environments(
+        pytester: pytest.Pytester) -> None:
+    """``python agent.py`` is the harness's Python (the agent's own packages), while the
+    commands the agent runs find the environment's ``python`` first."""
+    interpreter_for("3.9")
+    path = write_benchmark(pytester.path, "own-agent", {"calc.py": BROKEN}, {"python": "3.9"},
+                           agent_command="python agent.py",
+                           success_criteria={"required_features": ["seen.txt"]})
+    (path.parent / "agent.py").write_text(OWN_AGENT)
+    run(pytester, "--gaobench-agent=command").assert_outcomes(passed=1)
+    seen = (Path(result_named(pytester.path, "own-agent")["workspace"]) / "seen.txt").read_text()
+    assert seen == f"agent {tuple(sys.version_info[:2])} tools (3, 9)\n"
+
+
+REACHES_THE_HOST = """\
+import os
+import socket
+
+
+def test_the_data_server_answers():
+    with socket.create_connection(("127.0.0.1", int(os.environ["DATA_PORT"])), timeout=10) as s:
+        assert s.recv(5) == b"hello"
+"""
+
+
+@pytest.mark.skipif(find_bwrap()[0] is None, reason="without bubblewrap every test has the network")
+def test_only_a_benchmark_that_says_test_network_has_it_at_grading(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    offline(monkeypatch, "3.9")
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.sendall(b"hello")
+
+    threading.Thread(target=serve, daemon=True).start()
+    files = {"calc.py": FIXED, "tests/test_data.py": REACHES_THE_HOST}
+    for name, network in (("online", True), ("offline", False)):
+        write_benchmark(pytester.path, name, files,
+                        {"python": "3.9", "packages": ["pytest==7.4.4"], "test_network": network,
+                         "env": {"DATA_PORT": str(port)}})
+    try:
+        run(pytester, "--gaobench-agent=oracle").assert_outcomes(passed=1, failed=1)
+    finally:
+        server.close()
+    assert result_named(pytester.path, "online")["status"] == "completed"
+    failing = criterion(result_named(pytester.path, "offline"), "tests_must_pass")
+    assert failing["failing_tests"][0].startswith(
+        "tests/test_data.py::test_the_data_server_answers")

@@ -160,8 +160,9 @@ class CommandAgent(CliAgent):
                              "the benchmark, --gaobench-agent-command (gao-dev sandbox run: "
                              "--agent-command), or the ini key gaobench_agent_command")
         template = fill(template, {"benchmark_dir": str(config.base_dir)})
-        return resolved_script(template, config.base_dir if own else Path.cwd(),
-                               config.boilerplate_dir)
+        template = resolved_script(template, config.base_dir if own else Path.cwd(),
+                                   config.boilerplate_dir)
+        return own_program(template) if config.environment is not None else template
 
     def output_for(self, ctx: PhaseContext, folder: Path) -> Path:
         return folder / "stdout.txt"
@@ -231,6 +232,21 @@ def program_words(command: str) -> list[str] | None:
     if not words or "{" in words[0] or "=" in words[0] or words[0] in SHELL_WORDS:
         return None
     return words
+
+
+def own_program(template: str) -> str:
+    """``template`` with a program named bare (``python``) made the one on the harness's
+    PATH: in a benchmark with its own environment the agent runs with the interpreter it
+    was installed for, while the commands it runs find the environment's ``python``
+    first."""
+    words = program_words(template)
+    if words is None or "/" in words[0] or not template.lstrip().startswith(words[0]):
+        return template
+    found = find_program(words[0])
+    if found is None:
+        return template
+    stripped = template.lstrip()
+    return shlex.quote(str(found)) + stripped[len(words[0]):]
 
 
 def resolved_script(template: str, base: Path, boilerplate: Path | None = None) -> str:
