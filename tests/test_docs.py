@@ -60,3 +60,30 @@ def test_a_yaml_file_named_on_the_command_line_runs_whatever_its_name(
     assert "my_task.yaml" not in in_folder.stdout.str()  # a folder: only bench_*.yaml
     named = pytester.runpytest("my_task.yaml", "-p", "no:cacheprovider")
     named.assert_outcomes(passed=1)
+
+
+def test_every_link_of_the_readme_and_docs_leads_somewhere() -> None:
+    """The README is the user's way in and docs/ the reference: a relative link goes to a
+    file of the repository (and a heading of it, where it names one)."""
+    root = Path(__file__).resolve().parents[1]
+    broken = []
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            file, _, anchor = target.partition("#")
+            linked = (page.parent / file).resolve() if file else page
+            if "DESIGN" in file or not linked.exists():
+                broken.append(f"{page.name}: {target}")
+            elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert broken == []
+
+
+def anchors(page: Path) -> set[str]:
+    """GitHub's anchors of a page's headings."""
+    found = set()
+    for heading in re.findall(r"(?m)^#+ (.+)$", page.read_text()):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        found.add(slug)
+    return found
