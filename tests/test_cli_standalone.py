@@ -77,8 +77,11 @@ def test_an_api_that_is_down_at_the_key_check_exits_9_not_7(
                         "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"})
     assert done.returncode == 9
     said = done.stdout + done.stderr
-    assert "cannot reach the Anthropic API at http://127.0.0.1:9" in said
-    assert "the key could not be checked" in said and "rejected" not in said
+    # Nothing answered: the host is named, and waiting is not the advice.
+    assert "could not reach the Anthropic API: nothing answered at 127.0.0.1 port 9 (" in said
+    assert "check this machine's network and proxy, or ANTHROPIC_BASE_URL" in said
+    assert "try again later" not in said
+    assert "the key could not be checked" in said.lower() and "rejected" not in said
     fake_anthropic.models_reply = error(529, "overloaded_error", "Overloaded")
     done = gao_dev(pytester.path, fake_anthropic, "sandbox", "run-standalone", str(path),
                    env={"ANTHROPIC_API_KEY": VALID_KEY})

@@ -80,3 +80,22 @@ def test_config_without_a_key_is_an_error(tmp_path: Path) -> None:
     config.write_text("model = 'x'\n")
     with pytest.raises(CredentialError, match="has neither api_key nor api_key_file"):
         resolve_api_key(environ={}, config_file=config)
+
+
+def test_an_unreachable_provider_api_is_named_and_not_waited_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """No route, no name or nothing listening: the message names the host and the
+    variable that points elsewhere, and does not say to try again later."""
+    from pytest_gaobench.metering.credentials import ApiKey
+    from pytest_gaobench.metering.key_check import ApiUnavailable, validate_provider_key
+    from pytest_gaobench.metering.providers import PROVIDERS
+
+    provider = PROVIDERS["openai"]
+    monkeypatch.setenv(provider.base_url_env, "http://127.0.0.1:9")
+    with pytest.raises(ApiUnavailable) as caught:
+        validate_provider_key(ApiKey("sk-test-" + "k" * 30, "OPENAI_API_KEY"), provider)
+    said = str(caught.value)
+    assert said.startswith("could not reach the OpenAI API: nothing answered at 127.0.0.1 "
+                           "port 9 (")
+    assert f"or {provider.base_url_env} (http://127.0.0.1:9)" in said
+    assert "try again later" not in said and "sk-test" not in said

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from .credentials import ApiKey, CredentialError
@@ -25,8 +26,21 @@ class ApiUnavailable(CredentialError):
 
 
 def _unavailable(label: str, answer: str) -> ApiUnavailable:
+    """The API answered that it is down (5xx, 429): a later try may work."""
     return ApiUnavailable(f"the {label} API is unavailable ({answer}): the key could not be "
                           f"checked and no benchmark was started; try again later")
+
+
+def _unreachable(label: str, url: str, why: object, variable: str) -> ApiUnavailable:
+    """Nothing answered: most often this machine has no route (or no name) for the host,
+    which waiting does not mend."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or url
+    said = str(why).strip() or type(why).__name__
+    return ApiUnavailable(f"could not reach the {label} API: nothing answered at {host}"
+                          f"{f' port {parts.port}' if parts.port else ''} ({said}); check "
+                          f"this machine's network and proxy, or {variable} ({url}). The "
+                          f"key could not be checked and no benchmark was started")
 
 
 def validate_api_key(key: ApiKey, base_url: str | None = None) -> None:
@@ -43,9 +57,8 @@ def validate_api_key(key: ApiKey, base_url: str | None = None) -> None:
         raise CredentialError(f"the API key from {key.source} is not allowed to use the API "
                               f"({exc.status_code} {exc.type})") from None
     except anthropic.APIConnectionError as exc:
-        where = url or "api.anthropic.com"
-        raise _unavailable("Anthropic", f"cannot reach the Anthropic API at {where}: "
-                                        f"{type(exc).__name__}") from None
+        raise _unreachable("Anthropic", url or "https://api.anthropic.com",
+                           exc.__cause__ or exc, "ANTHROPIC_BASE_URL") from None
     except anthropic.APIStatusError as exc:
         if exc.status_code >= 500 or exc.status_code == 429:
             raise _unavailable("Anthropic", f"{exc.status_code} {exc.type}") from None
@@ -71,10 +84,12 @@ def validate_provider_key(key: ApiKey, provider: Provider) -> None:
             raise _unavailable(provider.label, f"{exc.code} {detail}".rstrip()) from None
         raise CredentialError(f"the {provider.label} API answered the key check with "
                               f"{exc.code} {detail}".rstrip()) from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise _unavailable(provider.label, f"cannot reach the {provider.label} API at "
-                                           f"{provider.upstream()}: "
-                                           f"{type(exc).__name__}") from None
+    except urllib.error.URLError as exc:
+        raise _unreachable(provider.label, provider.upstream(), exc.reason,
+                           provider.base_url_env) from None
+    except OSError as exc:
+        raise _unreachable(provider.label, provider.upstream(), exc,
+                           provider.base_url_env) from None
 
 
 def _json(raw: bytes) -> object:
