@@ -55,6 +55,7 @@ def test_each_bad_file_fails_alone_and_the_good_one_still_runs(
     text = outcome.stdout.str()
     for name, (_, expected) in BAD_FILES.items():
         assert expected in text, f"{name}: {expected!r} not shown"
+    assert "by agent and model" not in text  # one agent ran: nothing to set side by side
     results = run_results(pytester.path)
     config_failures = [r for r in results if r["failure_kind"] == "config"]
     assert len(config_failures) == len(BAD_FILES)

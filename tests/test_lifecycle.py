@@ -212,9 +212,14 @@ def test_junit_has_one_testcase_per_benchmark_with_properties(
     assert float(good["coverage_percent"]) == 100.0
     assert "tokens_input" not in good and "cost_usd" not in good  # not measured: absent
     assert "failure_kind" not in good
+    assert good["criterion.tests_must_pass"] == good["criterion.min_test_coverage"] == "passed"
+    assert (good["criteria_passed"], good["criteria_failed"]) == ("2", "0")
     bad = {p.get("name"): p.get("value") for p in cases["bad"].iter("property")}
     assert bad["status"] == "failed" and bad["failure_kind"] == "criteria"
     assert cases["bad"].find("failure") is not None
+    # The verdict and why, beside counts that are the project's own tests only.
+    assert bad["criterion.tests_must_pass"] == "failed" and bad["criteria_failed"] == "1"
+    assert "NotImplementedError" in bad["criterion.tests_must_pass.detail"]
 
 
 def test_the_api_works_without_pytest(tmp_path: Path, bench: BenchmarkWriter) -> None:

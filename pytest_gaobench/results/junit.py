@@ -20,5 +20,16 @@ def junit_properties(result: BenchmarkResult) -> list[tuple[str, Any]]:
     if result.reason:
         properties.append(("reason", result.reason))
     properties.extend((name, value) for name, value in result.metrics.flat().items())
+    # Each criterion's verdict: the counts above are the project's own tests, and a run
+    # that failed its hidden tests must say so where CI looks.
+    if result.criteria:
+        failed = [c for c in result.criteria if not c.passed]
+        properties += [("criteria_passed", len(result.criteria) - len(failed)),
+                       ("criteria_failed", len(failed))]
+        for criterion in result.criteria:
+            properties.append((f"criterion.{criterion.name}",
+                               "passed" if criterion.passed else "failed"))
+            if not criterion.passed:
+                properties.append((f"criterion.{criterion.name}.detail", criterion.detail))
     properties.extend(("warning", warning) for warning in result.warnings)
     return properties

@@ -123,6 +123,8 @@ def agent_summary(rows: list[SummaryRow]) -> list[str]:
     """With several agents or models in the session: each side by side, over its runs."""
     groups: dict[tuple[str, str], list[SummaryRow]] = {}
     for row in rows:
+        if not row.agent:  # an invalid benchmark file: no agent ran it
+            continue
         groups.setdefault((row.agent, row.model or MISSING), []).append(row)
     if len(groups) < 2:
         return []
