@@ -86,6 +86,12 @@ def test_compare_deltas_and_threshold() -> None:
     assert "REGRESSED" in "\n".join(worse.table())
     less_coverage = compare(a, sample("d", BenchmarkStatus.COMPLETED, 10_000, 70.0, 10.0), 10)
     assert [m.metric for m in less_coverage.metrics if m.regressed] == ["coverage_percent"]
+    # From completed to failed, with every number the same: the status row is the one
+    # that regressed, and says so.
+    failed = compare(a, sample("e", BenchmarkStatus.FAILED, 10_000, 90.0, 10.0), 10)
+    assert failed.regressed and not any(m.regressed for m in failed.metrics)
+    status_row = next(line for line in failed.table() if line.startswith("status"))
+    assert status_row.split()[-3:] == ["completed", "failed", "REGRESSED"]
 
 
 def test_store_round_trip_and_schema_version(tmp_path: Path) -> None:

@@ -42,9 +42,12 @@ class Comparison:
     warnings: tuple[str, ...] = ()
 
     @property
+    def status_regressed(self) -> bool:
+        return self.status_a == COMPLETED and self.status_b != COMPLETED
+
+    @property
     def regressed(self) -> bool:
-        status_worse = self.status_a == COMPLETED and self.status_b != COMPLETED
-        return status_worse or any(m.regressed for m in self.metrics)
+        return self.status_regressed or any(m.regressed for m in self.metrics)
 
     def to_dict(self) -> dict[str, object]:
         return {**{k: v for k, v in asdict(self).items() if k != "metrics"},
@@ -53,7 +56,8 @@ class Comparison:
 
     def table(self) -> list[str]:
         rows = [("metric", self.run_a, self.run_b, "delta", ""),
-                ("status", self.status_a, self.status_b, "", "")]
+                ("status", self.status_a, self.status_b, "",
+                 "REGRESSED" if self.status_regressed else "")]
         rows += [(m.metric, format_metric(m.metric, m.a), format_metric(m.metric, m.b),
                   format_delta(m.delta, m.delta_percent),
                   "REGRESSED" if m.regressed else "" if m.gated else "(information)")
