@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -171,3 +172,89 @@ def test_the_kubernetes_job_has_the_structure_of_an_indexed_job() -> None:
     env = {item["name"]: item for item in container["env"]}
     assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "database-url"
     assert "GAOBENCH_BATCH" in env
+
+
+class Actions:
+    """The workflow's own steps played here, as a runner would: each ``run`` through bash
+    in the job's folder; the cache, artifacts and matrix as folders (what they keep between
+    jobs and nights). Checkout, setup-python and pip install are what the test process
+    already is."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.workflow = yaml.safe_load((REPO / "examples" / "github-actions.yml").read_text())
+        self.cache = root / "actions-cache"
+        self.artifacts = root / "actions-artifacts"
+
+    def play(self, job: str, batch: str, folder: Path, *, group: int | None = None,
+             agent: str | None = None) -> list[subprocess.CompletedProcess[str]]:
+        folder.mkdir(parents=True, exist_ok=True)
+        done: list[subprocess.CompletedProcess[str]] = []
+        failed = False
+        for written in self.workflow["jobs"][job]["steps"]:
+            if failed and "always()" not in str(written.get("if", "")):
+                continue  # as Actions skips a job's steps after a failure, but `always()`
+            step = yaml.safe_load(yaml.safe_dump(written).replace("${{ matrix.group }}",
+                                                                  str(group)))
+            uses, run, given = step.get("uses", ""), step.get("run", ""), step.get("with", {})
+            if uses.startswith(("actions/checkout", "actions/setup-python")) or \
+                    "pip install" in run or "apt-get" in run:
+                continue
+            if uses.startswith(("actions/cache/restore", "actions/cache/save")):
+                source, target = (self.cache, folder) if "restore" in uses else \
+                    (folder, self.cache)
+                if (source / given["path"]).exists():
+                    (target / given["path"]).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(source / given["path"], target / given["path"])
+            elif uses.startswith("actions/upload-artifact"):
+                for pattern in given["path"].split():
+                    for path in folder.glob(pattern):
+                        shutil.copy(path, self.artifacts / path.name)
+            elif uses.startswith("actions/download-artifact"):
+                shutil.copytree(self.artifacts, folder / given["path"], dirs_exist_ok=True)
+            else:
+                script = run
+                if agent is not None:  # the scripted API is not the point here: a built-in
+                    script = script.replace("--gaobench-agent anthropic",
+                                            f"--gaobench-agent {agent}")
+                done.append(subprocess.run(
+                    ["bash", "-eo", "pipefail", "-c", script], cwd=folder, text=True,
+                    capture_output=True, timeout=300, check=False,
+                    env={**os.environ, "GAOBENCH_BATCH": batch}))
+                failed = failed or done[-1].returncode != 0
+        return done
+
+    def night(self, batch: str, agent: str, suite: Path) -> list[subprocess.CompletedProcess[str]]:
+        self.artifacts.mkdir(exist_ok=True)
+        shutil.rmtree(self.artifacts)
+        self.artifacts.mkdir()
+        for group in (1, 2, 3):
+            shard = self.root / batch / f"shard-{group}"
+            shutil.copytree(suite, shard)
+            self.play("shard", batch, shard, group=group, agent=agent)
+        return self.play("merge", batch, self.root / batch / "merge")
+
+
+def test_the_workflow_keeps_its_baseline_and_gates_the_next_night(
+        pytester: pytest.Pytester) -> None:
+    """Two nights of the example workflow, its own commands: the first has nothing to
+    compare with; the second, where every benchmark regressed, fails the merge job's gate,
+    and both nights' report is uploaded."""
+    suite = pytester.path / "repo"
+    write_suite(BenchmarkWriter(suite / "benchmarks"))
+    actions = Actions(pytester.path)
+    first = actions.night("nightly-1", "oracle", suite)
+    assert [step.returncode for step in first] == [0] * len(first), first[-1].stdout
+    assert "no batch before nightly-1" in first[-1].stdout
+    assert (actions.cache / ".gaobench" / "results.db").is_file()  # the baseline, kept
+
+    second = actions.night("nightly-2", "nop", suite)
+    gate = second[-1]
+    assert gate.args[-1].startswith("gao-dev results gate"), gate.stdout + gate.stderr
+    assert gate.returncode == 1
+    assert f"batch nightly-2 against nightly-1: {len(NAMES)} regressed" in gate.stdout
+    report = (actions.artifacts / "report.html").read_text()
+    uploaded = str(actions.artifacts / "results.db")
+    runs = [row["run_id"] for batch in ("nightly-1", "nightly-2")
+            for row in listed(pytester.path, uploaded, batch)]
+    assert len(runs) == 2 * len(NAMES) and all(run in report for run in runs)
