@@ -103,7 +103,15 @@ def test_missing_key_stops_the_session(pytester: pytest.Pytester, bench: Benchma
     bench.write("calc")
     outcome = pytester.runpytest_subprocess("--gaobench-agent", "anthropic")
     assert outcome.ret == 7
-    assert "no Anthropic API key" in outcome.stdout.str() + outcome.stderr.str()
+    output = outcome.stdout.str() + outcome.stderr.str()
+    # Said once and plainly: no pytest.exit's double report ("Exit:" and "! ... !").
+    assert output.count("no Anthropic API key") == 1, output
+    assert outcome.stderr.str().startswith("gaobench: no Anthropic API key: ")
+    assert "_pytest" not in output and "Exit" not in output
+    # The same under pytest-xdist, whose workers never start.
+    spread = pytester.runpytest_subprocess("--gaobench-agent", "anthropic", "-n", "2")
+    assert spread.ret == 7
+    assert (spread.stdout.str() + spread.stderr.str()).count("no Anthropic API key") == 1
 
 
 def test_429_with_retry_after_is_retried_and_counted(

@@ -86,7 +86,8 @@ def test_an_api_that_is_down_at_the_key_check_exits_9_not_7(
     done = gao_dev(pytester.path, fake_anthropic, "sandbox", "run-standalone", str(path),
                    env={"ANTHROPIC_API_KEY": VALID_KEY})
     assert done.returncode == 9, done.stdout + done.stderr
-    assert "the Anthropic API is unavailable (529 overloaded_error)" in done.stdout
+    assert "the Anthropic API is unavailable (529 overloaded_error)" in done.stderr
+    assert "try again later" in done.stderr  # it answered that it is down: later may work
     assert fake_anthropic.requests == []  # no benchmark started
 
 

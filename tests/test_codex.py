@@ -114,12 +114,12 @@ def test_a_benchmark_without_a_key_for_codex_stops_before_any_work(
     openai_api.valid_keys = {"sk-proj-someone-else"}
     outcome = codex(pytester)
     assert outcome.ret == 7
-    outcome.stdout.fnmatch_lines(["*the OpenAI API key from OPENAI_API_KEY was rejected*"])
+    outcome.stderr.fnmatch_lines(["gaobench: the OpenAI API key from OPENAI_API_KEY was rejected*"])
     assert VALID_OPENAI_KEY not in outcome.stdout.str() + outcome.stderr.str()
     monkeypatch.delenv("OPENAI_API_KEY")
     outcome = codex(pytester)
     assert outcome.ret == 7
-    outcome.stdout.fnmatch_lines(["*no openai API key: set OPENAI_API_KEY*"])
+    outcome.stderr.fnmatch_lines(["gaobench: no openai API key: set OPENAI_API_KEY*"])
 
 
 def test_a_role_prompt_with_any_text_is_valid_toml_and_codex_starts(

@@ -11,6 +11,7 @@ import every other part; nothing else imports it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspec)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """The agents' API keys, before pytest's session begins: a key that is missing,
+    rejected or cannot be checked ends the run here, said once and plainly, with its own
+    exit code (7; 9 for an API that is down or out of reach)."""
+    if config.option.help or config.option.version or not gaobench_requested(config):
+        return None
+    from .api_key import KeyStop
+
+    try:
+        session_of(config).prepare_keys()
+    except KeyStop as stopped:
+        sys.stderr.write(f"{stopped.message}\n")
+        return stopped.code
+    return None
 
 
 def pytest_configure(config: pytest.Config) -> None:

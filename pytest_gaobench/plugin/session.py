@@ -24,7 +24,7 @@ from ..run.runner import BenchmarkRunner, model_of
 from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.isolation import IsolationUnavailable, choose_isolation
 from ..sandbox.sandbox import Sandbox, SandboxManager
-from .api_key import prepare_api_key, prepare_provider_key
+from .api_key import KeyStop, prepare_api_key, prepare_provider_key
 from .database import SessionDatabase
 from .interrupts import SigtermHandler, pytest_interruption
 from .progress import TerminalProgress
@@ -50,6 +50,7 @@ class GaobenchSession:
         self.sigterm = SigtermHandler()
         self.started = False
         self.api_keys: dict[str, ApiKey] = {}
+        self.keys_ready = False
         self.agents: dict[str, AgentFactory] = dict(AGENTS)
         config.hook.pytest_gaobench_add_agents(agents=self.agents)
         for name in self.settings.agents:
@@ -63,9 +64,11 @@ class GaobenchSession:
         if self.providers:
             check_prices(self.settings)
 
-    def start(self) -> None:
-        """Before the first benchmark: the API key (checked once), the SIGTERM handler."""
-        self.started = True
+    def prepare_keys(self) -> None:
+        """The agents' API keys, found and checked once; ``KeyStop`` when the session must
+        not start."""
+        if self.keys_ready:
+            return
         for provider in self.providers:
             if provider != "anthropic":
                 self.api_keys[provider] = prepare_provider_key(self.config, provider,
@@ -73,6 +76,16 @@ class GaobenchSession:
             elif self.settings.provider == "anthropic":  # (Bedrock and Vertex: their SDK's)
                 self.api_keys[provider] = prepare_api_key(self.config, self.settings,
                                                           self.redactor)
+        self.keys_ready = True
+
+    def start(self) -> None:
+        """Before the first benchmark: the API keys (where pytest_cmdline_main did not
+        prepare them already), the SIGTERM handler."""
+        self.started = True
+        try:
+            self.prepare_keys()
+        except KeyStop as stopped:
+            pytest.exit(stopped.message, returncode=stopped.code)
         self.sigterm.install()
 
     def finish(self) -> None:
