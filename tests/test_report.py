@@ -73,6 +73,20 @@ def test_the_page_works_alone_in_chromium(session_with_transcripts: Path,
         shown = page.eval_on_selector_all("tr.run", "rows => rows.map(r => r.dataset.run)")
         assert sorted(shown) == sorted(runs)
         assert page.locator("[data-chart='cost per run'] rect").count() >= 2
+        assert "Click a run to see" in page.locator("#runs").locator("..").inner_text()
+        # Each bar names its run whole (when it started, the end of its id); the bars of
+        # several parts have a legend.
+        tokens = page.locator("[data-chart='tokens per run']")
+        bar_labels = tokens.locator("svg > text").all_text_contents()
+        for run_id in runs:
+            assert any(label.endswith(run_id[-8:]) for label in bar_labels), bar_labels
+        assert tokens.locator(".legend .series").all_inner_texts() == [
+            "input", "output", "cache read", "cache write"]
+        run_id_cell = page.locator("td.runid").first
+        assert run_id_cell.evaluate("c => getComputedStyle(c).whiteSpace") == "nowrap"
+        artifacts = Path(os.environ.get("GAOBENCH_ARTIFACTS") or moved.parent)
+        artifacts.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(artifacts / "report.png"), full_page=True)
         page.select_option("#filter-status", "failed")
         assert page.locator("tr.run").count() == 2
         page.select_option("#filter-status", "")
@@ -85,6 +99,8 @@ def test_the_page_works_alone_in_chromium(session_with_transcripts: Path,
         page.click(f"tr.run[data-run='{solved['run_id']}']")
         panel = page.locator("#run-panel")
         assert panel.is_visible()
+        box = panel.bounding_box()  # opened where the reader is, not below the table
+        assert box and box["y"] == 0 and box["height"] > 1300 and box["x"] > 300
         transcript = page.locator("#transcript").inner_text()
         assert "tool call write_file" in transcript and "Done: add works." in transcript
         use_id = page.locator("#transcript .entry.tool[id^='use-']").first.get_attribute("id")
@@ -96,9 +112,12 @@ def test_the_page_works_alone_in_chromium(session_with_transcripts: Path,
                        if r["agent"] == "anthropic" and r["status"] == "failed")
         page.click(f"tr.run[data-run='{gave_up['run_id']}']")
         assert "I give up <!-- </script> & \u2028 " in page.locator("#transcript").inner_text()
-        artifacts = Path(os.environ.get("GAOBENCH_ARTIFACTS") or moved.parent)
-        artifacts.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(artifacts / "report.png"), full_page=True)
+        page.screenshot(path=str(artifacts / "report-run.png"))
+        criterion = page.locator("#run-panel tr", has_text="tests_must_pass").inner_text()
+        failing = [line for line in criterion.splitlines() if "test_calc.py::test_add" in line]
+        assert len(failing) <= 1 or "first failure" not in criterion.split("\n")[0]
+        page.keyboard.press("Escape")
+        assert not panel.is_visible()
         browser.close()
     assert errors == []
 
@@ -211,11 +230,15 @@ def test_a_big_report_stays_readable_and_says_what_was_not_measured(tmp_path: Pa
         assert tokens.locator("rect").count() == 40 * 4  # input, output, cache read, write
         assert float(tokens.locator("svg").get_attribute("height") or 0) < 800
         trend = page.locator("[data-chart='time of the last runs (trend)']")
-        assert trend.locator(".legend .series").all_inner_texts() == ["\u25a0 many",
-                                                                      "\u25a0 other"]
-        labels = trend.locator("svg text").all_inner_texts()
+        # One line per benchmark and agent, on a time axis labelled at both ends.
+        assert trend.locator(".legend .series").all_inner_texts() == [
+            "\u25a0 many \u00b7 oracle", "\u25a0 other \u00b7 oracle"]
+        assert trend.locator(".time-label").all_text_contents() == ["2026-01-01 04:30",
+                                                                  "2026-01-01 05:02"]
+        labels = trend.locator("svg text:not(.time-label)").all_inner_texts()
         assert "many" not in labels and "other" not in labels  # not drawn over the lines
-        boxes = [trend.locator("svg text").nth(i).bounding_box() for i in range(len(labels))]
+        boxes = [trend.locator("svg text:not(.time-label)").nth(i).bounding_box()
+                 for i in range(len(labels))]
         lines = trend.locator("svg polyline").first.bounding_box()
         assert boxes and lines and all(box and box["x"] + box["width"] <= lines["x"]
                                        for box in boxes)  # axis labels left of the plot
@@ -236,3 +259,29 @@ def test_the_report_reads_the_transcript_never_an_agents_own_stream(tmp_path: Pa
     (tmp_path / "claude-01-build.jsonl").write_text(json.dumps(stream) + "\n")
     assert [entry["content"][0]["text"] for entry in transcript_entries(tmp_path)] == [
         "from the transcript"]
+
+
+def test_repeats_are_the_runs_of_one_session_and_an_outage_is_no_verdict() -> None:
+    """pass@k counts repeats within a session, never separate sessions of a database; a
+    run that ended in an outage (infra) is left out of the pass rate and counted apart."""
+    from pytest_gaobench.model.status import BenchmarkStatus, FailureKind
+    from pytest_gaobench.results.report_data import page_data
+
+    runs = synthetic_runs(0)  # three runs of "other", each a session of its own
+    for index, result in enumerate(runs):
+        result.metadata.session = f"session-{index}"
+    repeated = synthetic_runs(0)
+    for index, result in enumerate(repeated):  # one session that ran it three times
+        result.run_id += "-r"
+        result.agent = "again"
+        result.metadata.session, result.metadata.attempt = "session-r", index + 1
+    repeated[0].status = BenchmarkStatus.FAILED
+    outage = synthetic_runs(0)[0]
+    outage.run_id, outage.agent, outage.metadata.session = "outage", "down", "session-d"
+    outage.status, outage.failure_kind = BenchmarkStatus.FAILED, FailureKind.INFRA
+    rows = {row["agent"]: row for row in page_data([*runs, *repeated, outage], None,
+                                                    title="t", generated="now")["overview"]}
+    assert rows["oracle"]["pass_at_k"] == {"1": 1.0}  # not "pass@3": three sessions
+    assert rows["again"]["pass_at_k"] == {"1": pytest.approx(2 / 3), "3": 1.0}
+    assert rows["down"]["pass_rate"] is None and rows["down"]["infra"] == 1
+    assert rows["down"]["pass_at_k"] == {}

@@ -41,6 +41,9 @@ class RunMetadata(BaseModel):
     batch: str | None = None
     """The logical run this one belongs to (--gaobench-batch / GAOBENCH_BATCH): the shards
     of one CI run share it."""
+    session: str | None = None
+    """The pytest session (or gao-dev run) that made this run, shared by its xdist
+    workers: a benchmark's repeats are the runs of one session, never of several."""
     node_id: str | None = None
     """The pytest node id of the item that ran it (durations for pytest-split go by it)."""
     grading_dir: str | None = None

@@ -8,6 +8,7 @@ workers each have their own.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -51,6 +52,10 @@ class GaobenchSession:
         self.started = False
         self.api_keys: dict[str, ApiKey] = {}
         self.keys_ready = False
+        # xdist's workers share the controller's test run id; without xdist, one process.
+        worker = getattr(config, "workerinput", None)
+        self.session_id: str = (worker or {}).get("testrunuid") or uuid.uuid4().hex
+        """This pytest session, recorded on every run (its repeats belong together)."""
         self.agents: dict[str, AgentFactory] = dict(AGENTS)
         config.hook.pytest_gaobench_add_agents(agents=self.agents)
         for name in self.settings.agents:
@@ -124,6 +129,7 @@ class GaobenchSession:
                                  sandbox=sandbox, redactor=self.redactor, resume=resume,
                                  listeners=[on_result], attempt=attempt,
                                  batch=self.settings.batch, node_id=node_id,
+                                 session=self.session_id,
                                  interruption=pytest_interruption, progress=progress,
                                  alive_seconds=self.settings.progress_seconds)
         return runner.run()

@@ -34,6 +34,7 @@ def run_view(result: BenchmarkResult, run_dir: Path | None) -> dict[str, Any]:
         "tags": list(result.benchmark.tags), "agent": result.agent, "model": result.model,
         "status": result.status.value, "failure_kind": _value(result.failure_kind),
         "reason": result.reason, "attempt": result.metadata.attempt,
+        "session": result.metadata.session or result.run_id,
         "start_time": result.start_time.isoformat() if result.start_time else None,
         "seconds": result.duration_seconds,
         "usage": usage.model_dump(mode="json"), "tokens": usage.tokens_total,
@@ -113,24 +114,45 @@ def _cut_texts(value: Any) -> Any:
 
 
 def overview(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per benchmark, agent and model: pass rate, pass@k over repeats, means."""
+    """One row per benchmark, agent and model: pass rate and means over its runs, pass@k
+    over the repeats of each session. A run that ended in an outage (infra) says nothing of
+    the agent: it is counted apart, never as a failure."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for run in runs:
         key = (run["benchmark"], run["agent"] or "", run["model"] or "")
         groups.setdefault(key, []).append(run)
     rows = []
     for (benchmark, agent, model), members in groups.items():
-        n = len(members)
-        c = sum(run["status"] == "completed" for run in members)
-        rows.append({"benchmark": benchmark, "agent": agent, "model": model, "runs": n,
-                     "completed": c, "pass_rate": c / n,
-                     "pass_at_k": {str(k): pass_at_k(n, c, k) for k in sorted({1, n})},
+        judged = [run for run in members if run["failure_kind"] != "infra"]
+        n = len(judged)
+        c = sum(run["status"] == "completed" for run in judged)
+        rows.append({"benchmark": benchmark, "agent": agent, "model": model,
+                     "runs": len(members), "judged": n, "infra": len(members) - n,
+                     "completed": c, "pass_rate": c / n if n else None,
+                     "pass_at_k": session_pass_at_k(judged),
                      "seconds": _mean(run["seconds"] for run in members),
                      "tokens": _mean(run["tokens"] for run in members),
                      "cost_usd": _mean(run["usage"].get("cost_usd") for run in members),
                      "coverage": _mean(run["coverage"] for run in members),
                      "tags": sorted({tag for run in members for tag in run["tags"]})})
     return rows
+
+
+def session_pass_at_k(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """pass@k for k = 1 and for the repeats every session has, averaged over sessions:
+    runs of separate sessions (a database of many nights) are not repeats of each other."""
+    sessions: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        sessions.setdefault(run["session"], []).append(run)
+    if not sessions:
+        return {}
+    sizes = [len(members) for members in sessions.values()]
+    found = {}
+    for k in sorted({1, min(sizes)}):
+        estimates = [pass_at_k(len(members), sum(r["status"] == "completed" for r in members), k)
+                     for members in sessions.values()]
+        found[str(k)] = sum(estimates) / len(estimates)
+    return found
 
 
 def _mean(values: Iterable[float | int | None]) -> float | None:

@@ -70,12 +70,13 @@ class BenchmarkRunner:
                  listeners: Sequence[ResultListener] = (),
                  resume: ResumePoint | None = None, attempt: int | None = None,
                  batch: str | None = None, node_id: str | None = None,
+                 session: str | None = None,
                  interruption: InterruptionPolicy = interruption_outcome,
                  progress: ProgressListener | None = None,
                  alive_seconds: float = ALIVE_SECONDS) -> None:
         """``sandbox``: a run directory made by the caller, who then also cleans it up.
         ``resume``: start from an earlier run's checkpoint instead of the boilerplate.
-        ``attempt``, ``batch``, ``node_id``: recorded in the result's metadata.
+        ``attempt``, ``batch``, ``node_id``, ``session``: recorded in the result's metadata.
         ``interruption``: the outcome of a run stopped by a BaseException (the plugin
         tells its pytest-timeout backstop apart this way). ``progress``: told when a phase
         starts and ends, and that the agent is alive (the plugin's live progress), at most
@@ -89,9 +90,7 @@ class BenchmarkRunner:
         self.redactor = redactor or Redactor()
         self.listeners = list(listeners)
         self.resume = resume
-        self.attempt = attempt
-        self.batch = batch
-        self.node_id = node_id
+        self.attempt, self.batch, self.node_id, self.session = attempt, batch, node_id, session
         self.interruption = interruption
         self.progress = progress
         self.alive_seconds = alive_seconds
@@ -131,6 +130,7 @@ class BenchmarkRunner:
         result.metadata.attempt = self.attempt
         result.metadata.batch = self.batch
         result.metadata.node_id = self.node_id
+        result.metadata.session = self.session
         return result
 
     def _start(self, sandbox: Sandbox) -> RunState:
