@@ -415,3 +415,25 @@ def test_a_run_whose_logs_cannot_be_opened_still_ends_with_a_result(
     on_disk = json.loads((sandbox.run_dir / "result.json").read_text())
     assert (on_disk["status"], on_disk["failure_kind"]) == ("failed", "infra")
     assert not owner_is_alive(sandbox.run_dir)
+
+
+def test_junit_counts_the_benchmarks_own_tests_apart_from_the_agents(
+        pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
+    """The project's own tests pass while the hidden grading tests fail: JUnit says both,
+    so a failed run never reads as all tests passing."""
+    hidden = pytester.path / "hidden"
+    hidden.mkdir()
+    (hidden / "test_hidden.py").write_text(
+        "from calc import add\n\n\ndef test_adds():\n    assert add(2, 3) == 5\n\n\n"
+        "def test_adds_negatives():\n    assert add(-2, -3) == -6\n")
+    bench.write("graded", success_criteria={"tests_must_pass": True,
+                                            "grading_tests": "hidden"})
+    pytester.runpytest("--junitxml=report.xml").assert_outcomes(failed=1)
+    import xml.etree.ElementTree as ET
+
+    [case] = ET.parse(pytester.path / "report.xml").iter("testcase")
+    properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert (properties["tests_passed"], properties["tests_failed"]) == ("1", "0")
+    assert (properties["grading_tests_total"], properties["grading_tests_passed"],
+            properties["grading_tests_failed"]) == ("2", "1", "1")
+    assert properties["criterion.grading_tests"] == "failed"

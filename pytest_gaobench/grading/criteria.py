@@ -88,13 +88,16 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
             detail=f"{len(found)} file(s)" if found else "no file matches"))
 
     hidden_quality: QualityMetrics | None = None
+    benchmarks_own: list[QualityMetrics] = []  # the benchmark's tests, counted apart
     if criteria.grading_tests is not None:
         hidden, hidden_quality = run_hidden_tests(config, sandbox, grading_dir)
         quality = hidden_quality
         results.append(hidden)
+        benchmarks_own.append(hidden_quality)
     if criteria.named_tests is not None:
         named = run_named_tests(config, sandbox, grading_dir, boilerplate)
         results.extend(named.criteria)
+        benchmarks_own.append(named.quality)
         if hidden_quality is None:
             quality = named.quality
     if runs_own_tests(config):
@@ -153,7 +156,7 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
         results.append(CriterionResult(
             name="max_manual_interventions", passed=manual_interventions <= limit,
             detail=f"{manual_interventions} intervention(s), at most {limit} allowed"))
-    return Grading(results, quality)
+    return Grading(results, quality.with_grading_tests(*benchmarks_own))
 
 
 def config_source(config: BenchmarkConfig, grading_dir: Path,

@@ -108,6 +108,22 @@ class QualityMetrics(BaseModel):
     tests_skipped: int | None = None
     coverage_percent: float | None = None
     lint_errors: int | None = None
+    grading_tests_total: int | None = None
+    """The benchmark's own tests run at grading (hidden grading tests, named tests), which
+    the agent never wrote: the tests_* counts above are the project's own tests."""
+    grading_tests_passed: int | None = None
+    grading_tests_failed: int | None = None
+    grading_tests_skipped: int | None = None
+
+    def with_grading_tests(self, *runs: QualityMetrics) -> QualityMetrics:
+        """These metrics, with the counts of the benchmark's own test runs added up."""
+        measured = [run for run in runs if run.tests_total is not None]
+        if not measured:
+            return self
+        return self.model_copy(update={
+            f"grading_tests_{count}": sum(getattr(run, f"tests_{count}") or 0
+                                          for run in measured)
+            for count in ("total", "passed", "failed", "skipped")})
 
 
 class WorkflowMetrics(BaseModel):
