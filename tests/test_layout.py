@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "sandbox": {"model"},
     "grading": {"model", "sandbox"},
     "environment": {"model", "sandbox", "logs"},
+    "containers": {"sandbox"},
     "agents": {"model", "sandbox", "logs", "metering"},
     "run": {"model", "sandbox", "grading", "agents", "metering", "logs", "specfile",
             "environment"},

@@ -1,0 +1,134 @@
+"""One container per run, with the guarantees of the bubblewrap sandbox:
+
+- no network (``--network none``);
+- no host root: when the harness is root, the container's users are mapped onto an
+  unprivileged range of host ids (container root is host uid 100000), so a file it makes
+  in the workspace belongs to that uid, never to root;
+- no capabilities, no new privileges, a pids and a memory limit;
+- nothing of the host but the workspace, bind-mounted at the task's working folder.
+
+It is started when the run starts and removed at the end, always. Labels name the
+harness process that owns it, so a later session removes what a killed one left
+(``prune``). Commands run in it through ``exec``, under the image's ``timeout`` where it
+has one, so a deadline ends the command inside, not only the ``exec`` client.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..sandbox.process import CommandResult, run_command
+from .engine import ContainerError, Engine
+
+LABEL = "io.gaobench.run"
+OWNER_LABEL = "io.gaobench.owner"
+"""host:pid of the harness that started it: a container whose owner is gone is left over."""
+MAPPED_ROOT = 100000
+MAPPED_COUNT = 65536
+PIDS_LIMIT = 1024
+MEMORY_LIMIT = "4g"
+KILL_GRACE_SECONDS = 2
+
+
+def owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class RunContainer:
+    engine: Engine
+    name: str
+    workdir: str
+    """Where the workspace is inside (the image's WORKDIR, /app for most Harbor tasks)."""
+    has_timeout: bool = False
+
+    @classmethod
+    def start(cls, engine: Engine, image: str, workspace: Path, run_id: str,
+              workdir: str = "/app") -> RunContainer:
+        """A container of ``image`` for run ``run_id``, ``workspace`` at ``workdir``."""
+        name = f"gaobench-{run_id}"[:120]
+        mapping: list[str] = []
+        if os.geteuid() == 0:  # a root harness: container root is an unprivileged host uid
+            ids = f"0:{MAPPED_ROOT}:{MAPPED_COUNT}"
+            mapping = ["--uidmap", ids, "--gidmap", ids]
+            os.chown(workspace, MAPPED_ROOT, MAPPED_ROOT)
+        done = engine.run(
+            "run", "--detach", "--name", name, "--label", f"{LABEL}={run_id}",
+            "--label", f"{OWNER_LABEL}={owner()}", *engine.extra, *mapping,
+            "--network", "none", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+            "--pids-limit", str(PIDS_LIMIT), "--memory", MEMORY_LIMIT,
+            "--volume", f"{workspace}:{workdir}", "--workdir", workdir,
+            "--entrypoint", "sleep", image, "infinity")
+        if done.returncode != 0:
+            said = done.stderr.decode(errors="replace").strip().splitlines()
+            raise ContainerError(f"{engine.name} could not start a container of {image}: "
+                                 f"{said[-1] if said else done.returncode}")
+        container = cls(engine, name, workdir)
+        container.has_timeout = container.exec(["sh", "-c", "command -v timeout"],
+                                               timeout=30).ok
+        return container
+
+    def exec(self, argv: Sequence[str], *, timeout: float, cwd: str | None = None,
+             env: Mapping[str, str] | None = None, stdout_path: Path | None = None
+             ) -> CommandResult:
+        """``argv`` in the container, in ``cwd`` (default: the workspace), with ``env``."""
+        variables = [word for name, value in (env or {}).items()
+                     for word in ("--env", f"{name}={value}")]
+        inner = list(argv)
+        if self.has_timeout:
+            inner = ["timeout", "--kill-after", str(KILL_GRACE_SECONDS), f"{timeout:g}", *inner]
+        return run_command(self.engine.argv("exec", "--workdir", cwd or self.workdir,
+                                            *variables, self.name, *inner),
+                           cwd=Path("/"), timeout=timeout + 2 * KILL_GRACE_SECONDS + 5,
+                           env=dict(os.environ), display=" ".join(argv),
+                           stdout_path=stdout_path)
+
+    def remove(self) -> None:
+        """Stop and remove it; already gone is fine."""
+        self.engine.run("rm", "--force", "--time", "0", self.name)
+
+    def mounts(self) -> list[str]:
+        """The host paths mounted into it (what it can see of the host)."""
+        done = self.engine.run("inspect", "--format", "{{json .Mounts}}", self.name)
+        return [mount.get("Source", "") for mount in json.loads(done.stdout or b"[]")]
+
+
+def prune(engine: Engine) -> list[str]:
+    """Remove the containers of harness processes of this host that are gone (a session
+    that was killed); the names removed."""
+    done = engine.run("ps", "--all", "--filter", f"label={LABEL}", "--format",
+                      "{{.Names}}\t{{.Labels}}")
+    removed = []
+    host = socket.gethostname()
+    for line in done.stdout.decode(errors="replace").splitlines():
+        name, _, labels = line.partition("\t")
+        holder = _label(labels, OWNER_LABEL)
+        where, _, pid = holder.rpartition(":")
+        if where == host and pid.isdigit() and not _alive(int(pid)):
+            engine.run("rm", "--force", "--time", "0", name)
+            removed.append(name)
+    return removed
+
+
+def _label(labels: str, key: str) -> str:
+    """One label's value from the engine's ``{{.Labels}}`` text (map[k:v k2:v2] or k=v,...)."""
+    for part in labels.strip("map[]").replace(",", " ").split():
+        name, sep, value = part.partition(":" if "=" not in part else "=")
+        if name == key and sep:
+            return value
+    return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,85 @@
+"""The container engine: podman or docker, whichever is installed (``choice`` picks one),
+driven through the verbs both CLIs share. A missing engine is a set-up error that says
+what to install.
+
+Some hosts need more than the engine's defaults to start a container at all: podman's
+default runtime crun refuses the hybrid cgroup layout some CI machines have, and runc then
+needs explicit ``--ulimit`` values it may set. ``run_options`` finds what works here once,
+by starting a container of the image at hand, and says what it tried when nothing does.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+ENGINES = ("podman", "docker")
+INSTALL_HINT = ("install podman (Debian/Ubuntu: `apt-get install podman`; on hosts whose "
+                "cgroups are hybrid also `apt-get install runc`) or docker")
+PORTABLE_LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"]
+"""Limits a runtime can always set (at most the harness's own), for runtimes that must set
+them explicitly."""
+PROBE_SECONDS = 120.0
+
+
+class ContainerError(RuntimeError):
+    """The engine is missing, or could not build, start or reach a container (infra)."""
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    program: str
+    extra: tuple[str, ...] = field(default=())
+    """Options every ``run`` gets on this host (a runtime and limits it needs)."""
+
+    def argv(self, *words: str) -> list[str]:
+        return [self.program, *words]
+
+    def run(self, *words: str, timeout: float = PROBE_SECONDS, input: bytes | None = None
+            ) -> subprocess.CompletedProcess[bytes]:
+        try:
+            return subprocess.run(self.argv(*words), capture_output=True, timeout=timeout,
+                                  input=input, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ContainerError(f"{self.name} {words[0]} could not run: {exc}") from exc
+
+
+def find_engine(choice: str | None = None) -> Engine:
+    """``choice`` (podman or docker), else the first installed of podman and docker."""
+    names = [choice] if choice else list(ENGINES)
+    for name in names:
+        if name not in ENGINES:
+            raise ContainerError(f"unknown container engine {name!r}: podman or docker")
+        program = shutil.which(name)
+        if program is not None:
+            return Engine(name, program)
+    wanted = choice or "podman or docker"
+    raise ContainerError(f"this benchmark runs in a container, and {wanted} is not "
+                         f"installed: {INSTALL_HINT}")
+
+
+@functools.cache
+def run_options(engine: Engine, image: str) -> Engine:
+    """``engine`` with the ``run`` options that start a container of ``image`` here: its
+    defaults, else runc with explicit limits (podman on a hybrid-cgroup host)."""
+    tried: list[str] = []
+    for extra in _candidates(engine):
+        done = engine.run("run", "--rm", "--network", "none", *extra, image, "true")
+        if done.returncode == 0:
+            return Engine(engine.name, engine.program, tuple(extra))
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        tried.append(f"{' '.join(extra) or 'defaults'}: {said[-1] if said else done.returncode}")
+    raise ContainerError(f"{engine.name} cannot start a container of {image} here ("
+                         + "; ".join(tried) + f"): {INSTALL_HINT}")
+
+
+def _candidates(engine: Engine) -> list[Sequence[str]]:
+    found: list[Sequence[str]] = [[]]
+    if engine.name == "podman" and shutil.which("runc"):
+        found.append(["--runtime", "runc", *PORTABLE_LIMITS])
+    found.append(PORTABLE_LIMITS)
+    return found

@@ -1,0 +1,144 @@
+"""Containers (issue 33's foundation): the engine found or named as missing, an image built
+once per digest of its Dockerfile and context, and a run's container holding the sandbox's
+guarantees, each tried as an attack from inside. No registry is reached: the base image is
+built here from Debian's packages (mmdebstrap, then ``podman import``), once per machine."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_gaobench.containers.container import MAPPED_ROOT, RunContainer, owner, prune
+from pytest_gaobench.containers.engine import ContainerError, Engine, find_engine, run_options
+from pytest_gaobench.containers.images import built_image, context_digest
+
+BASE = "localhost/gaobench-test-base:bookworm"
+MISSING = [tool for tool in ("podman", "mmdebstrap") if shutil.which(tool) is None]
+if MISSING and os.environ.get("CI"):
+    pytest.fail(f"{', '.join(MISSING)} not installed: CI must install them (see .ci/run)",
+                pytrace=False)
+needs_podman = pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)}: "
+                                  "apt-get install podman runc mmdebstrap")
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """podman with what it needs on this host, and the offline base image (Debian minbase
+    with python3), made once per machine."""
+    found = find_engine("podman")
+    lock = Path(tempfile.gettempdir()) / "gaobench-test-base.lock"
+    with lock.open("a") as held:  # xdist workers: one builds, the others wait and reuse
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if found.run("image", "inspect", BASE).returncode != 0:
+            rootfs = tmp_path_factory.mktemp("base") / "rootfs.tar"
+            subprocess.run(["mmdebstrap", "--variant=minbase", "--include=python3",
+                            "--quiet", "bookworm", str(rootfs)], check=True, timeout=900)
+            done = found.run("import", str(rootfs), BASE, timeout=600)
+            assert done.returncode == 0, done.stderr
+    return run_options(found, BASE)
+
+
+@pytest.fixture
+def container(engine: Engine, tmp_path: Path) -> Iterator[RunContainer]:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    started = RunContainer.start(engine, BASE, workspace, f"test-{tmp_path.name[-20:]}")
+    yield started
+    started.remove()
+
+
+def test_a_missing_engine_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
+    with pytest.raises(ContainerError) as caught:
+        find_engine()
+    assert "podman or docker is not installed: install podman" in str(caught.value)
+    with pytest.raises(ContainerError, match="unknown container engine 'lxc'"):
+        find_engine("lxc")
+
+
+@needs_podman
+def test_the_guarantees_hold_against_what_runs_inside(container: RunContainer,
+                                                      tmp_path: Path) -> None:
+    """What an agent would try from inside: the network, capabilities, privileges back
+    through setuid, the host's root, and any folder of the host but the workspace."""
+    net = container.exec(["python3", "-c", "import socket; socket.create_connection("
+                          "('10.0.0.1', 80), timeout=3)"], timeout=30)
+    assert not net.ok and "Network is unreachable" in net.stderr
+    status = container.exec(["cat", "/proc/self/status"], timeout=30).stdout
+    assert "CapEff:\t0000000000000000" in status and "NoNewPrivs:\t1" in status
+    mapping = container.exec(["cat", "/proc/self/uid_map"], timeout=30).stdout.split()
+    if os.geteuid() == 0:  # container root is an unprivileged host uid
+        assert mapping[:2] == ["0", str(MAPPED_ROOT)]
+    made = container.exec(["sh", "-c", "echo x > made-inside"], timeout=30)
+    assert made.ok, made.tail()
+    assert (tmp_path / "workspace" / "made-inside").stat().st_uid != 0
+    assert container.mounts() == [str(tmp_path / "workspace")]
+    pids = container.exec(["sh", "-c", "cat /sys/fs/cgroup/pids/pids.max "
+                           "/sys/fs/cgroup/pids.max 2>/dev/null"], timeout=30)
+    assert pids.stdout.split() == ["1024"]
+
+
+@needs_podman
+def test_a_command_past_its_deadline_ends_inside_too(container: RunContainer) -> None:
+    done = container.exec(["sh", "-c", "sleep 60"], timeout=1)
+    assert not done.ok
+    running = container.exec(["sh", "-c", "for f in /proc/[0-9]*/cmdline; do "
+                              "tr '\\0' ' ' < $f; echo; done"], timeout=30).stdout
+    assert "sleep infinity" in running  # the container's own process: the check can see
+    assert "sleep 60" not in running
+
+
+@needs_podman
+def test_containers_of_a_killed_session_are_removed_and_a_live_ones_kept(
+        engine: Engine, tmp_path: Path) -> None:
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    mine = RunContainer.start(engine, BASE, workspace, f"live-{tmp_path.name[-20:]}")
+    left = f"gaobench-left-{tmp_path.name[-20:]}"
+    done = engine.run("run", "--detach", "--name", left, "--label", "io.gaobench.run=left",
+                      "--label", f"io.gaobench.owner={owner().rsplit(':', 1)[0]}:{killed.pid}",
+                      *engine.extra, "--network", "none", "--entrypoint", "sleep", BASE,
+                      "infinity")
+    assert done.returncode == 0, done.stderr
+    killed.kill()
+    killed.wait()
+    try:
+        assert left in prune(engine)
+        names = engine.run("ps", "--all", "--format", "{{.Names}}").stdout.decode().split()
+        assert left not in names and mine.name in names
+    finally:
+        mine.remove()
+        engine.run("rm", "--force", left)
+
+
+@needs_podman
+def test_a_dockerfile_is_built_once_per_digest_of_its_context(engine: Engine,
+                                                              tmp_path: Path) -> None:
+    task = tmp_path / "environment"
+    task.mkdir()
+    (task / "Dockerfile").write_text(f"FROM {BASE}\nCOPY data.txt /opt/data.txt\n"
+                                     "WORKDIR /app\n")
+    (task / "data.txt").write_text("first\n")
+    cache = tmp_path / "cache"
+    name = f"t{tmp_path.name[-12:]}"
+    tag, built = built_image(engine, name, task / "Dockerfile", task, cache, tmp_path / "b.log")
+    again, built_again = built_image(engine, name, task / "Dockerfile", task, cache,
+                                     tmp_path / "b.log")
+    assert built and not built_again and again == tag
+    digest = context_digest(task / "Dockerfile", task)
+    (task / "data.txt").write_text("second\n")
+    assert context_digest(task / "Dockerfile", task) != digest
+    changed, built_changed = built_image(engine, name, task / "Dockerfile", task, cache,
+                                         tmp_path / "b.log")
+    assert built_changed and changed != tag
+    for image in (tag, changed):
+        engine.run("rmi", "--force", image)
