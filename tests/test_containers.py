@@ -142,3 +142,54 @@ def test_a_dockerfile_is_built_once_per_digest_of_its_context(engine: Engine,
     assert built_changed and changed != tag
     for image in (tag, changed):
         engine.run("rmi", "--force", image)
+
+
+def harbor_task(root: Path, name: str = "hello") -> Path:
+    """A Harbor-format task whose Dockerfile starts FROM the offline base image."""
+    task = root / "tasks" / name
+    for folder in ("environment", "tests", "solution"):
+        (task / folder).mkdir(parents=True)
+    (task / "environment" / "Dockerfile").write_text(
+        f"FROM {BASE}\nWORKDIR /app\nCOPY start.txt /app/start.txt\n")
+    (task / "environment" / "start.txt").write_text("greet the world\n")
+    (task / "instruction.md").write_text("Write hello.txt in /app, holding the word hello.\n")
+    (task / "task.toml").write_text(
+        'version = "1.0"\n\n[metadata]\ndifficulty = "easy"\ncategory = "programming"\n'
+        'tags = ["trivial"]\n\n[verifier]\ntimeout_sec = 60.0\n\n[agent]\n'
+        'timeout_sec = 120.0\n\n[environment]\nallow_internet = false\n')
+    (task / "tests" / "test.sh").write_text(
+        "#!/bin/bash\nif [ \"$(cat /app/hello.txt 2>/dev/null)\" = hello ]; then\n"
+        "  echo 1 > /logs/verifier/reward.txt\nelse\n  echo 0 > /logs/verifier/reward.txt\n"
+        "fi\n")
+    (task / "solution" / "solve.sh").write_text(
+        "#!/bin/bash\nset -e\ncd /app\ngrep -q greet start.txt\necho hello > hello.txt\n")
+    return task
+
+
+def run_suite(root: Path, suite: Path, agent: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pytest", str(suite), "-p", "no:cacheprovider",
+                           "-q", f"--gaobench-agent={agent}", "--gaobench-container=podman"],
+                          cwd=root, capture_output=True, text=True, timeout=600, check=False)
+
+
+@needs_podman
+def test_a_harbor_task_passes_with_its_oracle_and_fails_with_nop(engine: Engine,
+                                                                 tmp_path: Path) -> None:
+    from benchmark_files import gao_dev, run_results
+
+    harbor_task(tmp_path)
+    done = gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite")
+    assert done.returncode == 0, done.stdout + done.stderr
+    spec = (tmp_path / "suite" / "hello" / "bench_hello.yaml").read_text()
+    assert "dockerfile: environment/Dockerfile" in spec and "verifier: tests" in spec
+    passed = run_suite(tmp_path, tmp_path / "suite", "oracle")
+    assert passed.returncode == 0, passed.stdout[-3000:]
+    failed = run_suite(tmp_path, tmp_path / "suite", "nop")
+    assert failed.returncode == 1, failed.stdout[-3000:]
+    results = {r["agent"]: r for r in run_results(tmp_path)}
+    verdict = {c["name"]: c for c in results["nop"]["criteria"]}["verifier"]
+    assert not verdict["passed"] and verdict["detail"].startswith("reward 0 (test.sh exited")
+    assert results["oracle"]["metadata"]["boilerplate"]["kind"] == "image"
+    left = engine.run("ps", "--all", "--filter", "label=io.gaobench.run", "--format",
+                      "{{.Names}}").stdout.decode().split()
+    assert not [name for name in left if any(r["run_id"] in name for r in results.values())]

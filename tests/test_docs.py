@@ -11,6 +11,7 @@ import yaml
 from benchmark_files import BenchmarkWriter
 from pydantic import BaseModel
 
+from pytest_gaobench.model.environments import ContainerEnvironment, PythonEnvironment
 from pytest_gaobench.model.spec import (
     BenchmarkConfig,
     Budget,
@@ -18,7 +19,6 @@ from pytest_gaobench.model.spec import (
     LintCommand,
     MetricCommand,
     NamedTests,
-    PythonEnvironment,
     SetupCommand,
     SuccessCriteria,
     WorkflowPhase,
@@ -27,7 +27,8 @@ from pytest_gaobench.model.spec import (
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 MODELS: tuple[type[BaseModel], ...] = (BenchmarkConfig, WorkflowPhase, SuccessCriteria, Budget,
                                        CommandCriterion, LintCommand, MetricCommand,
-                                       SetupCommand, NamedTests, PythonEnvironment)
+                                       SetupCommand, NamedTests, PythonEnvironment,
+                                       ContainerEnvironment)
 
 
 def test_every_key_is_documented() -> None:

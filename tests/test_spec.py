@@ -228,3 +228,17 @@ def test_an_environment_says_what_is_wrong_with_it(tmp_path: Path) -> None:
         'environment: {python: "3.9"}\nsuccess_criteria:\n  grading_tests: hidden\n'
         "  grading_mode: out_of_process\n")))
     assert "out_of_process grading runs the solution in the harness's own interpreter" in found
+
+
+def test_a_container_environment_says_what_it_cannot_do(tmp_path: Path) -> None:
+    found = " | ".join(issues(tmp_path, BASE + (
+        "environment: {image: a, dockerfile: Dockerfile}\n"
+        "success_criteria: {tests_must_pass: true, verifier: tests}\n")))
+    assert "give exactly one of image or dockerfile" in found
+    assert "tests_must_pass runs the harness's Python in the workspace" in found
+    found = " | ".join(issues(tmp_path, BASE + "success_criteria: {verifier: tests}\n"))
+    assert "verifier needs a container environment" in found
+    config = load(tmp_path, BASE.replace("boilerplate_path: start\n", "") + (
+        "environment: {image: debian, workdir: /work}\n"
+        "success_criteria: {tests_must_pass: true, test_command: ./run-tests}\n"))
+    assert config.container is not None and config.container.workdir == "/work"

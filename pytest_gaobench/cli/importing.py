@@ -49,11 +49,28 @@ def add_command(commands: Any) -> None:
                      help="each benchmark's timeout in seconds (default 1800)")
     swe.add_argument("--force", action="store_true",
                      help="replace benchmark folders that exist already")
+    _add_harbor(kinds)
+
+
+def _add_harbor(kinds: Any) -> None:
+    harbor = kinds.add_parser("harbor", help="Harbor (Terminal-Bench 2) tasks: task.toml, "
+                                             "instruction.md, environment/, tests/, "
+                                             "solution/; one benchmark folder each")
+    harbor.add_argument("tasks", metavar="TASKS_DIR", help="a task folder, or a folder of them")
+    harbor.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
+                        help="where to write the benchmark folders")
+    harbor.add_argument("--force", action="store_true",
+                        help="replace benchmark folders that exist already")
 
 
 def run(options: argparse.Namespace) -> int:
     if options.import_kind == "swe-bench":
         return _swe_bench(options)
+    if options.import_kind == "harbor":
+        from ..importers.harbor import import_tasks
+
+        done = import_tasks(Path(options.tasks), Path(options.output), force=options.force)
+        return _summary(done.written, done.skipped, options.output)
     from ..importers.exercism import ExerciseError, import_track
     from ..importers.writing import ImportRefused
 

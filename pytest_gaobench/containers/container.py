@@ -49,8 +49,9 @@ class RunContainer:
 
     @classmethod
     def start(cls, engine: Engine, image: str, workspace: Path, run_id: str,
-              workdir: str = "/app") -> RunContainer:
-        """A container of ``image`` for run ``run_id``, ``workspace`` at ``workdir``."""
+              workdir: str = "/app", network: bool = False) -> RunContainer:
+        """A container of ``image`` for run ``run_id``, ``workspace`` at ``workdir``; no
+        network unless ``network`` (a verifier that may install its tools)."""
         name = f"gaobench-{run_id}"[:120]
         mapping: list[str] = []
         if os.geteuid() == 0:  # a root harness: container root is an unprivileged host uid
@@ -60,7 +61,8 @@ class RunContainer:
         done = engine.run(
             "run", "--detach", "--name", name, "--label", f"{LABEL}={run_id}",
             "--label", f"{OWNER_LABEL}={owner()}", *engine.extra, *mapping,
-            "--network", "none", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+            "--network", _network(engine, network), "--cap-drop", "ALL",
+            "--security-opt", "no-new-privileges",
             "--pids-limit", str(PIDS_LIMIT), "--memory", MEMORY_LIMIT,
             "--volume", f"{workspace}:{workdir}", "--workdir", workdir,
             "--entrypoint", "sleep", image, "infinity")
@@ -88,6 +90,10 @@ class RunContainer:
                            env=dict(os.environ), display=" ".join(argv),
                            stdout_path=stdout_path)
 
+    def stop(self) -> None:
+        """Kill what runs in it (the agent's leftovers), keeping it for removal."""
+        self.engine.run("kill", self.name)
+
     def remove(self) -> None:
         """Stop and remove it; already gone is fine."""
         self.engine.run("rm", "--force", "--time", "0", self.name)
@@ -96,6 +102,12 @@ class RunContainer:
         """The host paths mounted into it (what it can see of the host)."""
         done = self.engine.run("inspect", "--format", "{{json .Mounts}}", self.name)
         return [mount.get("Source", "") for mount in json.loads(done.stdout or b"[]")]
+
+
+def _network(engine: Engine, network: bool) -> str:
+    if not network:
+        return "none"
+    return "slirp4netns" if engine.name == "podman" else "bridge"
 
 
 def prune(engine: Engine) -> list[str]:

@@ -9,8 +9,11 @@ import os
 import time
 from pathlib import Path
 
+from ..containers.engine import ContainerError
+from ..containers.prepare import prepare_container
 from ..logs.log import RunLog
-from ..model.spec import BenchmarkConfig, PythonEnvironment
+from ..model.environments import PythonEnvironment
+from ..model.spec import BenchmarkConfig
 from ..sandbox.output import last_lines, read_bounded
 from ..sandbox.sandbox import Sandbox
 from ..sandbox.toolchain import Toolchain
@@ -25,10 +28,17 @@ install from where the user's pip does; nothing else of the harness's environmen
 
 
 def prepare_environment(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog,
-                        needs_pytest: bool) -> Toolchain:
-    """Give ``sandbox`` the benchmark's environment; its toolchain. ``needs_pytest``: the
-    grader runs pytest in it, so a missing pytest is said now, not at grading."""
-    spec = config.environment
+                        needs_pytest: bool) -> None:
+    """Give ``sandbox`` the benchmark's environment: its Python (a toolchain), or its
+    container (the command host). ``needs_pytest``: the grader runs pytest in a Python
+    environment, so a missing pytest is said now, not at grading."""
+    if config.container is not None:
+        try:
+            prepare_container(config, sandbox, log)
+        except ContainerError as exc:
+            raise EnvironmentSetupError(str(exc)) from exc
+        return
+    spec = config.python_environment
     assert spec is not None
     started = time.monotonic()
     interpreter = find_interpreter(spec.python)
@@ -48,7 +58,6 @@ def prepare_environment(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog,
     _install(spec, sandbox, folder, layer, log)
     if needs_pytest:
         _require_pytest(spec, sandbox)
-    return sandbox.toolchain
 
 
 def _install(spec: PythonEnvironment, sandbox: Sandbox, folder: Path, layer: Path,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..model.spec import PythonEnvironment
+from ..model.environments import PythonEnvironment
 from .errors import EnvironmentSetupError
 from .interpreters import Interpreter
 

@@ -12,11 +12,15 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..containers.engine import ContainerError
+from ..containers.host import ContainerHost
+from ..containers.verifier import run_verifier
 from ..model.metrics import QualityMetrics
 from ..model.result import CriterionResult
 from ..model.spec import BenchmarkConfig
 from ..sandbox.boilerplate import BoilerplateManager
 from ..sandbox.sandbox import Sandbox
+from .errors import GradingSetupError
 from .interpreter_first import interpreter_first_env
 from .lint import count_lint_errors
 from .named_tests import PATCH_SECONDS, boilerplate_again, run_named_tests
@@ -156,7 +160,21 @@ def grade(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
         results.append(CriterionResult(
             name="max_manual_interventions", passed=manual_interventions <= limit,
             detail=f"{manual_interventions} intervention(s), at most {limit} allowed"))
+    if criteria.verifier is not None:  # last: it stops what the agent left running
+        results.append(verified(config, sandbox, grading_dir, criteria.verifier))
     return Grading(results, quality.with_grading_tests(*benchmarks_own))
+
+
+def verified(config: BenchmarkConfig, sandbox: Sandbox, grading_dir: Path,
+             verifier: str) -> CriterionResult:
+    """The container benchmark's verifier; one that cannot start is infra."""
+    if not isinstance(sandbox.host, ContainerHost):
+        raise GradingSetupError("the verifier needs the run's container, which is not there")
+    try:
+        return run_verifier(config.base_dir / verifier, sandbox.host, grading_dir,
+                            sandbox.run_id, config.success_criteria.verifier_timeout_seconds)
+    except ContainerError as exc:
+        raise GradingSetupError(f"the verifier could not run: {exc}") from exc
 
 
 def config_source(config: BenchmarkConfig, grading_dir: Path,

@@ -25,4 +25,5 @@ SITECUSTOMIZE = SITE_FOLDER / "sitecustomize.py"
 def interpreter_first_env(sandbox: Sandbox) -> dict[str, str]:
     """Variables for a sandbox command: the interpreter-first ``sitecustomize``, unless the
     benchmark runs in an environment of its own."""
-    return {} if sandbox.toolchain is not None else {"PYTHONPATH": str(SITE_FOLDER)}
+    own = sandbox.toolchain is not None or sandbox.host is not None
+    return {} if own else {"PYTHONPATH": str(SITE_FOLDER)}

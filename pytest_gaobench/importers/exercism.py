@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
-from .writing import ImportRefused, benchmark_folder, refuse_overlap
+from .writing import Imported, ImportRefused, benchmark_folder, refuse_overlap
 
 PRACTICE = Path("exercises") / "practice"
 FILE_LIMIT = 4 * 1024 * 1024
@@ -31,12 +30,6 @@ class ExerciseError(ValueError):
     """A track or an exercise that cannot be imported, with the reason."""
 
 
-@dataclass
-class Imported:
-    written: list[Path] = field(default_factory=list)
-    """The benchmark files written."""
-    skipped: dict[str, str] = field(default_factory=dict)
-    """Exercise slug -> why it was not imported."""
 
 
 def import_track(track: Path, out: Path, *, timeout_seconds: int = 300,

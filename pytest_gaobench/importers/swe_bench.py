@@ -27,9 +27,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..model.spec import PythonEnvironment
+from ..model.environments import PythonEnvironment
 from ..sandbox.boilerplate import resolve_url
-from .writing import ImportRefused, benchmark_folder
+from .writing import Imported, ImportRefused, benchmark_folder, benchmark_name
 
 DEFAULT_REPO_URL = "https://github.com/{repo}.git"
 REQUIRED = ("instance_id", "repo", "base_commit", "problem_statement", "test_patch",
@@ -64,11 +64,6 @@ class ImportOptions:
     """``owner/name@version`` or ``owner/name`` -> the ``environment:`` of its benchmarks."""
 
 
-@dataclass
-class Imported:
-    written: list[Path] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
-    """Instance id (or line) -> why it was not imported."""
 
 
 def import_instances(source: Path, out: Path, options: ImportOptions) -> Imported:
@@ -238,12 +233,6 @@ def node_ids(value: object, key: str) -> list[str]:
                                 "(path/to/test_file.py::test_name): this instance needs its "
                                 "repository's own test runner")
     return list(dict.fromkeys(value))
-
-
-def benchmark_name(instance_id: str) -> str:
-    """The instance id as a benchmark name (letters, digits, - and _)."""
-    name = re.sub(r"[^A-Za-z0-9_-]", "_", instance_id)
-    return name if name[:1].isalnum() else f"i{name}"
 
 
 def repo_tag(repo: str) -> str:

@@ -5,11 +5,29 @@ half-way leaves the folder as it was."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+@dataclass
+class Imported:
+    """What an import wrote, and what it left out and why."""
+
+    written: list[Path] = field(default_factory=list)
+    """The benchmark files written."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """The source's item (an exercise, an instance, a task) -> why it was not imported."""
+
+
+def benchmark_name(source_id: str) -> str:
+    """An exercise's, instance's or task's id as a benchmark name (letters, digits, -, _)."""
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", source_id)
+    return name if name[:1].isalnum() else f"i{name}"
 
 
 class ImportRefused(ValueError):

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class BoilerplateInfo(BaseModel):
     source: str
-    kind: Literal["local", "git"]
+    kind: Literal["local", "git", "image"]
+    """A folder copied, a repository cloned, or a container image's working folder."""
     commit: str | None = None
     """The commit checked out, for git boilerplates: what the run really started from."""
 

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import Field, PrivateAttr, field_validator
+
+from .environments import ContainerEnvironment, PythonEnvironment
+from .strict import Strict
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 TAG_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 
 
-class _Strict(BaseModel):
-    # Each field's docstring is its description in the JSON Schema (`gao-dev schema spec`).
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True,
-                              use_attribute_docstrings=True)
+_Strict = Strict
 
 
 class Budget(_Strict):
@@ -187,59 +187,13 @@ class SuccessCriteria(_Strict):
     """Most lint errors allowed (needs `lint`)."""
     commands: list[CommandCriterion] = Field(default_factory=list)
     """Further checks: each command must exit 0."""
-
-
-PROTECTED_VARIABLES = ("PATH", "HOME", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONNOUSERSITE")
-"""Variables the harness sets for sandbox commands, which ``environment.env`` may not."""
-VARIABLE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-
-
-class PythonEnvironment(_Strict):
-    """The interpreter and packages the project is worked on and graded in, as its own CI
-    would have them: the agent's ``python``, ``pip`` and ``pytest`` are this environment's,
-    and grading runs its pytest. The interpreter and ``packages`` are built once per
-    machine (in ``.gaobench/cache/``) and shared read-only by every run; ``install`` runs
-    per run, into the run's own layer."""
-
-    python: str = Field(pattern=r"^[0-9]+\.[0-9]+(\.[0-9]+)?$")
-    """The Python version, quoted ("3.9" or "3.9.18"), found on the machine: pythonX.Y on
-    PATH, pyenv's versions, uv's managed Pythons."""
-    packages: list[str] = Field(default_factory=list)
-    """pip requirements of the shared part (``pytest==7.4.4``, ``requests>=2,<3``), installed
-    once with the harness's pip settings."""
-    install: list[str] = Field(default_factory=list)
-    """Shell commands run in the workspace with the network before the agent starts
-    (``pip install -e .``); what they install goes into the run's own layer."""
-    install_timeout_seconds: float = Field(default=1200, gt=0)
-    """The limit of all ``install`` commands together; past it the run fails (infra)."""
-    env: dict[typing.Annotated[str, Field(pattern=VARIABLE_PATTERN)], str] = Field(
-        default_factory=dict)
-    """Variables set for ``install``, the agent's commands and the tests."""
-    test_network: bool = False
-    """Whether the tests may reach the network at grading (suites that download data)."""
-
-    @field_validator("python", mode="before")
-    @classmethod
-    def _version_quoted(cls, value: object) -> object:
-        # YAML reads `python: 3.10` as the number 3.1: only the text says which is meant.
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            raise ValueError(f"write the version in quotes (python: \"{value}\"): YAML "
-                             f"reads 3.10 as the number 3.1")
-        return value
-
-    @field_validator("env")
-    @classmethod
-    def _harness_variables_kept(cls, value: dict[str, str]) -> dict[str, str]:
-        taken = sorted(name for name in value
-                       if name in PROTECTED_VARIABLES or name.startswith("GAOBENCH_"))
-        if taken:
-            raise ValueError(f"{', '.join(taken)} cannot be set: the harness sets "
-                             f"{'it' if len(taken) == 1 else 'them'} for the sandbox")
-        return value
-
-    @property
-    def version(self) -> tuple[int, ...]:
-        return tuple(int(part) for part in self.python.split("."))
+    verifier: str | None = None
+    """A folder beside the benchmark with ``test.sh`` (Harbor's ``tests/``), for a container
+    environment: copied to ``/tests`` of a fresh container after the agent stopped and run
+    there; it passes with a reward of 1 in ``/logs/verifier/reward.txt`` (or
+    ``reward.json``), else with exit code 0 when it writes no reward."""
+    verifier_timeout_seconds: float = Field(default=600, gt=0)
+    """The verifier's limit; past it the criterion fails."""
 
 
 class BenchmarkConfig(_Strict):
@@ -271,9 +225,9 @@ class BenchmarkConfig(_Strict):
     """The model API agents use (--gaobench-model overrides it)."""
     initial_prompt: str = ""
     """The task, given to the agent at the start of every phase."""
-    environment: PythonEnvironment | None = None
-    """The project's own Python and packages (default: the harness's interpreter, with
-    the modules it provides guarded from the workspace)."""
+    environment: PythonEnvironment | ContainerEnvironment | None = None
+    """The project's own Python and packages, or a container (default: the harness's
+    interpreter, with the modules it provides guarded from the workspace)."""
     setup: list[SetupCommand] = Field(default_factory=list)
     """Commands the harness runs in the workspace before the agent starts, in order."""
     workflow_phases: list[WorkflowPhase] = Field(min_length=1)
@@ -342,6 +296,14 @@ class BenchmarkConfig(_Strict):
     def grading_tests_dir(self) -> Path | None:
         hidden = self.success_criteria.grading_tests
         return self.base_dir / hidden if hidden else None
+
+    @property
+    def container(self) -> ContainerEnvironment | None:
+        return self.environment if isinstance(self.environment, ContainerEnvironment) else None
+
+    @property
+    def python_environment(self) -> PythonEnvironment | None:
+        return self.environment if isinstance(self.environment, PythonEnvironment) else None
 
     @property
     def grading_patch_file(self) -> Path | None:

@@ -13,7 +13,8 @@ from .spec import ROLE_NAMES, BenchmarkConfig, Loc, role_key
 
 def semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
     found: list[tuple[Loc, str]] = []
-    if bool(config.boilerplate_path) == bool(config.boilerplate_url):
+    if bool(config.boilerplate_path) == bool(config.boilerplate_url) and not (
+            config.container is not None and not config.boilerplate_path):
         which = "both are" if config.boilerplate_path else "neither is"
         found.append(((), f"give exactly one of boilerplate_path or boilerplate_url ({which} set)"))
     if config.boilerplate_ref and not config.boilerplate_url:
@@ -37,7 +38,8 @@ def semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
                       "hidden tests that run the solution out of process measure no "
                       "coverage: use coverage_from: own_tests"))
     found += _named_test_issues(config)
-    if config.environment is not None and criteria.grading_mode == "out_of_process":
+    found += _container_issues(config)
+    if config.python_environment is not None and criteria.grading_mode == "out_of_process":
         found.append((("success_criteria", "grading_mode"),
                       "out_of_process grading runs the solution in the harness's own "
                       "interpreter, not the benchmark's environment: use in_process or "
@@ -52,6 +54,36 @@ def semantic_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
             problem = glob_problem(pattern)
             if problem:
                 found.append((("success_criteria", key, n), problem))
+    return found
+
+
+def _container_issues(config: BenchmarkConfig) -> list[tuple[Loc, str]]:
+    """A container runs its own commands: the criteria that run the harness's Python in the
+    workspace are not for it (yet), and a verifier needs one."""
+    found: list[tuple[Loc, str]] = []
+    criteria, container = config.success_criteria, config.container
+    if criteria.verifier is not None and container is None:
+        found.append((("success_criteria", "verifier"),
+                      "verifier needs a container environment (environment: {image: ...} "
+                      "or {dockerfile: ...})"))
+    if container is None:
+        return found
+    if (container.image is None) == (container.dockerfile is None):
+        found.append((("environment",), "give exactly one of image or dockerfile"))
+    if container.context is not None and container.dockerfile is None:
+        found.append((("environment", "context"), "context needs dockerfile"))
+    harness_python = {
+        "tests_must_pass": criteria.tests_must_pass and not criteria.test_command,
+        "min_test_coverage": criteria.min_test_coverage is not None,
+        "grading_tests": criteria.grading_tests is not None,
+        "named_tests": criteria.named_tests is not None,
+        "lint": criteria.lint is not None and criteria.lint.tool is not None}
+    for key, used in harness_python.items():
+        if used:
+            found.append((("success_criteria", key),
+                          f"{key} runs the harness's Python in the workspace, which a "
+                          f"container environment does not have: use verifier (a test.sh), "
+                          f"or test_command and commands, which run in the container"))
     return found
 
 

@@ -46,7 +46,8 @@ class GaobenchSession:
             config.issue_config_time_warning(GaobenchWarning(warning), stacklevel=2)
         self.sandbox_manager = SandboxManager(self.settings.dir, keep=self.settings.keep,
                                               isolation=isolation,
-                                              shown=self.settings.sandbox_show)
+                                              shown=self.settings.sandbox_show,
+                                              container_engine=self.settings.container)
         self.database = SessionDatabase(self.settings.db_url)
         self.sigterm = SigtermHandler()
         self.started = False

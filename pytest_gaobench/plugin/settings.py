@@ -7,6 +7,7 @@ the ini file, else the default; a bad value is reported with where it came from.
 from __future__ import annotations
 
 import os
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,6 +102,8 @@ SETTINGS = (
             "works here, else warn), required, or none", "auto"),
     Setting("gaobench_cassettes", "folder of cassettes for the replay agent (default: "
             "cassettes/ beside each benchmark file)"),
+    Setting("gaobench_container", "the container engine of benchmarks with a container "
+            "environment: podman or docker (default: whichever is installed)"),
 )
 PROVIDERS = ("anthropic", "bedrock", "vertex")
 
@@ -150,6 +153,8 @@ class GaobenchSettings:
     sandbox_show: tuple[Path, ...] = ()
     """What the CLI agents see read-only in the sandbox beyond their installation."""
     progress_seconds: float = 10.0
+    container: str | None = None
+    """podman or docker for container environments (None: whichever is installed)."""
 
     @property
     def agent(self) -> str:
@@ -223,7 +228,9 @@ class GaobenchSettings:
                    agent_env=list_setting(config, "gaobench_agent_env"),
                    agent_network=flag_setting(config, "gaobench_agent_network"),
                    sandbox_show=shown_paths(config),
-                   progress_seconds=number_setting(config, "gaobench_progress_seconds"))
+                   progress_seconds=number_setting(config, "gaobench_progress_seconds"),
+                   container=choice_setting(config, "gaobench_container",
+                                            ("podman", "docker"), default=None))
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -299,9 +306,20 @@ def _whole(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
-def choice_setting(config: pytest.Config, name: str, choices: tuple[str, ...]) -> str:
-    value = text_setting(config, name) or choices[0]
-    if value not in choices:
+@typing.overload
+def choice_setting(config: pytest.Config, name: str, choices: tuple[str, ...]) -> str: ...
+
+
+@typing.overload
+def choice_setting(config: pytest.Config, name: str, choices: tuple[str, ...], *,
+                   default: None) -> str | None: ...
+
+
+def choice_setting(config: pytest.Config, name: str, choices: tuple[str, ...], *,
+                   default: str | None = "") -> str | None:
+    """The setting, one of ``choices``; unset: ``default`` ("" means the first choice)."""
+    value = text_setting(config, name) or (choices[0] if default == "" else default)
+    if value is not None and value not in choices:
         raise pytest.UsageError(f"{_setting(name).option} / ini {name}: expected one of "
                                 f"{', '.join(choices)}, got {value!r}")
     return value

@@ -54,7 +54,10 @@ class StartCount:
 
 def count_now(config: BenchmarkConfig, sandbox: Sandbox, when: str) -> int | None:
     """Tests pytest collects from the workspace now (none without a test file, so a
-    project that is not Python's costs no pytest run)."""
+    project that is not Python's costs no pytest run; not counted in a container, which
+    has no pytest of the harness's)."""
+    if config.container is not None:
+        return None
     if count_test_functions(sandbox.workspace) == 0:
         return 0
     return collected_tests(sandbox, sandbox.run_dir / "collect" / when, COLLECT_SECONDS,
@@ -70,6 +73,8 @@ def start_counting(config: BenchmarkConfig, sandbox: Sandbox, kind: str
     collect = functools.partial(collected_tests, sandbox,
                                 sandbox.run_dir / "collect" / "start", COLLECT_SECONDS,
                                 config.success_criteria.python_path)
+    if config.container is not None:
+        return None
     if count_test_functions(sandbox.workspace) == 0:
         return 0
     if kind == "local" and not config.setup and source is not None:

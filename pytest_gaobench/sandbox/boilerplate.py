@@ -35,6 +35,11 @@ class BoilerplateManager:
     def prepare(self, config: BenchmarkConfig, workspace: Path) -> BoilerplateInfo:
         if config.boilerplate_dir is not None:
             return self.copy_local(config.boilerplate_dir, workspace)
+        container = config.container
+        if config.boilerplate_url is None and container is not None:
+            # The image's working folder is the start: copied in with the container.
+            return BoilerplateInfo(source=container.image or str(container.dockerfile),
+                                   kind="image")
         assert config.boilerplate_url is not None  # the spec guarantees one source
         return self.clone(resolve_url(config.boilerplate_url, config.base_dir), workspace,
                           config.boilerplate_ref)

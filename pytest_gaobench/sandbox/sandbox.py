@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from .handover import hand_over, strip_set_id
 from .isolation import Isolation
@@ -41,6 +42,17 @@ PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "USER", "LOGNA
 
 class SandboxError(RuntimeError):
     """The sandbox could not be set up (an infra failure, never the agent's)."""
+
+
+class CommandHost(Protocol):
+    """Where a run's commands run instead of this machine's sandbox: its container."""
+
+    def run_inside(self, argv: Sequence[str], *, timeout: float, cwd: Path,
+                   env: Mapping[str, str], readable: Sequence[Path],
+                   stdout_path: Path | None) -> CommandResult: ...
+
+    def close(self) -> None:
+        """Remove it (the end of the run, whatever the end was)."""
 
 
 def new_run_id(benchmark: str) -> str:
@@ -82,6 +94,10 @@ class Sandbox:
     the agents add it to their commands, grading never does."""
     toolchain: Toolchain | None = None
     """The benchmark's own Python environment, once it is built for this run."""
+    host: CommandHost | None = None
+    """The run's container, once it is started: every command runs there."""
+    container_engine: str | None = None
+    """podman or docker, as the user chose (``--gaobench-container``); None: either."""
 
     @property
     def runs_root(self) -> Path:
@@ -118,6 +134,14 @@ class Sandbox:
         (only with a private network: the forwarder runs in front of the command).
         ``sockets``: harness Unix sockets placed at these paths inside (see ``socket_at``)."""
         where = cwd or self.workspace
+        if self.host is not None:
+            if writable or sockets or service is not None:
+                raise SandboxError("this command needs harness folders or sockets inside "
+                                   "the sandbox, which a container environment does not "
+                                   "give yet: use the oracle, nop or an agent that needs "
+                                   "neither")
+            return self.host.run_inside(argv, timeout=timeout, cwd=where, env=dict(env or {}),
+                                        readable=readable, stdout_path=stdout_path)
         shown = display or " ".join(argv)
         network = self.network if network is None else network
         placed: dict[str, Path] = dict(sockets or {}) if self.isolation.bwrap else {}
@@ -192,11 +216,13 @@ class SandboxManager:
     """Creates run directories under ``root`` and removes workspaces when they are done."""
 
     def __init__(self, root: Path, *, keep: bool = False,
-                 isolation: Isolation | None = None, shown: tuple[Path, ...] = ()) -> None:
+                 isolation: Isolation | None = None, shown: tuple[Path, ...] = (),
+                 container_engine: str | None = None) -> None:
         self.root = root
         self.keep = keep
         self.isolation = isolation or Isolation()
         self.shown = shown
+        self.container_engine = container_engine
 
     @property
     def runs_dir(self) -> Path:
@@ -211,7 +237,8 @@ class SandboxManager:
         except OSError as exc:
             raise SandboxError(f"cannot create run directory {run_dir}: {exc.strerror}") from exc
         return Sandbox(run_id=run_id, run_dir=run_dir, workspace=run_dir / "workspace",
-                       isolation=self.isolation, shown=self.shown)
+                       isolation=self.isolation, shown=self.shown,
+                       container_engine=self.container_engine)
 
     def init_workspace(self, sandbox: Sandbox) -> None:
         try:
@@ -236,6 +263,9 @@ class SandboxManager:
 
     def cleanup(self, sandbox: Sandbox, *, failed: bool) -> Path | None:
         """Remove the workspace unless a failure is worth inspecting (or keeping is on)."""
+        if sandbox.host is not None:  # the container goes whatever happens to the files
+            sandbox.host.close()
+            sandbox.host = None
         kept = self.would_keep(sandbox, failed=failed)
         if kept is None and sandbox.workspace.exists():
             shutil.rmtree(sandbox.workspace, ignore_errors=True)

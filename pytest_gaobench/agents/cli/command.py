@@ -162,7 +162,7 @@ class CommandAgent(CliAgent):
         template = fill(template, {"benchmark_dir": str(config.base_dir)})
         template = resolved_script(template, config.base_dir if own else Path.cwd(),
                                    config.boilerplate_dir)
-        return own_program(template) if config.environment is not None else template
+        return own_program(template) if config.python_environment is not None else template
 
     def output_for(self, ctx: PhaseContext, folder: Path) -> Path:
         return folder / "stdout.txt"

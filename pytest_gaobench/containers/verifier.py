@@ -1,0 +1,75 @@
+"""The verifier of a container benchmark (Harbor's ``tests/``), run as Harbor runs it:
+after the agent stopped (whatever it left running is killed first), its folder is copied
+to ``/tests`` of a fresh container of the same image, with the workspace mounted, and
+``test.sh`` runs there. The reward comes from ``/logs/verifier/reward.txt`` (or
+``reward.json``), copied out and read as hostile data: a regular file, bounded; without
+one, the script's exit code decides."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from ..model.result import CriterionResult
+from ..sandbox.untrusted import read_regular_text
+from .container import RunContainer
+from .host import ContainerHost
+
+REWARD_LIMIT = 64 * 1024
+LOGS = "/logs/verifier"
+
+
+def run_verifier(tests: Path, host: ContainerHost, grading_dir: Path, run_id: str,
+                 timeout: float) -> CriterionResult:
+    host.container.stop()
+    engine = host.container.engine
+    fresh = RunContainer.start(engine, host.image, host.workspace, f"{run_id}-verifier",
+                               host.container.workdir, network=host.grader_network)
+    try:
+        copied = engine.run("cp", str(tests), f"{fresh.name}:/tests")
+        if copied.returncode != 0:
+            return CriterionResult(name="verifier", passed=False, detail=(
+                "the tests could not be copied into the verifier's container: "
+                + copied.stderr.decode(errors="replace").strip()[-300:]))
+        with tempfile.TemporaryDirectory(prefix="gaobench-logs-") as empty:
+            # Copied by the engine: an image's / may not be writable to a root without
+            # capabilities, and test.sh writes its reward there.
+            (Path(empty) / "verifier").mkdir()
+            engine.run("cp", empty + "/.", f"{fresh.name}:/logs")
+        outcome = fresh.exec(["bash", "/tests/test.sh"], timeout=timeout)
+        logs = grading_dir / "verifier"
+        logs.mkdir(parents=True, exist_ok=True)
+        engine.run("cp", f"{fresh.name}:{LOGS}/.", str(logs))
+    finally:
+        fresh.remove()
+    reward = read_reward(logs)
+    said = f"test.sh exited with {outcome.exit_code}" if not outcome.timed_out \
+        else f"test.sh timed out after {timeout:g}s"
+    if reward is not None:
+        passed = reward >= 1.0 and not outcome.timed_out
+        detail = f"reward {reward:g} ({said})"
+    else:
+        passed = outcome.ok
+        detail = f"{said}, no reward written"
+    if not passed and outcome.tail(3):
+        detail += f": {outcome.tail(3)}"
+    return CriterionResult(name="verifier", passed=passed, detail=detail)
+
+
+def read_reward(logs: Path) -> float | None:
+    """reward.txt (a number) or reward.json (``{"reward": n}``, or one number in it)."""
+    for name in ("reward.txt", "reward.json"):
+        try:
+            text = read_regular_text(logs, name, REWARD_LIMIT).strip()
+        except OSError:
+            continue
+        try:
+            value = json.loads(text) if name.endswith(".json") else float(text)
+        except ValueError:
+            return None
+        if isinstance(value, dict):
+            numbers = [v for v in value.values() if isinstance(v, int | float)]
+            value = value.get("reward", numbers[0] if len(numbers) == 1 else None)
+        return float(value) if isinstance(value, int | float) else None
+    return None
