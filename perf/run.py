@@ -16,6 +16,7 @@ from pathlib import Path
 
 from row_check import check_vs_oracle
 from row_collect import collection
+from row_container import container
 from row_copy import copying
 from row_environment import environment
 from row_git import git_repeat
@@ -30,7 +31,7 @@ from row_turn import agent_turn
 ROWS = {"plugin": plugin_overhead, "results": results_commands, "collect": collection,
         "copy": copying, "git": git_repeat, "turn": agent_turn, "parallel": parallel,
         "harness": harness, "small": small_benchmark, "proxy": proxy_overhead,
-        "check": check_vs_oracle, "environment": environment}
+        "check": check_vs_oracle, "environment": environment, "container": container}
 
 
 def main() -> None:

@@ -34,8 +34,9 @@ ALLOWED: dict[str, set[str]] = {
 }
 MAY_IMPORT_PYTEST = {"plugin", "cli"}
 RUN_ELSEWHERE = {"grading/launcher/run_tests.py"}
-"""Scripts run by a benchmark's own interpreter: the pytest they import is the
-environment's, never the harness's, and they import nothing of the package."""
+"""Scripts the grader runs as processes of their own, never imported: the pytest they
+import is the one of the interpreter that runs them (a benchmark's environment's, or the
+harness's behind its guard), and they import nothing of the package."""
 AGENT_PARTS: dict[str, set[str]] = {
     "builtin": {"model", "sandbox"},
     "toolloop": {"model", "sandbox", "metering"},

@@ -7,14 +7,12 @@ links by their target text, never followed."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
+from ..sandbox.file_lock import held
 from .engine import ContainerError, Engine
 
 FORMAT = b"gaobench-image-1"
@@ -41,17 +39,6 @@ def context_digest(dockerfile: Path, context: Path) -> str:
     return digest.hexdigest()
 
 
-@contextlib.contextmanager
-def _locked(lock_file: Path) -> Iterator[None]:
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def built_image(engine: Engine, name: str, dockerfile: Path, context: Path, cache: Path,
                 log: Path) -> tuple[str, bool]:
     """The tag of ``dockerfile``'s image (built now unless it is there) and whether this
@@ -61,7 +48,7 @@ def built_image(engine: Engine, name: str, dockerfile: Path, context: Path, cach
     safe = re.sub(r"[^a-z0-9_.-]", "-", name.lower())[:60] or "benchmark"
     digest = context_digest(dockerfile, context)[:16]
     tag = f"localhost/gaobench-{safe}:{digest}"
-    with _locked(cache / f"{safe}-{digest}.lock"):
+    with held(cache / f"{safe}-{digest}.lock"):
         if engine.run("image", "inspect", tag).returncode == 0:
             return tag, False
         done = engine.run("build", "-t", tag, "-f", str(dockerfile), str(context),

@@ -11,19 +11,17 @@ the sandbox shows it read-only.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from ..model.environments import PythonEnvironment
+from ..sandbox.file_lock import held
 from .errors import EnvironmentSetupError
 from .interpreters import Interpreter
 
@@ -53,17 +51,6 @@ def digest_of(spec: PythonEnvironment, interpreter: Interpreter) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
-@contextlib.contextmanager
-def _locked(lock_file: Path) -> Iterator[None]:
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def shared_environment(spec: PythonEnvironment, interpreter: Interpreter, cache: Path,
                        workdir: Path, timeout: float) -> SharedEnvironment:
     """The shared environment of ``spec``, built in ``cache`` unless it is there already.
@@ -73,7 +60,7 @@ def shared_environment(spec: PythonEnvironment, interpreter: Interpreter, cache:
     name = f"py{version}-{digest_of(spec, interpreter)[:16]}"
     folder = cache / name
     log = cache / f"{name}.log"
-    with _locked(cache / f"{name}.lock"):
+    with held(cache / f"{name}.lock"):
         manifest = _manifest(folder)
         if manifest is not None:
             return SharedEnvironment(folder, interpreter, manifest, built=False, log=log)

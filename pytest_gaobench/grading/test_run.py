@@ -33,48 +33,10 @@ TEST_OMIT = "tests/*,test_*.py,*/tests/*,*/test_*.py,conftest.py,*/conftest.py,s
 COLLECT_SECONDS = 120.0
 
 
-# The grader's interpreter: isolated (-I: no PYTHON* variables, no user site, nothing of
-# the current folder on sys.path at start), so no sitecustomize, coverage/ or pytest.py of
-# the workspace can stand in for the grader. No pytest plugin is loaded from entry points
-# (a fake *.dist-info in the workspace would register one), and pytest and coverage are
-# imported from the interpreter's own packages first. Then the interpreter-first finder
-# (site/sitecustomize.py) makes every module name the interpreter itself
-# provides (the standard library, pytest's own lazy imports, anything installed) come from
-# the interpreter: an optional `import trio` of an installed package, or a `json.py` in the
-# workspace, is never served by the workspace. Only then does the project join sys.path
-# (first for its own tests, as `python -m pytest` would put it; last for hidden tests;
-# not at all for hidden tests that drive the solution out of process).
-GUARDED_LAUNCHER = """\
-import os, runpy, site, sys
-os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-finder, where, project, extra, tool = (sys.argv.pop(1) for _ in range(5))
-if tool == "coverage":
-    import coverage
-import pytest
-runpy.run_path(finder, run_name="gaobench_interpreter_first")
-if where == "first":
-    sys.path.insert(0, project)
-elif where == "last":
-    sys.path.append(project)
-for folder in filter(None, extra.split(os.pathsep)):
-    site.addsitedir(folder)
-if tool == "pytest":
-    sys.exit(pytest.main(sys.argv[1:]))
-rcfile, data_file, report, source, omit = (sys.argv.pop(1) for _ in range(5))
-measured = coverage.Coverage(data_file=data_file, config_file=rcfile, source=[source],
-                             omit=omit.split(","))
-measured.start()
-try:
-    code = pytest.main(sys.argv[1:])
-finally:
-    measured.stop()
-    measured.save()
-try:
-    measured.json_report(outfile=report)
-except coverage.CoverageException:  # nothing measured: no report, coverage not measured
-    pass
-sys.exit(code)
-"""
+LAUNCHER = Path(__file__).parent / "launcher" / "run_tests.py"
+"""The grader's launcher (see its docstring): in the harness's interpreter, isolated
+(``-I``: no PYTHON* variables, no user site, nothing of the current folder on sys.path)
+behind the interpreter-first finder; in a benchmark's environment, as its CI would run."""
 
 
 def guarded_argv(where: str, workspace: Path, python_path: Sequence[str], tool: str,
@@ -85,11 +47,8 @@ def guarded_argv(where: str, workspace: Path, python_path: Sequence[str], tool: 
     (``args``: the rc file, data file, JSON report, source folder and omit patterns, then
     pytest's): pytest under coverage, and the JSON report written by the same process."""
     extra = os.pathsep.join(str(workspace / folder) for folder in python_path)
-    return [sys.executable, "-I", "-B", "-c", GUARDED_LAUNCHER, str(SITECUSTOMIZE), where,
+    return [sys.executable, "-I", "-B", str(LAUNCHER), str(SITECUSTOMIZE), where,
             str(workspace), extra, tool, *args]
-
-
-ENVIRONMENT_LAUNCHER = Path(__file__).parent / "launcher" / "run_tests.py"
 
 
 def tests_argv(sandbox: Sandbox, where: str, workspace: Path, python_path: Sequence[str],
@@ -100,8 +59,8 @@ def tests_argv(sandbox: Sandbox, where: str, workspace: Path, python_path: Seque
     if sandbox.toolchain is None:
         return guarded_argv(where, workspace, python_path, tool, *args)
     extra = os.pathsep.join(str(workspace / folder) for folder in python_path)
-    return [str(sandbox.toolchain.python), str(ENVIRONMENT_LAUNCHER), where, str(workspace),
-            extra, tool, *args]
+    return [str(sandbox.toolchain.python), str(LAUNCHER), "", where, str(workspace), extra,
+            tool, *args]
 
 
 def tests_network(sandbox: Sandbox) -> bool:

@@ -10,12 +10,13 @@ per mirror (flock) makes pytest-xdist workers and parallel sessions wait for eac
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+
+from .file_lock import held
 
 
 class GitCacheError(RuntimeError):
@@ -33,10 +34,8 @@ class GitCache:
     @contextlib.contextmanager
     def locked(self, url: str) -> Iterator[Path]:
         """The URL's mirror, held for this process until the block ends."""
-        self.root.mkdir(parents=True, exist_ok=True)
         mirror = self.mirror_of(url)
-        with open(mirror.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with held(mirror.with_suffix(".lock")):
             yield mirror
 
     def ensure(self, url: str, ref: str | None, mirror: Path) -> None:
