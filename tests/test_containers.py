@@ -6,6 +6,7 @@ built here from Debian's packages (mmdebstrap, then ``podman import``), once per
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -193,3 +194,60 @@ def test_a_harbor_task_passes_with_its_oracle_and_fails_with_nop(engine: Engine,
     left = engine.run("ps", "--all", "--filter", "label=io.gaobench.run", "--format",
                       "{{.Names}}").stdout.decode().split()
     assert not [name for name in left if any(r["run_id"] in name for r in results.values())]
+
+
+AGENT = """\
+echo hello > hello.txt
+echo "workspace $GAOBENCH_WORKSPACE, in $(pwd), as $(id -u)" > where.txt
+echo '{"input_tokens": 5, "output_tokens": 2}' > "$GAOBENCH_USAGE_FILE"
+"""
+
+
+@needs_podman
+def test_your_own_agent_works_in_the_container(engine: Engine, tmp_path: Path) -> None:
+    """The command agent's script is copied in, runs in the task's working folder, and
+    the usage file it writes comes back out."""
+    from benchmark_files import gao_dev, result_named
+
+    harbor_task(tmp_path)
+    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
+    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
+    spec.write_text(spec.read_text() + "agent_command: sh {benchmark_dir}/agent.sh\n")
+    (spec.parent / "agent.sh").write_text(AGENT)
+    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
+                           "-q", "--gaobench-agent=command", "--gaobench-keep"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    result = result_named(tmp_path, "hello")
+    usage = result["metrics"]["usage"]
+    assert (usage["tokens_input"], usage["tokens_output"]) == (5, 2)
+    where = (Path(result["workspace"]) / "where.txt").read_text()
+    assert where == "workspace /app, in /app, as 0\n"
+
+
+@needs_podman
+@pytest.mark.parametrize("attack", [
+    'ln -s /etc/shadow "$GAOBENCH_USAGE_FILE"',  # a link to a host file, read by root
+    'echo \'{"input_tokens": 1}\' > "$GAOBENCH_USAGE_FILE"; '
+    'head -c 20000000 /dev/zero > "$(dirname "$GAOBENCH_USAGE_FILE")/big"',  # a flood
+])
+def test_what_the_agent_leaves_in_its_out_folder_is_hostile_data(
+        engine: Engine, tmp_path: Path, attack: str) -> None:
+    """A link comes back as a link and is never followed; a folder over the limit is not
+    copied back at all. Either way the usage is not measured, and nothing else breaks."""
+    from benchmark_files import gao_dev, result_named
+
+    harbor_task(tmp_path)
+    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
+    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
+    spec.write_text(spec.read_text() + "agent_command: sh {benchmark_dir}/agent.sh\n")
+    (spec.parent / "agent.sh").write_text(f"echo hello > hello.txt\n{attack}\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
+                           "-q", "--gaobench-agent=command"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    result = result_named(tmp_path, "hello")
+    assert result["metrics"]["usage"].get("tokens_input") is None
+    runs = tmp_path / ".gaobench" / "runs" / result["run_id"]
+    assert not [path for path in runs.rglob("big")]  # the flood never reached the host
+    assert "root:" not in json.dumps(result)  # the host's shadow file was never read

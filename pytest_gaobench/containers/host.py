@@ -1,8 +1,10 @@
 """A run's container as the sandbox's command host: each ``Sandbox.run`` becomes an
 ``exec`` in it, the workspace's paths turned into the container's, and the files a
-command is shown read-only (an oracle's script, a prompt) copied in at their own paths
-first. The workspace is the only thing of the host the container has; what it holds is
-the agent's, and nothing of it is run or followed here."""
+command is shown read-only (an oracle's script, a prompt, an agent's script) copied in at
+their own paths first. A folder the command may write (an agent's ``out/`` for its usage
+file) is copied in, and back out after it, when it is small (what comes back is the
+agent's: links stay links, and the harness reads it as hostile data). The workspace is
+the only thing of the host the container has mounted."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from pathlib import Path, PurePosixPath
 from ..sandbox.process import CommandResult
 from .container import RunContainer
 from .engine import ContainerError
+
+COPY_LIMIT = 16 * 1024 * 1024
+"""The most of a writable folder copied back out of the container."""
 
 
 class ContainerHost:
@@ -33,19 +38,39 @@ class ContainerHost:
 
     def run_inside(self, argv: Sequence[str], *, timeout: float, cwd: Path,
                    env: Mapping[str, str], readable: Sequence[Path],
-                   stdout_path: Path | None) -> CommandResult:
-        for path in readable:
+                   writable: Sequence[Path], stdout_path: Path | None) -> CommandResult:
+        for path in [*readable, *writable]:
             self._copy_in(path)
-        words = [self.inside(Path(word)) if word.startswith(str(self.workspace)) else word
-                 for word in argv]
-        variables = {"HOME": "/root", "GAOBENCH_SANDBOX": self.container.workdir, **env}
-        return self.container.exec(words, timeout=timeout, cwd=self.inside(cwd),
-                                   env=variables, stdout_path=stdout_path)
+        variables = {"HOME": "/root", "GAOBENCH_SANDBOX": self.container.workdir,
+                     **{name: self._mapped(value) for name, value in env.items()}}
+        done = self.container.exec([self._mapped(word) for word in argv], timeout=timeout,
+                                   cwd=self.inside(cwd), env=variables,
+                                   stdout_path=stdout_path)
+        for folder in writable:
+            self._copy_out(folder)
+        return done
+
+    def _mapped(self, text: str) -> str:
+        """``text`` with the workspace's path written as the container's."""
+        return text.replace(str(self.workspace), self.container.workdir)
+
+    def _copy_out(self, folder: Path) -> None:
+        """``folder`` as the command left it, when it is at most ``COPY_LIMIT``."""
+        engine, name = self.container.engine, self.container.name
+        size = engine.run("exec", name, "du", "-sk", str(folder))
+        words = size.stdout.decode(errors="replace").split()
+        if size.returncode != 0 or not words or not words[0].isdigit() \
+                or int(words[0]) * 1024 > COPY_LIMIT:
+            return  # what it wrote there is not read: too big, or not there
+        engine.run("cp", f"{name}:{folder}/.", str(folder))
 
     def _copy_in(self, path: Path) -> None:
         engine, name = self.container.engine, self.container.name
         made = engine.run("exec", name, "mkdir", "-p", str(path.parent))
-        done = engine.run("cp", str(path), f"{name}:{path}") if made.returncode == 0 else made
+        source = f"{path}/." if path.is_dir() else str(path)
+        if made.returncode == 0 and path.is_dir():
+            made = engine.run("exec", name, "mkdir", "-p", str(path))
+        done = engine.run("cp", source, f"{name}:{path}") if made.returncode == 0 else made
         if done.returncode != 0:
             raise ContainerError(f"could not copy {path} into the container: "
                                  f"{done.stderr.decode(errors='replace').strip()[-300:]}")

@@ -49,7 +49,7 @@ class CommandHost(Protocol):
 
     def run_inside(self, argv: Sequence[str], *, timeout: float, cwd: Path,
                    env: Mapping[str, str], readable: Sequence[Path],
-                   stdout_path: Path | None) -> CommandResult: ...
+                   writable: Sequence[Path], stdout_path: Path | None) -> CommandResult: ...
 
     def close(self) -> None:
         """Remove it (the end of the run, whatever the end was)."""
@@ -135,13 +135,14 @@ class Sandbox:
         ``sockets``: harness Unix sockets placed at these paths inside (see ``socket_at``)."""
         where = cwd or self.workspace
         if self.host is not None:
-            if writable or sockets or service is not None:
-                raise SandboxError("this command needs harness folders or sockets inside "
-                                   "the sandbox, which a container environment does not "
-                                   "give yet: use the oracle, nop or an agent that needs "
-                                   "neither")
+            if sockets or service is not None:
+                raise SandboxError("this command needs a harness socket inside the sandbox "
+                                   "(the metering proxy), which a container environment "
+                                   "does not give yet: use the oracle, nop or an unmetered "
+                                   "command agent")
             return self.host.run_inside(argv, timeout=timeout, cwd=where, env=dict(env or {}),
-                                        readable=readable, stdout_path=stdout_path)
+                                        readable=readable, writable=writable,
+                                        stdout_path=stdout_path)
         shown = display or " ".join(argv)
         network = self.network if network is None else network
         placed: dict[str, Path] = dict(sockets or {}) if self.isolation.bwrap else {}
