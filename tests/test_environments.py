@@ -343,3 +343,27 @@ def test_only_a_benchmark_that_says_test_network_has_it_at_grading(
     failing = criterion(result_named(pytester.path, "offline"), "tests_must_pass")
     assert failing["failing_tests"][0].startswith(
         "tests/test_data.py::test_the_data_server_answers")
+
+
+def test_the_packages_build_never_sees_the_harnesss_secrets(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A package's own build code runs when the shared part is built: the attack is a
+    setup.py that writes down the API key it finds."""
+    offline(monkeypatch, "3.9")
+    secret = "sk-ant-secret-" + "s" * 30
+    monkeypatch.setenv("ANTHROPIC_API_KEY", secret)
+    monkeypatch.setenv("PIP_NO_BUILD_ISOLATION", "0")  # (pip: 0 turns isolation off)
+    seen = pytester.path / "seen-by-setup.txt"
+    leak = pytester.path / "leak"
+    leak.mkdir()
+    (leak / "setup.py").write_text(
+        "import os\nfrom setuptools import setup\n"
+        f"open({str(seen)!r}, 'w').write(repr(sorted(os.environ)) + "
+        "repr(os.environ.get('ANTHROPIC_API_KEY')))\n"
+        "setup(name='leak', version='1.0', py_modules=[])\n")
+    write_benchmark(pytester.path, "leaky", {"calc.py": FIXED, "tests/test_calc.py": NOSE_STYLE},
+                    {"python": "3.9", "packages": ["pytest==7.4.4", str(leak)]})
+    run(pytester, "--gaobench-agent=oracle").assert_outcomes(passed=1)
+    said = seen.read_text()
+    assert said.endswith("None") and secret not in said
+    assert "'PIP_FIND_LINKS'" in said  # pip's own settings do reach it

@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 from ..model.environments import PythonEnvironment
 from ..sandbox.file_lock import held
+from ..sandbox.sandbox import PASSED_ENV
 from .errors import EnvironmentSetupError
 from .interpreters import Interpreter
 
@@ -106,12 +107,25 @@ def _build(spec: PythonEnvironment, interpreter: Interpreter, folder: Path, log:
     return site
 
 
+BUILD_VARIABLES = (*PASSED_ENV, "HOME", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy",
+                   "https_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR")
+"""What the build of the shared part sees of the harness's environment, besides pip's own
+settings (``PIP_*``): never the API keys and other secrets, since the packages' own build
+code runs here."""
+
+
+def build_env() -> dict[str, str]:
+    kept = {name: value for name, value in os.environ.items()
+            if name in BUILD_VARIABLES or name.startswith("PIP_")}
+    return {**kept, "PIP_NO_INPUT": "1"}
+
+
 def _step(argv: list[str], output: BinaryIO, workdir: Path, timeout: float, log: Path) -> None:
     what = "pip install" if "pip" in argv else "python -m venv"
     try:
         done = subprocess.run(argv, stdout=output, stderr=subprocess.STDOUT, cwd=workdir,
                               stdin=subprocess.DEVNULL, timeout=timeout, check=False,
-                              env={**os.environ, "PIP_NO_INPUT": "1"})
+                              env=build_env())
     except subprocess.TimeoutExpired as exc:
         raise EnvironmentSetupError(f"building the environment timed out after "
                                     f"{timeout:g}s in {what}; its output: {log}") from exc
