@@ -162,8 +162,11 @@ def harbor_task(root: Path, name: str = "hello") -> Path:
         "#!/bin/bash\nif [ \"$(cat /app/hello.txt 2>/dev/null)\" = hello ]; then\n"
         "  echo 1 > /logs/verifier/reward.txt\nelse\n  echo 0 > /logs/verifier/reward.txt\n"
         "fi\n")
+    # As Harbor's solutions do, it reads a file of its own folder from /solution.
+    (task / "solution" / "word.txt").write_text("hello\n")
     (task / "solution" / "solve.sh").write_text(
-        "#!/bin/bash\nset -e\ncd /app\ngrep -q greet start.txt\necho hello > hello.txt\n")
+        "#!/bin/bash\nset -e\ncd /app\ngrep -q greet start.txt\n"
+        "cat /solution/word.txt > hello.txt\n")
     return task
 
 

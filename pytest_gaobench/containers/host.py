@@ -75,5 +75,13 @@ class ContainerHost:
             raise ContainerError(f"could not copy {path} into the container: "
                                  f"{done.stderr.decode(errors='replace').strip()[-300:]}")
 
+    def place(self, source: Path, inside: str) -> None:
+        engine, name = self.container.engine, self.container.name
+        done = engine.run("cp", f"{source}/." if source.is_dir() else str(source),
+                          f"{name}:{inside}")
+        if done.returncode != 0:
+            raise ContainerError(f"could not copy {source} to {inside} in the container: "
+                                 f"{done.stderr.decode(errors='replace').strip()[-300:]}")
+
     def close(self) -> None:
         self.container.remove()

@@ -51,6 +51,10 @@ class CommandHost(Protocol):
                    env: Mapping[str, str], readable: Sequence[Path],
                    writable: Sequence[Path], stdout_path: Path | None) -> CommandResult: ...
 
+    def place(self, source: Path, inside: str) -> None:
+        """Copy ``source`` (a file or folder of the harness's) to ``inside``: an oracle's
+        solution at ``/solution``, as Harbor uploads it."""
+
     def close(self) -> None:
         """Remove it (the end of the run, whatever the end was)."""
 

@@ -3,7 +3,8 @@
 It proves that a benchmark is solvable and that the harness grades it correctly.
 Per phase, ``oracle/<phase>/`` is copied over the workspace and then
 ``oracle/<phase>.sh`` runs there; a single-phase benchmark may use ``oracle/files/``
-and ``oracle/solve.sh`` instead.
+and ``oracle/solve.sh`` instead. In a container the oracle folder is copied to
+``/solution`` first and the script runs from there, as Harbor runs ``solution/solve.sh``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import shutil
 from pathlib import Path
 
 from ..base import AgentError, PhaseContext, PhaseTimeout
+
+SOLUTION = "/solution"
+"""Where a container benchmark's oracle folder is, inside."""
 
 
 class OracleAgent:
@@ -32,8 +36,11 @@ class OracleAgent:
                                             for p in files.rglob("*") if p.is_file()))
         if script is not None:
             ctx.check_deadline()
-            result = ctx.sandbox.run(["/bin/sh", str(script)], timeout=ctx.remaining(),
-                                     readable=[script])
+            argv = ["/bin/sh", str(script)]
+            if ctx.sandbox.host is not None:  # a container: the solution at /solution, as
+                ctx.sandbox.host.place(oracle, SOLUTION)  # Harbor runs its oracle
+                argv = ["/bin/sh", f"{SOLUTION}/{script.relative_to(oracle).as_posix()}"]
+            result = ctx.sandbox.run(argv, timeout=ctx.remaining(), readable=[script])
             ctx.note("oracle_script", script=script.name,
                                exit_code=result.exit_code, timed_out=result.timed_out,
                                output=result.tail(50))
