@@ -254,3 +254,33 @@ def test_what_the_agent_leaves_in_its_out_folder_is_hostile_data(
     runs = tmp_path / ".gaobench" / "runs" / result["run_id"]
     assert not [path for path in runs.rglob("big")]  # the flood never reached the host
     assert "root:" not in json.dumps(result)  # the host's shadow file was never read
+
+
+@needs_podman
+def test_the_agents_leftovers_end_before_the_verifier_and_metrics_still_run(
+        engine: Engine, tmp_path: Path) -> None:
+    """A process the agent left running would change the workspace while the verifier
+    reads it: it is ended first; the run's container stays for the custom metrics."""
+    from benchmark_files import gao_dev, result_named
+
+    harbor_task(tmp_path)
+    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
+    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
+    spec.write_text(spec.read_text() + (
+        "agent_command: sh {benchmark_dir}/agent.sh\n"
+        "metrics:\n- name: left\n  run: \"echo {\\\\\\\"words\\\\\\\": $(wc -w < hello.txt)}\"\n"))
+    # The right answer, and a process left to spoil it the moment the verifier starts
+    # (the verifier marks its start in the workspace, and looks a second later).
+    (spec.parent / "agent.sh").write_text(
+        "echo hello > hello.txt\n"
+        "nohup sh -c 'while [ ! -e /app/verifying ]; do sleep 0.05; done; "
+        "echo spoiled > /app/hello.txt' >/dev/null 2>&1 &\n")
+    test_sh = spec.parent / "tests" / "test.sh"
+    test_sh.write_text(test_sh.read_text().replace("#!/bin/bash\n",
+                                                   "#!/bin/bash\ntouch /app/verifying\nsleep 1\n"))
+    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
+                           "-q", "--gaobench-agent=command"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    result = result_named(tmp_path, "hello")
+    assert result["metrics"]["custom"] == {"left.words": 1}

@@ -90,9 +90,14 @@ class RunContainer:
                            env=dict(os.environ), display=" ".join(argv),
                            stdout_path=stdout_path)
 
-    def stop(self) -> None:
-        """Kill what runs in it (the agent's leftovers), keeping it for removal."""
-        self.engine.run("kill", self.name)
+    def end_processes(self) -> None:
+        """End everything that runs in it (what the agent left running), keeping the
+        container and its files for the commands that come after (custom metrics)."""
+        done = self.engine.run("restart", "--time", "0", self.name)
+        if done.returncode != 0:
+            raise ContainerError(f"{self.engine.name} could not end what runs in "
+                                 f"{self.name}: "
+                                 f"{done.stderr.decode(errors='replace').strip()[-300:]}")
 
     def remove(self) -> None:
         """Stop and remove it; already gone is fine."""

@@ -1,5 +1,6 @@
 """The verifier of a container benchmark (Harbor's ``tests/``), run as Harbor runs it:
-after the agent stopped (whatever it left running is killed first), its folder is copied
+after the agent stopped (whatever it left running is ended first; the run's container
+stays, for the custom metrics that come after), its folder is copied
 to ``/tests`` of a fresh container of the same image, with the workspace mounted, and
 ``test.sh`` runs there. The reward comes from ``/logs/verifier/reward.txt`` (or
 ``reward.json``), copied out and read as hostile data: a regular file, bounded; without
@@ -22,7 +23,7 @@ LOGS = "/logs/verifier"
 
 def run_verifier(tests: Path, host: ContainerHost, grading_dir: Path, run_id: str,
                  timeout: float) -> CriterionResult:
-    host.container.stop()
+    host.container.end_processes()
     engine = host.container.engine
     fresh = RunContainer.start(engine, host.image, host.workspace, f"{run_id}-verifier",
                                host.container.workdir, network=host.grader_network)
