@@ -190,6 +190,10 @@ def test_a_harbor_task_passes_with_its_oracle_and_fails_with_nop(engine: Engine,
     assert passed.returncode == 0, passed.stdout[-3000:]
     failed = run_suite(tmp_path, tmp_path / "suite", "nop")
     assert failed.returncode == 1, failed.stdout[-3000:]
+    ran = gao_dev(tmp_path, "sandbox", "run", "suite", "--container", "podman")
+    assert ran.returncode == 0, ran.stdout[-2000:]
+    checked = gao_dev(tmp_path, "check", "suite", "--container", "podman", "-n", "0")
+    assert checked.returncode == 0 and "1 valid" in checked.stdout, checked.stdout[-2000:]
     results = {r["agent"]: r for r in run_results(tmp_path)}
     verdict = {c["name"]: c for c in results["nop"]["criteria"]}["verifier"]
     assert not verdict["passed"] and verdict["detail"].startswith("reward 0 (test.sh exited")

@@ -151,6 +151,9 @@ def add_command(commands: Any) -> None:
                        help="only benchmarks matching this pytest -k expression")
     check.add_argument("-m", dest="markexpr", metavar="MARKEXPR",
                        help="only benchmarks whose tags match this pytest -m expression")
+    check.add_argument("--container", choices=("podman", "docker"),
+                       help="the container engine of container benchmarks (default: "
+                            "whichever is installed)")
     check.add_argument("--keep", metavar="DIR",
                        help="keep check's runs (workspaces of failed runs too) in DIR, to "
                             "open a failure")
@@ -168,6 +171,8 @@ def pytest_args(options: argparse.Namespace, scratch: str) -> list[str]:
         args += ["-k", options.keyword]
     if options.markexpr:
         args += ["-m", options.markexpr]
+    if options.container:
+        args.append(f"--gaobench-container={options.container}")
     return args
 
 

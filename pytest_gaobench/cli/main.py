@@ -122,6 +122,9 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("-x", "--exitfirst", action="store_true",
                      help="stop at the first failed benchmark")
     run.add_argument("--html", metavar="PATH", help="write the HTML report here")
+    run.add_argument("--container", choices=("podman", "docker"),
+                     help="the container engine of container benchmarks (default: "
+                          "whichever is installed)")
     run.add_argument("--repeat", metavar="N", help="run every benchmark N times")
     run.add_argument("--baseline", metavar="REF",
                      help="fail when a run regressed against REF ('latest' or a run id)")
@@ -151,7 +154,8 @@ def pytest_args(options: argparse.Namespace) -> list[str]:
              ("--junitxml", options.junitxml), ("--gaobench-batch", options.batch),
              ("--gaobench-html", options.html), ("--gaobench-repeat", options.repeat),
              ("--gaobench-baseline", options.baseline),
-             ("--gaobench-resume", options.resume))
+             ("--gaobench-resume", options.resume),
+             ("--gaobench-container", options.container))
     for flag, value in pairs:
         if value:
             # One `--flag=value` word: pytest takes a separate word that names an existing
