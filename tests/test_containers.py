@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -288,3 +289,25 @@ def test_the_agents_leftovers_end_before_the_verifier_and_metrics_still_run(
     assert done.returncode == 0, done.stdout[-3000:]
     result = result_named(tmp_path, "hello")
     assert result["metrics"]["custom"] == {"left.words": 1}
+
+
+@needs_podman
+def test_a_metered_agent_is_told_before_any_work_that_a_container_cannot_have_it_yet(
+        engine: Engine, tmp_path: Path, api: Any) -> None:
+    from benchmark_files import gao_dev, result_named
+
+    harbor_task(tmp_path)
+    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
+    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
+    spec.write_text(spec.read_text() + "agent_command: sh {benchmark_dir}/agent.sh\n")
+    (spec.parent / "agent.sh").write_text("echo hello > hello.txt\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
+                           "-q", "--gaobench-agent=command",
+                           "--gaobench-agent-env=ANTHROPIC_API_KEY"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 1, done.stdout[-3000:]
+    result = result_named(tmp_path, "hello")
+    assert result["failure_kind"] == "config"
+    assert "metering proxy, which a container environment does not give yet" in result["reason"]
+    assert not (tmp_path / "suite" / "hello" / "hello.txt").exists()
+    assert not api.requests  # nothing reached the API

@@ -231,7 +231,11 @@ class CliAgent(ABC):
         the agent may not see, and there is a key to meter with."""
         refuse_protected([*self.shown(config), *sandbox.shown],
                          protected_paths(config, sandbox.runs_root), f"the {self.label}")
-        self.key_for(config)
+        if self.key_for(config) is not None and config.container is not None:
+            raise SetupError(f"the {self.label} reaches its API through the harness's "
+                             f"metering proxy, which a container environment does not give "
+                             f"yet: run this benchmark with the oracle, nop or the command "
+                             f"agent without a provider key (--gaobench-agent-env)")
 
     def output_for(self, ctx: PhaseContext, folder: Path) -> Path:
         return ctx.sandbox.run_dir / f"{self.program}-{ctx.stem}.{self.output_suffix}"
