@@ -39,28 +39,22 @@ LAUNCHER = Path(__file__).parent / "launcher" / "run_tests.py"
 behind the interpreter-first finder; in a benchmark's environment, as its CI would run."""
 
 
-def guarded_argv(where: str, workspace: Path, python_path: Sequence[str], tool: str,
-                 *args: str) -> list[str]:
-    """``tool`` ``args`` under the guarded launcher: the project on the path ``where``
-    (first, last or none), then the benchmark's ``python_path`` folders of the workspace
-    with their .pth files. ``tool`` is ``pytest`` (``args`` are pytest's) or ``coverage``
-    (``args``: the rc file, data file, JSON report, source folder and omit patterns, then
-    pytest's): pytest under coverage, and the JSON report written by the same process."""
-    extra = os.pathsep.join(str(workspace / folder) for folder in python_path)
-    return [sys.executable, "-I", "-B", str(LAUNCHER), str(SITECUSTOMIZE), where,
-            str(workspace), extra, tool, *args]
-
-
 def tests_argv(sandbox: Sandbox, where: str, workspace: Path, python_path: Sequence[str],
                tool: str, *args: str) -> list[str]:
-    """``guarded_argv`` in the harness's interpreter; in a benchmark's environment, the same
-    run by the environment's interpreter, with no interpreter-first finder (the project's
-    modules win there, as in its own CI) and nothing of the harness imported."""
-    if sandbox.toolchain is None:
-        return guarded_argv(where, workspace, python_path, tool, *args)
+    """``tool`` ``args`` under the launcher: the project on the path ``where`` (first, last
+    or none), then the benchmark's ``python_path`` folders of the workspace with their .pth
+    files. ``tool`` is ``pytest`` (``args`` are pytest's) or ``coverage`` (``args``: the rc
+    file, data file, JSON report, source folder and omit patterns, then pytest's): pytest
+    under coverage, and the JSON report written by the same process. In the harness's
+    interpreter, isolated and behind the interpreter-first finder; in a benchmark's
+    environment, its interpreter with no finder (the project's modules win there, as in
+    its own CI) and nothing of the harness imported."""
     extra = os.pathsep.join(str(workspace / folder) for folder in python_path)
-    return [str(sandbox.toolchain.python), str(LAUNCHER), "", where, str(workspace), extra,
-            tool, *args]
+    if sandbox.toolchain is None:
+        interpreter, finder = [sys.executable, "-I", "-B"], str(SITECUSTOMIZE)
+    else:
+        interpreter, finder = [str(sandbox.toolchain.python)], ""
+    return [*interpreter, str(LAUNCHER), finder, where, str(workspace), extra, tool, *args]
 
 
 def tests_network(sandbox: Sandbox) -> bool:
