@@ -22,8 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..sandbox.handover import hand_over
 from ..sandbox.process import CommandResult, run_command
-from .engine import ContainerError, Engine
+from .engine import ContainerError, Engine, last_line, said_tail
 
 LABEL = "io.gaobench.run"
 OWNER_LABEL = "io.gaobench.owner"
@@ -54,10 +55,10 @@ class RunContainer:
         network unless ``network`` (a verifier that may install its tools)."""
         name = f"gaobench-{run_id}"[:120]
         mapping: list[str] = []
-        if os.geteuid() == 0:  # a root harness: container root is an unprivileged host uid
-            ids = f"0:{MAPPED_ROOT}:{MAPPED_COUNT}"
+        if os.geteuid() == 0:  # a root harness: container root is an unprivileged host uid,
+            ids = f"0:{MAPPED_ROOT}:{MAPPED_COUNT}"  # which must own the workspace
             mapping = ["--uidmap", ids, "--gidmap", ids]
-            os.chown(workspace, MAPPED_ROOT, MAPPED_ROOT)
+            hand_over(workspace, MAPPED_ROOT, MAPPED_ROOT)
         done = engine.run(
             "run", "--detach", "--name", name, "--label", f"{LABEL}={run_id}",
             "--label", f"{OWNER_LABEL}={owner()}", *engine.extra, *mapping,
@@ -67,9 +68,8 @@ class RunContainer:
             "--volume", f"{workspace}:{workdir}", "--workdir", workdir,
             "--entrypoint", "sleep", image, "infinity")
         if done.returncode != 0:
-            said = done.stderr.decode(errors="replace").strip().splitlines()
             raise ContainerError(f"{engine.name} could not start a container of {image}: "
-                                 f"{said[-1] if said else done.returncode}")
+                                 f"{last_line(done)}")
         container = cls(engine, name, workdir)
         container.has_timeout = container.exec(["sh", "-c", "command -v timeout"],
                                                timeout=30).ok
@@ -96,8 +96,15 @@ class RunContainer:
         done = self.engine.run("restart", "--time", "0", self.name)
         if done.returncode != 0:
             raise ContainerError(f"{self.engine.name} could not end what runs in "
-                                 f"{self.name}: "
-                                 f"{done.stderr.decode(errors='replace').strip()[-300:]}")
+                                 f"{self.name}: {said_tail(done)}")
+
+    def copy_in(self, source: Path, inside: str) -> None:
+        """``source`` (a harness file, or a folder's contents) copied to ``inside``."""
+        done = self.engine.run("cp", f"{source}/." if source.is_dir() else str(source),
+                               f"{self.name}:{inside}")
+        if done.returncode != 0:
+            raise ContainerError(f"could not copy {source} to {inside} in the container: "
+                                 f"{said_tail(done)}")
 
     def remove(self) -> None:
         """Stop and remove it; already gone is fine."""

@@ -48,6 +48,17 @@ class Engine:
             raise ContainerError(f"{self.name} {words[0]} could not run: {exc}") from exc
 
 
+def last_line(done: subprocess.CompletedProcess[bytes]) -> str:
+    """What the engine said last on stderr (or its exit code): the reason, in a message."""
+    said = done.stderr.decode(errors="replace").strip().splitlines()
+    return said[-1] if said else str(done.returncode)
+
+
+def said_tail(done: subprocess.CompletedProcess[bytes], limit: int = 300) -> str:
+    """The end of what the engine said on stderr, bounded."""
+    return done.stderr.decode(errors="replace").strip()[-limit:]
+
+
 def find_engine(choice: str | None = None) -> Engine:
     """``choice`` (podman or docker), else the first installed of podman and docker."""
     names = [choice] if choice else list(ENGINES)
@@ -71,8 +82,7 @@ def run_options(engine: Engine, image: str) -> Engine:
         done = engine.run("run", "--rm", "--network", "none", *extra, image, "true")
         if done.returncode == 0:
             return Engine(engine.name, engine.program, tuple(extra))
-        said = done.stderr.decode(errors="replace").strip().splitlines()
-        tried.append(f"{' '.join(extra) or 'defaults'}: {said[-1] if said else done.returncode}")
+        tried.append(f"{' '.join(extra) or 'defaults'}: {last_line(done)}")
     raise ContainerError(f"{engine.name} cannot start a container of {image} here ("
                          + "; ".join(tried) + f"): {INSTALL_HINT}")
 

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from ..sandbox.process import CommandResult
 from .container import RunContainer
-from .engine import ContainerError
+from .engine import ContainerError, said_tail
 
 COPY_LIMIT = 16 * 1024 * 1024
 """The most of a writable folder copied back out of the container."""
@@ -65,23 +65,17 @@ class ContainerHost:
         engine.run("cp", f"{name}:{folder}/.", str(folder))
 
     def _copy_in(self, path: Path) -> None:
-        engine, name = self.container.engine, self.container.name
-        made = engine.run("exec", name, "mkdir", "-p", str(path.parent))
-        source = f"{path}/." if path.is_dir() else str(path)
-        if made.returncode == 0 and path.is_dir():
-            made = engine.run("exec", name, "mkdir", "-p", str(path))
-        done = engine.run("cp", source, f"{name}:{path}") if made.returncode == 0 else made
-        if done.returncode != 0:
+        """``path`` copied in at its own path (the folders on the way made first)."""
+        folder = path if path.is_dir() else path.parent
+        made = self.container.engine.run("exec", self.container.name, "mkdir", "-p",
+                                         str(folder))
+        if made.returncode != 0:
             raise ContainerError(f"could not copy {path} into the container: "
-                                 f"{done.stderr.decode(errors='replace').strip()[-300:]}")
+                                 f"{said_tail(made)}")
+        self.container.copy_in(path, str(path))
 
     def place(self, source: Path, inside: str) -> None:
-        engine, name = self.container.engine, self.container.name
-        done = engine.run("cp", f"{source}/." if source.is_dir() else str(source),
-                          f"{name}:{inside}")
-        if done.returncode != 0:
-            raise ContainerError(f"could not copy {source} to {inside} in the container: "
-                                 f"{done.stderr.decode(errors='replace').strip()[-300:]}")
+        self.container.copy_in(source, inside)
 
     def close(self) -> None:
         self.container.remove()

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..sandbox.file_lock import held
-from .engine import ContainerError, Engine
+from .engine import ContainerError, Engine, last_line
 
 FORMAT = b"gaobench-image-1"
 BUILD_SECONDS = 3600.0
@@ -68,7 +68,6 @@ def present_image(engine: Engine, image: str) -> str:
         return image
     done = engine.run("pull", image, timeout=BUILD_SECONDS)
     if done.returncode != 0:
-        said = done.stderr.decode(errors="replace").strip().splitlines()
         raise ContainerError(f"the image {image} is not here and could not be pulled: "
-                             f"{said[-1] if said else done.returncode}")
+                             f"{last_line(done)}")
     return image

@@ -5,17 +5,15 @@ are removed first."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from ..logs.log import RunLog
 from ..model.spec import BenchmarkConfig
-from ..sandbox.handover import hand_over
 from ..sandbox.sandbox import Sandbox
-from .container import MAPPED_ROOT, RunContainer, prune
-from .engine import ContainerError, Engine, find_engine, run_options
+from .container import RunContainer, prune
+from .engine import ContainerError, Engine, find_engine, run_options, said_tail
 from .host import ContainerHost
 from .images import built_image, present_image
 
@@ -46,8 +44,6 @@ def prepare_container(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog) ->
     engine = run_options(engine, image)
     if config.boilerplate_path is None and config.boilerplate_url is None:
         copy_workdir(engine, image, spec.workdir, sandbox.workspace)
-    if os.geteuid() == 0:  # the container's root is an unprivileged host uid
-        hand_over(sandbox.workspace, MAPPED_ROOT, MAPPED_ROOT)
     container = RunContainer.start(engine, image, sandbox.workspace, sandbox.run_id,
                                    spec.workdir)
     sandbox.host = ContainerHost(container, sandbox.workspace, image, spec.grader_network)
@@ -61,7 +57,7 @@ def copy_workdir(engine: Engine, image: str, workdir: str, workspace: Path) -> N
     created = engine.run("create", "--entrypoint", "true", image)
     if created.returncode != 0:
         raise ContainerError(f"{engine.name} could not create a container of {image}: "
-                             f"{created.stderr.decode(errors='replace').strip()[-300:]}")
+                             f"{said_tail(created)}")
     name = created.stdout.decode().strip()
     try:
         with tempfile.TemporaryDirectory(prefix="gaobench-workdir-") as scratch:

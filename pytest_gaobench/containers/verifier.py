@@ -15,6 +15,7 @@ from pathlib import Path
 from ..model.result import CriterionResult
 from ..sandbox.untrusted import read_regular_text
 from .container import RunContainer
+from .engine import said_tail
 from .host import ContainerHost
 
 REWARD_LIMIT = 64 * 1024
@@ -32,7 +33,7 @@ def run_verifier(tests: Path, host: ContainerHost, grading_dir: Path, run_id: st
         if copied.returncode != 0:
             return CriterionResult(name="verifier", passed=False, detail=(
                 "the tests could not be copied into the verifier's container: "
-                + copied.stderr.decode(errors="replace").strip()[-300:]))
+                + said_tail(copied)))
         with tempfile.TemporaryDirectory(prefix="gaobench-logs-") as empty:
             # Copied by the engine: an image's / may not be writable to a root without
             # capabilities, and test.sh writes its reward there.
