@@ -14,7 +14,7 @@ from ..containers.prepare import prepare_container
 from ..logs.log import RunLog
 from ..model.environments import PythonEnvironment
 from ..model.spec import BenchmarkConfig
-from ..sandbox.output import last_lines, read_bounded
+from ..sandbox.logged_step import run_logged_step, step_failure
 from ..sandbox.sandbox import Sandbox
 from ..sandbox.toolchain import Toolchain
 from .errors import EnvironmentSetupError
@@ -70,17 +70,14 @@ def _install(spec: PythonEnvironment, sandbox: Sandbox, folder: Path, layer: Pat
     for index, command in enumerate(spec.install, start=1):
         output = folder / f"install-{index}.log"
         left = deadline - time.monotonic()
-        done = sandbox.run(["/bin/sh", "-c", "exec 2>&1\n" + command],
-                           timeout=max(left, 1.0), network=True, writable=[layer],
-                           display=command, stdout_path=output, env=pip)
+        done = run_logged_step(sandbox, command, output, timeout=max(left, 1.0),
+                               network=True, writable=[layer], env=pip)
         log.events.info("environment_install", command=command, exit_code=done.exit_code,
                         timed_out=done.timed_out, seconds=round(done.duration_seconds, 3))
         if not done.ok:
-            why = (f"timed out (install_timeout_seconds: {spec.install_timeout_seconds:g})"
-                   if done.timed_out else f"exited with {done.exit_code}")
-            tail = last_lines(read_bounded(output, 64 * 1024), 5, 2000) or done.tail(5)
-            raise EnvironmentSetupError(f"install step {command!r} {why}"
-                                        + (f": {tail}" if tail else ""))
+            why = step_failure(done, output, f"timed out (install_timeout_seconds: "
+                                             f"{spec.install_timeout_seconds:g})")
+            raise EnvironmentSetupError(f"install step {command!r} {why}")
 
 
 def _require_pytest(spec: PythonEnvironment, sandbox: Sandbox) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..logs.log import RunLog
 from ..model.spec import BenchmarkConfig
-from ..sandbox.output import last_lines, read_bounded
+from ..sandbox.logged_step import run_logged_step, step_failure
 from ..sandbox.sandbox import Sandbox
 
 
@@ -22,16 +22,11 @@ def run_setup_commands(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog
     logs.mkdir(exist_ok=True)
     for command in config.setup:
         log_file = logs / f"{command.name}.log"
-        # Both streams in the log, in the order written: pip says why it failed on stderr.
-        done = sandbox.run(["/bin/sh", "-c", "exec 2>&1\n" + command.run],
-                           timeout=command.timeout_seconds, network=command.network,
-                           display=command.run, stdout_path=log_file)
+        done = run_logged_step(sandbox, command.run, log_file,
+                               timeout=command.timeout_seconds, network=command.network)
         log.events.info("setup_command", name=command.name, exit_code=done.exit_code,
                         timed_out=done.timed_out, seconds=round(done.duration_seconds, 3))
         if not done.ok:
-            why = (f"timed out after {command.timeout_seconds:g}s" if done.timed_out
-                   else f"exited with {done.exit_code}")
-            tail = last_lines(read_bounded(log_file, 64 * 1024), 5, 2000) or done.tail(5)
-            return SetupCommandFailed(f"setup command {command.name!r} {why}"
-                                      + (f": {tail}" if tail else ""))
+            why = step_failure(done, log_file, f"timed out after {command.timeout_seconds:g}s")
+            return SetupCommandFailed(f"setup command {command.name!r} {why}")
     return None
