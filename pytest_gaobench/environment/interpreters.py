@@ -6,6 +6,7 @@ looked in."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -33,9 +34,11 @@ class Interpreter:
     """Its installation (``sys.base_prefix``): what the sandbox shows for it to run."""
 
 
+@functools.cache
 def find_interpreter(version: str) -> Interpreter:
     """The interpreter of ``version`` (X.Y, or X.Y.Z exactly): the first that answers, on
-    PATH first, then the newest release of pyenv's, then of uv's."""
+    PATH first, then the newest release of pyenv's, then of uv's. Asked once per process:
+    every run of a session needs the same one (a missing one is asked again)."""
     looked: list[str] = []
     for place, candidates in _places(version):
         looked.append(f"{place} ({', '.join(map(str, candidates)) or 'none there'})")
