@@ -23,12 +23,12 @@ from pytest_gaobench.containers.engine import ContainerError, Engine, find_engin
 from pytest_gaobench.containers.images import built_image, context_digest
 
 BASE = "localhost/gaobench-test-base:bookworm"
-MISSING = [tool for tool in ("podman", "mmdebstrap") if shutil.which(tool) is None]
+MISSING = [tool for tool in ("podman", "mmdebstrap", "busybox") if shutil.which(tool) is None]
 if MISSING and os.environ.get("CI"):
     pytest.fail(f"{', '.join(MISSING)} not installed: CI must install them (see .ci/run)",
                 pytrace=False)
 needs_podman = pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)}: "
-                                  "apt-get install podman runc mmdebstrap")
+                                  "apt-get install podman runc mmdebstrap busybox-static")
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +86,34 @@ def test_the_guarantees_hold_against_what_runs_inside(container: RunContainer,
     pids = container.exec(["sh", "-c", "cat /sys/fs/cgroup/pids/pids.max "
                            "/sys/fs/cgroup/pids.max 2>/dev/null"], timeout=30)
     assert pids.stdout.split() == ["1024"]
+
+
+@needs_podman
+def test_a_writable_folder_comes_back_as_files_and_folders_only(container: RunContainer,
+                                                                tmp_path: Path) -> None:
+    """The agent's home goes in and comes back out every phase. Phase one leaves a link in
+    it to a host folder; phase two makes that name a folder with a file in it. Nothing is
+    ever written through the link, nor does a FIFO or a device come back."""
+    from pytest_gaobench.containers.host import ContainerHost
+
+    host = ContainerHost(container, tmp_path / "workspace", BASE)
+    home, target = tmp_path / "home", tmp_path / "target"
+    home.mkdir()
+    target.mkdir()
+    (home / "config.toml").write_text("harness = 1\n")
+
+    def phase(script: str) -> None:
+        done = host.run_inside(["sh", "-c", script], timeout=60, cwd=tmp_path / "workspace",
+                               env={}, readable=[], writable=[home], stdout_path=None)
+        assert done.ok, done.stderr
+
+    phase(f"ln -s {target} {home}/evil; mkfifo {home}/fifo; echo kept > {home}/notes")
+    assert not (home / "evil").is_symlink() and not (home / "fifo").exists()
+    phase(f"rm -f {home}/evil; mkdir {home}/evil; echo planted > {home}/evil/x")
+    assert list(target.iterdir()) == []
+    assert (home / "evil" / "x").read_text() == "planted\n"
+    assert (home / "notes").read_text() == "kept\n"
+    assert (home / "config.toml").read_text() == "harness = 1\n"
 
 
 @needs_podman
@@ -291,23 +319,165 @@ def test_the_agents_leftovers_end_before_the_verifier_and_metrics_still_run(
     assert result["metrics"]["custom"] == {"left.words": 1}
 
 
-@needs_podman
-def test_a_metered_agent_is_told_before_any_work_that_a_container_cannot_have_it_yet(
-        engine: Engine, tmp_path: Path, api: Any) -> None:
-    from benchmark_files import gao_dev, result_named
+PROXY_CALL = """\
+import json, os, urllib.request
+request = urllib.request.Request(
+    os.environ["ANTHROPIC_BASE_URL"].rstrip("/") + "/v1/messages",
+    data=json.dumps({"model": "claude-sonnet-5-5", "max_tokens": 10,
+                     "messages": [{"role": "user", "content": "hi"}]}).encode(),
+    headers={"x-api-key": os.environ["ANTHROPIC_API_KEY"], "anthropic-version": "2023-06-01",
+             "content-type": "application/json"})
+answer = json.load(urllib.request.urlopen(request, timeout=30))
+open("hello.txt", "w").write("hello" if answer["usage"]["output_tokens"] == 7 else "no")
+"""
 
+
+@needs_podman
+def test_your_own_agent_reaches_its_api_only_through_the_proxy_from_the_container(
+        engine: Engine, tmp_path: Path, api: Any) -> None:
+    """The command agent given API access calls the API from inside, with the image's own
+    python: it holds a run token, reaches the proxy's socket through the forwarder, and
+    the proxy measures the call."""
+    from benchmark_files import gao_dev, result_named
+    from fake_anthropic import message, text
+
+    api.script(message(text("hi"), input_tokens=30, output_tokens=7))
     harbor_task(tmp_path)
     assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
     spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
-    spec.write_text(spec.read_text() + "agent_command: sh {benchmark_dir}/agent.sh\n")
-    (spec.parent / "agent.sh").write_text("echo hello > hello.txt\n")
+    spec.write_text(spec.read_text() + "agent_command: python3 {benchmark_dir}/agent.py\n")
+    (spec.parent / "agent.py").write_text(PROXY_CALL)
     done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
                            "-q", "--gaobench-agent=command",
                            "--gaobench-agent-env=ANTHROPIC_API_KEY"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    usage = result_named(tmp_path, "hello")["metrics"]["usage"]
+    assert (usage["api_calls"], usage["tokens_input"], usage["tokens_output"]) == (1, 30, 7)
+    presented = api.requests[0]["headers"]
+    assert presented["x-api-key"] == os.environ["ANTHROPIC_API_KEY"]  # the proxy's, not its
+
+
+@pytest.fixture(scope="session")
+def glibc_less_image(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An image with a static busybox and nothing else: no C library to run this
+    machine's programs with (as an Alpine image has none of glibc)."""
+    name = "localhost/gaobench-test-busybox:1"
+    if engine.run("image", "inspect", name).returncode != 0:
+        root = tmp_path_factory.mktemp("busybox")
+        (root / "bin").mkdir()
+        shutil.copy2(shutil.which("busybox") or "busybox", root / "bin" / "busybox")
+        for tool in ("sh", "sleep", "timeout", "mkdir", "cat", "true", "du"):
+            (root / "bin" / tool).symlink_to("busybox")
+        archive = root.parent / "busybox.tar"
+        subprocess.run(["tar", "-C", str(root), "-cf", str(archive), "."], check=True)
+        assert engine.run("import", str(archive), name).returncode == 0
+    return name
+
+
+@needs_podman
+@pytest.mark.skipif(shutil.which("claude") is None, reason="needs Claude Code")
+def test_an_image_that_cannot_run_the_agent_says_so_before_any_work(
+        engine: Engine, glibc_less_image: str, tmp_path: Path, api: Any) -> None:
+    from benchmark_files import result_named
+
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "bench_hello.yaml").write_text(
+        f"name: hello\ninitial_prompt: Write hello.txt.\n"
+        f"environment:\n  image: {glibc_less_image}\n  workdir: /app\n"
+        f"workflow_phases:\n- phase_name: solve\n  agent: developer\n"
+        f"success_criteria:\n  verifier: tests\n")
+    (suite / "tests").mkdir()
+    (suite / "tests" / "test.sh").write_text("exit 0\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "suite", "-p", "no:cacheprovider",
+                           "-q", "--gaobench-agent=claude-code"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 1, done.stdout[-3000:]
     result = result_named(tmp_path, "hello")
-    assert result["failure_kind"] == "config"
-    assert "metering proxy, which a container environment does not give yet" in result["reason"]
-    assert not (tmp_path / "suite" / "hello" / "hello.txt").exists()
+    assert result["failure_kind"] == "config", result["reason"]
+    assert f"the image {glibc_less_image} cannot run the Claude Code CLI" in result["reason"]
+    assert "use an image with glibc" in result["reason"]
     assert not api.requests  # nothing reached the API
+    left = engine.run("ps", "--all", "--filter", f"label=io.gaobench.run={result['run_id']}",
+                      "--format", "{{.Names}}").stdout.decode().split()
+    assert left == []
+
+
+COMMAND = "cat /opt/word > hello.txt"
+"""The one thing each agent does: only inside the image is there a /opt/word."""
+
+
+def scripted_agents(request: pytest.FixtureRequest, agent: str) -> tuple[list[str], str]:
+    """The agent's scripted server, told to run ``COMMAND``: its options, and its key."""
+    from fake_anthropic import message, text, tool_turn
+    from fake_gemini import run as gemini_run
+    from fake_gemini import say as gemini_say
+    from fake_openai import run, say
+    from test_claude_code import bash
+
+    if agent in ("claude-code",):
+        api = request.getfixturevalue("api")
+        api.script(tool_turn(bash(COMMAND), input_tokens=1000, output_tokens=40),
+                   message(text("Done."), input_tokens=1100, output_tokens=10))
+        return [], "ANTHROPIC_API_KEY"
+    if agent == "gemini-cli":
+        gemini = request.getfixturevalue("gemini_api")
+        gemini.script(gemini_run(COMMAND, input_tokens=1000, output_tokens=40),
+                      gemini_say("Done.", input_tokens=1100, output_tokens=10))
+        return [], "GEMINI_API_KEY"
+    openai = request.getfixturevalue("openai_api")
+    if agent == "opencode":
+        openai.shell_tool = ("bash", "command")
+        openai.answer_side_calls = True
+    if agent == "aider":  # aider edits from its reply's text: no shell
+        openai.script(say("hello.txt\n```\nhello\n```\n", input_tokens=1000,
+                          output_tokens=40))
+    elif agent == "mini-swe-agent":
+        openai.script(run(COMMAND, input_tokens=1000, output_tokens=40),
+                      run("echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", input_tokens=1100,
+                          output_tokens=10))
+    else:
+        openai.script(run(COMMAND, input_tokens=1000, output_tokens=40),
+                      say("Done.", input_tokens=1100, output_tokens=10))
+    return ["--gaobench-model=openai/gpt-5.5"] if agent != "codex" else [], "OPENAI_API_KEY"
+
+
+NAMED_AGENTS = {"claude-code": "claude", "codex": "codex", "gemini-cli": "gemini",
+                "opencode": "opencode", "aider": "aider", "mini-swe-agent": "mini"}
+
+
+@needs_podman
+@pytest.mark.parametrize("agent", list(NAMED_AGENTS))
+def test_a_named_cli_agent_runs_inside_the_container_metered_by_the_proxy(
+        engine: Engine, tmp_path: Path, request: pytest.FixtureRequest, agent: str) -> None:
+    """The agent's installation is shown read-only at its own paths, its API is the
+    proxy's socket mounted in (behind the forwarder), and what it runs, runs inside: only
+    the image has /opt/word. The proxy measures it; the key is nowhere."""
+    from benchmark_files import gao_dev, result_named
+    from test_claude_code import every_file_under
+
+    if shutil.which(NAMED_AGENTS[agent]) is None:
+        pytest.skip(f"{agent} is not installed")
+    options, key_variable = scripted_agents(request, agent)
+    task = harbor_task(tmp_path)
+    dockerfile = task / "environment" / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text() + "RUN echo hello > /opt/word\n")
+    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
+    done = subprocess.run([sys.executable, "-m", "pytest", "suite", "-p", "no:cacheprovider",
+                           "-q", f"--gaobench-agent={agent}", *options], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    result = result_named(tmp_path, "hello")
+    usage = result["metrics"]["usage"]
+    assert (usage["tokens_input"], usage["tokens_output"]) == (
+        (1000, 40) if agent == "aider" else (2100, 50)), usage
+    ready = [json.loads(line) for line in (tmp_path / ".gaobench" / "runs" / result["run_id"]
+                                           / "events.jsonl").read_text().splitlines()
+             if '"container_ready"' in line][0]
+    shown = ready["shown"]
+    assert shown and not [path for path in shown if Path(path).is_relative_to(tmp_path)]
+    assert not Path(ready["services"]).exists()  # the socket's folder went with the run
+    key = os.environ[key_variable]
+    for path in every_file_under(tmp_path / ".gaobench"):
+        assert key.encode() not in path.read_bytes(), path

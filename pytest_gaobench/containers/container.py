@@ -5,7 +5,9 @@
   unprivileged range of host ids (container root is host uid 100000), so a file it makes
   in the workspace belongs to that uid, never to root;
 - no capabilities, no new privileges, a pids and a memory limit;
-- nothing of the host but the workspace, bind-mounted at the task's working folder.
+- nothing of the host but the workspace, bind-mounted at the task's working folder, and
+  what the run's agent needs to run, read-only: its installation at its own paths, and
+  the folder the metering proxy's socket is made in (``SERVICE_FOLDER``).
 
 It is started when the run starts and removed at the end, always. Labels name the
 harness process that owns it, so a later session removes what a killed one left
@@ -18,7 +20,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +32,8 @@ from .engine import ContainerError, Engine, last_line, said_tail
 LABEL = "io.gaobench.run"
 OWNER_LABEL = "io.gaobench.owner"
 """host:pid of the harness that started it: a container whose owner is gone is left over."""
+SERVICE_FOLDER = "/run/gaobench"
+"""Where the harness's services (the metering proxy's socket, its forwarder) are inside."""
 MAPPED_ROOT = 100000
 MAPPED_COUNT = 65536
 PIDS_LIMIT = 1024
@@ -50,22 +55,29 @@ class RunContainer:
 
     @classmethod
     def start(cls, engine: Engine, image: str, workspace: Path, run_id: str,
-              workdir: str = "/app", network: bool = False) -> RunContainer:
+              workdir: str = "/app", network: bool = False, shown: Sequence[Path] = (),
+              services: Path | None = None) -> RunContainer:
         """A container of ``image`` for run ``run_id``, ``workspace`` at ``workdir``; no
-        network unless ``network`` (a verifier that may install its tools)."""
+        network unless ``network`` (a verifier that may install its tools). ``shown``:
+        harness paths mounted read-only at their own paths (an agent's installation);
+        ``services``: a harness folder mounted read-only at ``SERVICE_FOLDER``."""
         name = f"gaobench-{run_id}"[:120]
         mapping: list[str] = []
         if os.geteuid() == 0:  # a root harness: container root is an unprivileged host uid,
             ids = f"0:{MAPPED_ROOT}:{MAPPED_COUNT}"  # which must own the workspace
             mapping = ["--uidmap", ids, "--gidmap", ids]
-            hand_over(workspace, MAPPED_ROOT, MAPPED_ROOT)
+            for folder in (workspace, *([services] if services else [])):
+                hand_over(folder, MAPPED_ROOT, MAPPED_ROOT)
+        volumes = [word for path in shown for word in ("--volume", f"{path}:{path}:ro")]
+        if services is not None:
+            volumes += ["--volume", f"{services}:{SERVICE_FOLDER}:ro"]
         done = engine.run(
             "run", "--detach", "--name", name, "--label", f"{LABEL}={run_id}",
             "--label", f"{OWNER_LABEL}={owner()}", *engine.extra, *mapping,
             "--network", _network(engine, network), "--cap-drop", "ALL",
             "--security-opt", "no-new-privileges",
             "--pids-limit", str(PIDS_LIMIT), "--memory", MEMORY_LIMIT,
-            "--volume", f"{workspace}:{workdir}", "--workdir", workdir,
+            "--volume", f"{workspace}:{workdir}", *volumes, "--workdir", workdir,
             "--entrypoint", "sleep", image, "infinity")
         if done.returncode != 0:
             raise ContainerError(f"{engine.name} could not start a container of {image}: "
@@ -76,19 +88,26 @@ class RunContainer:
         return container
 
     def exec(self, argv: Sequence[str], *, timeout: float, cwd: str | None = None,
-             env: Mapping[str, str] | None = None, stdout_path: Path | None = None
-             ) -> CommandResult:
-        """``argv`` in the container, in ``cwd`` (default: the workspace), with ``env``."""
+             env: Mapping[str, str] | None = None, stdout_path: Path | None = None,
+             cancel: threading.Event | None = None,
+             on_wait: Callable[[], None] | None = None) -> CommandResult:
+        """``argv`` in the container, in ``cwd`` (default: the workspace), with ``env``.
+        ``cancel`` (the metering proxy stopping the agent) ends everything that runs
+        inside, as ending the ``exec`` client alone would not."""
         variables = [word for name, value in (env or {}).items()
                      for word in ("--env", f"{name}={value}")]
         inner = list(argv)
         if self.has_timeout:
-            inner = ["timeout", "--kill-after", str(KILL_GRACE_SECONDS), f"{timeout:g}", *inner]
-        return run_command(self.engine.argv("exec", "--workdir", cwd or self.workdir,
+            # -k: the spelling GNU's and busybox's timeout share
+            inner = ["timeout", "-k", str(KILL_GRACE_SECONDS), f"{timeout:g}", *inner]
+        done = run_command(self.engine.argv("exec", "--workdir", cwd or self.workdir,
                                             *variables, self.name, *inner),
                            cwd=Path("/"), timeout=timeout + 2 * KILL_GRACE_SECONDS + 5,
                            env=dict(os.environ), display=" ".join(argv),
-                           stdout_path=stdout_path)
+                           stdout_path=stdout_path, cancel=cancel, on_wait=on_wait)
+        if cancel is not None and cancel.is_set():
+            self.end_processes()
+        return done
 
     def end_processes(self) -> None:
         """End everything that runs in it (what the agent left running), keeping the

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 ENGINES = ("podman", "docker")
 INSTALL_HINT = ("install podman (Debian/Ubuntu: `apt-get install podman`; on hosts whose "
@@ -27,6 +28,10 @@ PROBE_SECONDS = 120.0
 
 class ContainerError(RuntimeError):
     """The engine is missing, or could not build, start or reach a container (infra)."""
+
+
+class UnrunnableImage(ContainerError):
+    """The image cannot run the agent's programs, which are this machine's (config)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,15 @@ def run_options(engine: Engine, image: str) -> Engine:
         tried.append(f"{' '.join(extra) or 'defaults'}: {last_line(done)}")
     raise ContainerError(f"{engine.name} cannot start a container of {image} here ("
                          + "; ".join(tried) + f"): {INSTALL_HINT}")
+
+
+def build_options(engine: Engine) -> list[str]:
+    """What ``build`` needs here for its RUN steps: podman runs them with its default
+    runtime too, which crun cannot be on a hybrid-cgroup host (runc can)."""
+    hybrid = Path("/sys/fs/cgroup/unified").is_dir()
+    if engine.name == "podman" and hybrid and shutil.which("runc"):
+        return ["--runtime", "runc"]
+    return []
 
 
 def _candidates(engine: Engine) -> list[Sequence[str]]:

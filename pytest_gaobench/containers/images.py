@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..sandbox.file_lock import held
-from .engine import ContainerError, Engine, last_line
+from .engine import ContainerError, Engine, build_options, last_line
 
 FORMAT = b"gaobench-image-1"
 BUILD_SECONDS = 3600.0
@@ -51,8 +51,8 @@ def built_image(engine: Engine, name: str, dockerfile: Path, context: Path, cach
     with held(cache / f"{safe}-{digest}.lock"):
         if engine.run("image", "inspect", tag).returncode == 0:
             return tag, False
-        done = engine.run("build", "-t", tag, "-f", str(dockerfile), str(context),
-                          timeout=BUILD_SECONDS)
+        done = engine.run("build", *build_options(engine), "-t", tag, "-f",
+                          str(dockerfile), str(context), timeout=BUILD_SECONDS)
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_bytes(done.stdout + done.stderr)
         if done.returncode != 0:

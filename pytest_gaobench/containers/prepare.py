@@ -11,10 +11,19 @@ from pathlib import Path
 
 from ..logs.log import RunLog
 from ..model.spec import BenchmarkConfig
-from ..sandbox.sandbox import Sandbox
+from ..sandbox.agent_runtime import AgentRuntime
+from ..sandbox.sandbox import FORWARDER, Sandbox
 from .container import RunContainer, prune
-from .engine import ContainerError, Engine, find_engine, run_options, said_tail
-from .host import ContainerHost
+from .engine import (
+    PROBE_SECONDS,
+    ContainerError,
+    Engine,
+    UnrunnableImage,
+    find_engine,
+    run_options,
+    said_tail,
+)
+from .host import FORWARDER_NAME, ContainerHost
 from .images import built_image, present_image
 
 
@@ -44,12 +53,46 @@ def prepare_container(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog) ->
     engine = run_options(engine, image)
     if config.boilerplate_path is None and config.boilerplate_url is None:
         copy_workdir(engine, image, spec.workdir, sandbox.workspace)
-    container = RunContainer.start(engine, image, sandbox.workspace, sandbox.run_id,
-                                   spec.workdir)
-    sandbox.host = ContainerHost(container, sandbox.workspace, image, spec.grader_network)
+    runtime = sandbox.agent_runtime or AgentRuntime(label="agent")
+    services = services_folder() if runtime.forwarder_python else None
+    try:
+        container = RunContainer.start(engine, image, sandbox.workspace, sandbox.run_id,
+                                       spec.workdir, shown=runtime.mounts, services=services)
+    except BaseException:
+        if services is not None:
+            shutil.rmtree(services, ignore_errors=True)
+        raise
+    sandbox.host = ContainerHost(container, sandbox.workspace, image, spec.grader_network,
+                                 shown=runtime.mounts, service_folder=services,
+                                 forwarder_python=runtime.forwarder_python)
     log.events.info("container_ready", engine=engine.name, image=image, built=built,
-                    pruned=removed, container=container.name)
+                    pruned=removed, container=container.name,
+                    shown=[str(path) for path in runtime.mounts],
+                    services=str(services) if services else None)
+    refuse_unrunnable(container, image, runtime)
     return image
+
+
+def services_folder() -> Path:
+    """A private folder for the metering proxy's socket and the forwarder (short: a Unix
+    socket's path holds ~100 bytes), mounted in before the proxy starts."""
+    folder = Path(tempfile.mkdtemp(prefix="gaobench-svc-"))
+    shutil.copyfile(FORWARDER, folder / FORWARDER_NAME)
+    return folder
+
+
+def refuse_unrunnable(container: RunContainer, image: str, runtime: AgentRuntime) -> None:
+    """A set-up error naming the fix when the image cannot run the agent's programs."""
+    for probe in runtime.probes:
+        done = container.exec(list(probe), timeout=PROBE_SECONDS)
+        if not done.ok:
+            said = done.tail(2, 300) or f"exit code {done.exit_code}"
+            raise UnrunnableImage(
+                f"the image {image} cannot run the {runtime.label}: `{' '.join(probe)}` "
+                f"failed inside ({said}). Its programs are this machine's, shown read-only: "
+                f"use an image with glibc (Debian or Ubuntu based, python:3.x-slim), or "
+                f"install the agent in the image and run it as the command agent "
+                f"(--gaobench-agent=command --gaobench-agent-command '...')")
 
 
 def copy_workdir(engine: Engine, image: str, workdir: str, workspace: Path) -> None:

@@ -3,7 +3,7 @@ found on the machine, its packages built once per digest and shared read-only by
 and each run's own layer over them, where the install steps put the project. The sandbox
 carries the result as a ``Toolchain``; the runner asks for one before the setup commands."""
 
-from .errors import EnvironmentSetupError
+from .errors import EnvironmentConfigError, EnvironmentSetupError
 from .prepare import prepare_environment
 
-__all__ = ["EnvironmentSetupError", "prepare_environment"]
+__all__ = ["EnvironmentConfigError", "EnvironmentSetupError", "prepare_environment"]

@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from ..containers.engine import ContainerError
+from ..containers.engine import ContainerError, UnrunnableImage
 from ..containers.prepare import prepare_container
 from ..logs.log import RunLog
 from ..model.environments import PythonEnvironment
@@ -17,7 +17,7 @@ from ..model.spec import BenchmarkConfig
 from ..sandbox.logged_step import run_logged_step, step_failure
 from ..sandbox.sandbox import Sandbox
 from ..sandbox.toolchain import Toolchain
-from .errors import EnvironmentSetupError
+from .errors import EnvironmentConfigError, EnvironmentSetupError
 from .interpreters import find_interpreter
 from .layer import make_layer
 from .shared import shared_environment
@@ -35,6 +35,8 @@ def prepare_environment(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog,
     if config.container is not None:
         try:
             prepare_container(config, sandbox, log)
+        except UnrunnableImage as exc:
+            raise EnvironmentConfigError(str(exc)) from exc
         except ContainerError as exc:
             raise EnvironmentSetupError(str(exc)) from exc
         return

@@ -18,6 +18,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -68,11 +69,13 @@ class MeteredApi:
 
     def __init__(self, account: Account, *, api_key: ApiKey, token: str, prices: PriceTable,
                  budget: Budget, model: str, upstream: str | None = None,
-                 socket_url: str | None = None, provider: Provider | None = None,
-                 max_calls: int | None = None,
+                 socket_url: str | None = None, socket_folder: Path | None = None,
+                 provider: Provider | None = None, max_calls: int | None = None,
                  allowed_tools: frozenset[str] = frozenset()) -> None:
         """``socket_url``: listen on a Unix socket, which the agent reaches at this URL
         (the sandbox's service URL); None: on a port of the host's loopback.
+        ``socket_folder``: make that socket there (a folder a container has mounted);
+        None: in a private folder of its own.
         ``provider``: whose API (default Anthropic's); ``upstream`` overrides its URL.
         ``max_calls``: model calls allowed in this phase (a turn budget, for an agent
         that has no turn limit of its own; a call the API failed before answering is no
@@ -86,7 +89,9 @@ class MeteredApi:
         self.model = model
         self._folder: str | None = None
         socket_path = None
-        if socket_url is not None:
+        if socket_url is not None and socket_folder is not None:
+            socket_path = socket_folder / f"proxy-{uuid.uuid4().hex[:12]}.sock"
+        elif socket_url is not None:
             # Short (a Unix socket's path has ~100 bytes) and private (mode 0700).
             self._folder = tempfile.mkdtemp(prefix="gaobench-api-")
             socket_path = Path(self._folder, "proxy.sock")
@@ -131,6 +136,8 @@ class MeteredApi:
         self.proxy.close()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
+        elif self.proxy.unix_socket is not None:
+            self.proxy.unix_socket.unlink(missing_ok=True)
 
     # -- the proxy's Meter ----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..agents.base import AgentError, BudgetExceeded, InfraError, PhaseTimeout, SetupError
-from ..environment import EnvironmentSetupError
+from ..environment import EnvironmentConfigError, EnvironmentSetupError
 from ..grading.errors import GradingSetupError
 from ..model.status import BenchmarkStatus, FailureKind
 from ..sandbox.boilerplate import BoilerplateError
@@ -77,6 +77,8 @@ ENDINGS: tuple[tuple[type[Exception], Ending], ...] = (
     (SandboxError, _INFRA),
     (BoilerplateError, _INFRA),
     (SetupCommandFailed, _INFRA),
+    (EnvironmentConfigError, Ending(FailureKind.CONFIG,
+                                    "phase {phase!r} cannot run as configured: {error}")),
     (EnvironmentSetupError, _INFRA),
     (GradingSetupError, _INFRA),
     (SetupError, Ending(FailureKind.CONFIG,

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from .agent_runtime import AgentRuntime
 from .handover import hand_over, strip_set_id
 from .isolation import Isolation
 from .process import DEFAULT_OUTPUT_LIMIT, CommandResult, run_command
@@ -47,9 +48,14 @@ class SandboxError(RuntimeError):
 class CommandHost(Protocol):
     """Where a run's commands run instead of this machine's sandbox: its container."""
 
+    service_folder: Path | None
+    """The harness folder mounted inside for services' sockets (None: none was)."""
+
     def run_inside(self, argv: Sequence[str], *, timeout: float, cwd: Path,
                    env: Mapping[str, str], readable: Sequence[Path],
-                   writable: Sequence[Path], stdout_path: Path | None) -> CommandResult: ...
+                   writable: Sequence[Path], stdout_path: Path | None,
+                   service: Path | None, cancel: threading.Event | None,
+                   on_wait: Callable[[], None] | None) -> CommandResult: ...
 
     def place(self, source: Path, inside: str) -> None:
         """Copy ``source`` (a file or folder of the harness's) to ``inside``: an oracle's
@@ -102,6 +108,8 @@ class Sandbox:
     """The run's container, once it is started: every command runs there."""
     container_engine: str | None = None
     """podman or docker, as the user chose (``--gaobench-container``); None: either."""
+    agent_runtime: AgentRuntime | None = None
+    """What the run's agent needs from a container (set before it starts)."""
 
     @property
     def runs_root(self) -> Path:
@@ -110,7 +118,10 @@ class Sandbox:
 
     def private_network(self, network: bool | None = None) -> bool:
         """Whether a command runs in a network namespace of its own (nothing of the host's
-        loopback reachable): under isolation, unless it was given the network."""
+        loopback reachable): in a container always, under isolation unless it was given
+        the network."""
+        if self.host is not None:
+            return True
         return self.isolation.bwrap is not None and not (
             self.network if network is None else network)
 
@@ -118,6 +129,12 @@ class Sandbox:
     def service_url(self) -> str:
         """The URL of ``service`` inside the sandbox (see ``run``)."""
         return f"http://127.0.0.1:{SERVICE_PORT}"
+
+    @property
+    def service_folder(self) -> Path | None:
+        """Where a service's socket must be made for ``run`` to place it inside: the
+        folder the run's container has mounted (None: anywhere, bubblewrap binds it)."""
+        return self.host.service_folder if self.host is not None else None
 
     def run(self, argv: Sequence[str], *, timeout: float, cwd: Path | None = None,
             output_limit: int = DEFAULT_OUTPUT_LIMIT,
@@ -139,14 +156,13 @@ class Sandbox:
         ``sockets``: harness Unix sockets placed at these paths inside (see ``socket_at``)."""
         where = cwd or self.workspace
         if self.host is not None:
-            if sockets or service is not None:
-                raise SandboxError("this command needs a harness socket inside the sandbox "
-                                   "(the metering proxy), which a container environment "
-                                   "does not give yet: use the oracle, nop or an unmetered "
-                                   "command agent")
+            if sockets:
+                raise SandboxError("a container gives its commands no harness socket but "
+                                   "the metering proxy's")
             return self.host.run_inside(argv, timeout=timeout, cwd=where, env=dict(env or {}),
                                         readable=readable, writable=writable,
-                                        stdout_path=stdout_path)
+                                        stdout_path=stdout_path, service=service,
+                                        cancel=cancel, on_wait=on_wait)
         shown = display or " ".join(argv)
         network = self.network if network is None else network
         placed: dict[str, Path] = dict(sockets or {}) if self.isolation.bwrap else {}

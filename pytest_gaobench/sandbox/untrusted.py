@@ -113,6 +113,14 @@ def write_regular(root: Path, path: Path | str, data: bytes) -> None:
         os.close(fd)
 
 
+def make_folder(root: Path, path: Path | str) -> None:
+    """Create the folder ``path`` below ``root`` (and the folders on the way), never
+    through a link."""
+    parts = _parts(root, path)
+    with _folder_of(root, [*parts, "."], create=True):
+        pass  # every part made and entered without links: the last one too
+
+
 def regular_files(top: Path, *, enter: Callable[[os.DirEntry[str]], bool] = lambda _: True
                   ) -> Iterator[tuple[str, int]]:
     """(relative path, size) of every regular file below ``top``, never entering a linked

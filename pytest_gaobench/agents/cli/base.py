@@ -27,6 +27,7 @@ from ...metering.metered_api import MeteredApi, new_run_token
 from ...metering.pricing import PriceTable
 from ...metering.providers import PROVIDERS, Provider, provider_of_model
 from ...model.spec import BenchmarkConfig, Budget
+from ...sandbox.agent_runtime import AgentRuntime
 from ...sandbox.output import KEPT_HEAD, KEPT_TAIL, keep_output
 from ...sandbox.process import CommandResult
 from ...sandbox.sandbox import Sandbox
@@ -35,8 +36,10 @@ from ..base import AgentError, PhaseContext, SetupError
 from ..budget import check_priced, turns_left
 from .installation import (
     Installation,
+    harness_python,
     installation_of,
     installed_cli,
+    narrowest_first,
     protected_paths,
     refuse_protected,
 )
@@ -228,14 +231,28 @@ class CliAgent(ABC):
 
     def preflight(self, config: BenchmarkConfig, sandbox: Sandbox) -> None:
         """Before any work: the program is installed, nothing it needs shown holds what
-        the agent may not see, and there is a key to meter with."""
-        refuse_protected([*self.shown(config), *sandbox.shown],
-                         protected_paths(config, sandbox.runs_root), f"the {self.label}")
-        if self.key_for(config) is not None and config.container is not None:
-            raise SetupError(f"the {self.label} reaches its API through the harness's "
-                             f"metering proxy, which a container environment does not give "
-                             f"yet: run this benchmark with the oracle, nop or the command "
-                             f"agent without a provider key (--gaobench-agent-env)")
+        the agent may not see, and there is a key to meter with. For a container, what
+        it needs there is told to the sandbox before the container starts."""
+        protected = protected_paths(config, sandbox.runs_root)
+        refuse_protected([*self.shown(config), *sandbox.shown], protected,
+                         f"the {self.label}")
+        if config.container is not None:
+            runtime = self.container_runtime(config, sandbox)
+            refuse_protected(list(runtime.mounts), protected, f"the {self.label}")
+            sandbox.agent_runtime = runtime
+
+    def container_runtime(self, config: BenchmarkConfig, sandbox: Sandbox) -> AgentRuntime:
+        """What a container shows for the agent: its installation, what the user asked
+        shown, and this interpreter when the forwarder to the metering proxy runs in it."""
+        parts = [part for part in (self.installation(config),
+                                   harness_python() if self.key_for(config) else None)
+                 if part is not None]
+        return AgentRuntime(
+            label=self.label,
+            mounts=tuple(narrowest_first([*(path for part in parts for path in part.runtime),
+                                          *sandbox.shown])),
+            probes=tuple(tuple(part.probe) for part in parts),
+            forwarder_python=str(parts[-1].program) if self.key_for(config) else None)
 
     def output_for(self, ctx: PhaseContext, folder: Path) -> Path:
         return ctx.sandbox.run_dir / f"{self.program}-{ctx.stem}.{self.output_suffix}"
@@ -292,6 +309,7 @@ class CliAgent(ABC):
         return MeteredApi(ctx, api_key=key, token=self.token, prices=self.prices,
                           budget=budget, model=model, provider=self.provider_for(model),
                           socket_url=ctx.sandbox.service_url if private else None,
+                          socket_folder=ctx.sandbox.service_folder,
                           max_calls=turns if self.proxy_keeps_turns else None,
                           allowed_tools=frozenset(ctx.config.api_tools))
 

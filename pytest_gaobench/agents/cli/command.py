@@ -118,7 +118,7 @@ class CommandAgent(CliAgent):
         return None  # the shell runs the command; `shown` says what it needs
 
     def shown(self, config: BenchmarkConfig) -> list[Path]:
-        return self.program_folders(self.template(config))
+        return self.program_folders(self.template(config), config.container is not None)
 
     def key_for(self, config: BenchmarkConfig) -> ApiKey | None:
         if len(self.providers) > 1:
@@ -133,19 +133,23 @@ class CommandAgent(CliAgent):
                              f"--gaobench-agent-env) but there is no API key to meter with")
         return key
 
-    def program_folders(self, command: str) -> list[Path]:
+    def program_folders(self, command: str, in_container: bool = False) -> list[Path]:
         """The folders the command's program needs shown in the sandbox; a program that
-        cannot be found is a configuration error, named before any work."""
+        cannot be found is a configuration error, named before any work. In a container
+        the program is the image's (found on its PATH): only the scripts named by path
+        are the harness's to show."""
         words = program_words(command)
         if words is None:
             return []
+        scripts = [package_root(Path(word).resolve()) for word in words[1:]
+                   if word.startswith(("/", "~")) and Path(word).expanduser().is_file()]
+        if in_container:
+            return scripts
         found = find_program(words[0])
         if found is None:
             raise SetupError(f"the agent command's program {words[0]!r} is not found (not "
                              f"on PATH, or not an executable file): check "
                              f"--gaobench-agent-command / agent_command")
-        scripts = [package_root(Path(word).resolve()) for word in words[1:]
-                   if word.startswith(("/", "~")) and Path(word).expanduser().is_file()]
         return unique_outside_system(installation_of(found).folders + scripts)
 
     def template(self, config: BenchmarkConfig) -> str:
@@ -189,7 +193,8 @@ class CommandAgent(CliAgent):
         logged = {"command": command, "metered": self.metered, "env": sorted(env)}
         return Launch(["/bin/sh", "-c", command],
                       {**env, **(setup.metered.env if setup.metered else {})}, command,
-                      logged, readable=[prompt_file, *self.program_folders(command)],
+                      logged, readable=[prompt_file, *self.program_folders(
+                          command, ctx.config.container is not None)],
                       writable=[out])
 
     def finish(self, ctx: PhaseContext, setup: PhaseSetup, done: CommandResult) -> None:

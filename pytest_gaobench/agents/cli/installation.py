@@ -13,6 +13,7 @@ line, never runs it.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -34,7 +35,14 @@ class Installation:
     folders: list[Path] = field(default_factory=list)
     """What the sandbox shows read-only for it to run."""
     argv: list[str] = field(default_factory=list)
-    """How to start it: the program itself (its interpreter is found on PATH inside)."""
+    """How to start it: the program itself, or its ``#!/usr/bin/env NAME`` interpreter
+    (found on this machine's PATH) and the program, so a container whose PATH is the
+    image's starts the same one."""
+    runtime: list[Path] = field(default_factory=list)
+    """What a container shows read-only, at the same paths, for it to run on an image
+    that is not this machine (``runtime_pieces``)."""
+    probe: list[str] = field(default_factory=list)
+    """A command that starts only where the program can run (``probe_argv``)."""
 
 
 def find_program(name: str, cwd: Path | None = None) -> Path | None:
@@ -62,10 +70,66 @@ def installed_cli(executable: str | None, command: str, label: str, hint: str) -
 def installation_of(program: Path) -> Installation:
     resolved = program.resolve()
     folders = [package_root(resolved)]
+    runtime = runtime_pieces(resolved)
     interpreter = shebang_interpreter(resolved)
+    argv = [str(resolved)]
     if interpreter is not None:
         folders += [package_root(interpreter), *base_python(interpreter)]
-    return Installation(resolved, unique_outside_system(folders), [str(resolved)])
+        base = base_interpreter(interpreter)
+        runtime += [*runtime_pieces(interpreter),
+                    *(runtime_pieces(base) if base is not None else [])]
+        if env_named(resolved):
+            argv = [str(interpreter), str(resolved)]
+    return Installation(resolved, unique_outside_system(folders), argv,
+                        narrowest_first(runtime), probe_argv(interpreter or resolved))
+
+
+SYSTEM_PREFIXES = (Path("/usr"), Path("/usr/local"), Path("/"))
+PYTHON_NAME = re.compile(r"python(\d+\.\d+)")
+
+
+def runtime_pieces(path: Path) -> list[Path]:
+    """What a container shows for ``path`` to run there: its installation
+    (``package_root``) when that is a folder of its own (a virtualenv, an npm package, a
+    pyenv or nvm installation); when it is a system prefix (``/usr``) only the file and,
+    for a Python, its standard library: the image's own ``/usr`` stays the image's."""
+    root = package_root(path)
+    if root not in SYSTEM_PREFIXES:
+        return [root]
+    named = PYTHON_NAME.fullmatch(path.name)
+    library = root / "lib" / f"python{named.group(1)}" if named else None
+    return [path, *([library] if library is not None and library.is_dir() else [])]
+
+
+def narrowest_first(paths: list[Path]) -> list[Path]:
+    """``paths`` each once, none inside another (the widest kept), never the root nor a
+    home folder or above one."""
+    kept: list[Path] = []
+    home = Path.home()
+    for path in sorted(set(paths), key=lambda each: len(each.parts)):
+        too_wide = path == home or path in home.parents or len(path.parts) < 2
+        if not too_wide and not any(path.is_relative_to(top) for top in kept):
+            kept.append(path)
+    return kept
+
+
+def probe_argv(program: Path) -> list[str]:
+    """A quick command that fails where ``program`` cannot run (a musl image and a glibc
+    binary, a library missing): a Python imports what the forwarder and agents need, a
+    Node.js evaluates nothing, anything else says its version."""
+    if PYTHON_NAME.fullmatch(program.name) or program.name in ("python", "python3"):
+        return [str(program), "-I", "-c", "import socket, subprocess, threading"]
+    if program.name in ("node", "nodejs", "bun"):
+        return [str(program), "-e", "0"]
+    return [str(program), "--version"]
+
+
+def harness_python() -> Installation:
+    """This interpreter, as a container needs it (the forwarder to the metering proxy
+    runs in it)."""
+    executable = Path(sys.executable).resolve()
+    return Installation(executable, [], [str(executable)],
+                        narrowest_first(runtime_pieces(executable)), probe_argv(executable))
 
 
 def package_root(path: Path) -> Path:
@@ -97,24 +161,36 @@ def runtime_beside(prefix: Path) -> bool:
     return (lib / "node_modules").is_dir() or any(lib.glob("python3*"))
 
 
-def shebang_interpreter(program: Path) -> Path | None:
-    """The interpreter a script's ``#!`` line names, resolved (``env NAME`` on PATH). Only
-    a regular file is opened (never a FIFO or a device, which could block), without
-    following a link at its last step, and no more than its first line is read."""
+def shebang_words(program: Path) -> list[str]:
+    """The words of a script's ``#!`` line ([] for anything else). Only a regular file is
+    opened (never a FIFO or a device, which could block), without following a link at its
+    last step, and no more than its first line is read."""
     try:
         descriptor = os.open(program, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
-        return None
+        return []
     with os.fdopen(descriptor, "rb") as file:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
+            return []
         first = file.read(SHEBANG_LIMIT).split(b"\n", 1)[0]
     if not first.startswith(b"#!"):
-        return None
+        return []
     try:
-        words = shlex.split(first[2:].decode(errors="replace"))
+        return shlex.split(first[2:].decode(errors="replace"))
     except ValueError:
-        return None
+        return []
+
+
+def env_named(program: Path) -> bool:
+    """Whether the script starts ``#!/usr/bin/env NAME``, nothing more: its interpreter is
+    whichever NAME comes first on PATH."""
+    words = shebang_words(program)
+    return len(words) == 2 and Path(words[0]).name == "env"
+
+
+def shebang_interpreter(program: Path) -> Path | None:
+    """The interpreter a script's ``#!`` line names, resolved (``env NAME`` on PATH)."""
+    words = shebang_words(program)
     if not words:
         return None
     if Path(words[0]).name == "env":
@@ -128,14 +204,23 @@ def shebang_interpreter(program: Path) -> Path | None:
 def base_python(interpreter: Path) -> list[Path]:
     """A virtualenv's base installation (its ``pyvenv.cfg``'s ``home``), which its
     interpreter links into."""
+    base = base_interpreter(interpreter)
+    return [package_root(base)] if base is not None else []
+
+
+def base_interpreter(interpreter: Path) -> Path | None:
+    """The interpreter a virtualenv's was made from (in its ``pyvenv.cfg``'s ``home``)."""
     for parent in list(interpreter.parents)[:3]:
         config = parent / "pyvenv.cfg"
         if config.is_file():
             for line in config.read_text(errors="replace").splitlines():
                 key, _, value = line.partition("=")
                 if key.strip() == "home" and value.strip():
-                    return [package_root(Path(value.strip()) / "python")]
-    return []
+                    home = Path(value.strip())
+                    found = [home / name for name in ("python", "python3")
+                             if (home / name).exists()]
+                    return found[0].resolve() if found else home / "python"
+    return None
 
 
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc")

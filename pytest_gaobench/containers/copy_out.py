@@ -1,0 +1,88 @@
+"""What a command left in a writable folder of the container, back on the host.
+
+The folder is the agent's, so its contents are hostile data. The engine streams it as a
+tar archive (``cp CONTAINER:PATH -``, made by the engine, not by a ``tar`` the agent
+could replace), read up to ``COPY_LIMIT``: a larger folder does not come back at all.
+The archive is unpacked into a fresh folder, only its regular files and folders, each
+written without following a link (``untrusted.write_regular``); links, devices and FIFOs
+stay behind, and so does any name that would leave the folder. Only then does the fresh
+folder replace the harness's copy, so no link an earlier phase left can be written
+through.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from ..sandbox.untrusted import UntrustedFileError, make_folder, write_regular
+from .engine import Engine
+
+COPY_LIMIT = 16 * 1024 * 1024
+"""The most of a writable folder copied back out of the container."""
+COPY_SECONDS = 120
+
+
+def copy_out(engine: Engine, container: str, folder: Path) -> bool:
+    """``folder`` as the command left it in ``container`` (at the same path), when its
+    archive is at most ``COPY_LIMIT``; whether it came back."""
+    archive = _bounded_archive(engine, container, folder)
+    if archive is None:
+        return False
+    with tempfile.TemporaryDirectory(prefix="gaobench-copy-", dir=folder.parent) as scratch:
+        fresh = Path(scratch) / "fresh"
+        fresh.mkdir()
+        unpack_files(archive, fresh)
+        shutil.rmtree(folder, ignore_errors=True)
+        fresh.rename(folder)
+    return True
+
+
+def _bounded_archive(engine: Engine, container: str, folder: Path) -> bytes | None:
+    process = subprocess.Popen(engine.argv("cp", f"{container}:{folder}/.", "-"),
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    try:
+        data = process.stdout.read(COPY_LIMIT + 1)
+        if len(data) > COPY_LIMIT:
+            return None
+        return data if process.wait(timeout=COPY_SECONDS) == 0 else None
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+def unpack_files(archive: bytes, destination: Path) -> list[str]:
+    """The regular files and folders of ``archive`` written below ``destination``; the
+    names left behind (links, special files, names leaving the folder)."""
+    left: list[str] = []
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
+        for member in tar:
+            name = PurePosixPath(member.name)
+            parts = [part for part in name.parts if part not in ("", ".")]
+            if name.is_absolute() or ".." in parts or not (member.isfile() or member.isdir()):
+                left.append(member.name)
+                continue
+            if not parts:
+                continue
+            try:
+                if member.isdir():
+                    make_folder(destination, "/".join(parts))
+                else:
+                    extracted = tar.extractfile(member)
+                    data = extracted.read() if extracted is not None else b""
+                    write_regular(destination, "/".join(parts), data)
+                    # Nothing but files and folders is made here: no link to follow.
+                    destination.joinpath(*parts).chmod(0o644 | (member.mode & 0o111))
+            except (UntrustedFileError, OSError):
+                left.append(member.name)
+    return left
+
