@@ -472,9 +472,9 @@ def test_a_named_cli_agent_runs_inside_the_container_metered_by_the_proxy(
     usage = result["metrics"]["usage"]
     assert (usage["tokens_input"], usage["tokens_output"]) == (
         (1000, 40) if agent == "aider" else (2100, 50)), usage
-    ready = [json.loads(line) for line in (tmp_path / ".gaobench" / "runs" / result["run_id"]
-                                           / "events.jsonl").read_text().splitlines()
-             if '"container_ready"' in line][0]
+    events = tmp_path / ".gaobench" / "runs" / result["run_id"] / "events.jsonl"
+    ready = next(json.loads(line) for line in events.read_text().splitlines()
+                 if '"container_ready"' in line)
     shown = ready["shown"]
     assert shown and not [path for path in shown if Path(path).is_relative_to(tmp_path)]
     assert not Path(ready["services"]).exists()  # the socket's folder went with the run
