@@ -358,6 +358,36 @@ def test_your_own_agent_reaches_its_api_only_through_the_proxy_from_the_containe
     assert presented["x-api-key"] == os.environ["ANTHROPIC_API_KEY"]  # the proxy's, not its
 
 
+SPENDS_THEN_WAITS = PROXY_CALL.replace("answer = json.load", "for _ in range(3):\n    try:\n        urllib.request.urlopen(request, timeout=30)\n    except Exception:\n        pass\nimport time\ntime.sleep(3000)\nanswer = json.load")
+
+
+@needs_podman
+def test_an_agent_the_proxy_stops_is_ended_inside_the_container(
+        engine: Engine, tmp_path: Path, api: Any) -> None:
+    """Past its turn budget the proxy refuses the call and stops the agent: what runs in
+    the container ends then, not at the phase's timeout an hour later (which would outlast
+    this test's bound of 300 s)."""
+    from benchmark_files import gao_dev, result_named
+    from fake_anthropic import message, text
+
+    api.script(*[message(text("hi"), input_tokens=30, output_tokens=7) for _ in range(3)])
+    harbor_task(tmp_path)
+    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
+    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
+    spec.write_text(spec.read_text().replace("timeout_seconds: 120.0", "timeout_seconds: 3600")
+                    + "agent_command: python3 {benchmark_dir}/agent.py\n")
+    (spec.parent / "agent.py").write_text(SPENDS_THEN_WAITS)
+    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
+                           "-q", "--gaobench-agent=command", "--gaobench-max-turns=1",
+                           "--gaobench-agent-env=ANTHROPIC_API_KEY"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1, done.stdout[-3000:]
+    result = result_named(tmp_path, "hello")
+    assert (result["status"], result["failure_kind"]) == ("failed", "agent"), result["reason"]
+    assert "max_turns" in result["reason"]
+    assert result["metrics"]["usage"]["api_calls"] == 1 == len(api.requests)
+
+
 @pytest.fixture(scope="session")
 def glibc_less_image(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> str:
     """An image with a static busybox and nothing else: no C library to run this
