@@ -319,6 +319,44 @@ def test_the_agents_leftovers_end_before_the_verifier_and_metrics_still_run(
     assert result["metrics"]["custom"] == {"left.words": 1}
 
 
+VERIFIER = """\
+#!/bin/bash
+# What apt-get and dpkg do as root: give a file away (a capability the agent has not).
+touch /tmp/owned && chown 65534 /tmp/owned || exit 3
+# A test run the agent can reach into (a conftest.py it planted in /app, say).
+[ -e /app/hook.sh ] && sh /app/hook.sh
+if [ "$(cat /app/hello.txt 2>/dev/null)" = hello ]; then echo 1 > /logs/verifier/reward.txt
+else echo 0 > /logs/verifier/reward.txt; fi
+exit 0
+"""
+
+
+@needs_podman
+def test_the_verifier_may_do_what_apt_get_does_and_its_logs_are_hostile_data(
+        engine: Engine, tmp_path: Path) -> None:
+    """The oracle passes a test.sh that changes a file's owner. An agent that reaches
+    into the test run and floods /logs/verifier to hide its reward of 0 fails: the flood
+    never reaches the host, and the script's exit code 0 does not stand in."""
+    from benchmark_files import gao_dev, run_results
+
+    harbor_task(tmp_path)
+    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
+    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
+    (spec.parent / "tests" / "test.sh").write_text(VERIFIER)
+    assert run_suite(tmp_path, tmp_path / "suite", "oracle").returncode == 0
+    spec.write_text(spec.read_text() + "agent_command: sh {benchmark_dir}/agent.sh\n")
+    (spec.parent / "agent.sh").write_text(
+        "echo 'head -c 20000000 /dev/zero > /logs/verifier/big' > hook.sh\n")
+    flooded = run_suite(tmp_path, tmp_path / "suite", "command")
+    assert flooded.returncode == 1, flooded.stdout[-3000:]
+    result = {r["agent"]: r for r in run_results(tmp_path)}["command"]
+    verdict = {c["name"]: c for c in result["criteria"]}["verifier"]
+    assert not verdict["passed"]
+    assert verdict["detail"].startswith("the verifier's logs were not read: /logs/verifier "
+                                        "holds more than 16 MB"), verdict["detail"]
+    assert not list((tmp_path / ".gaobench").rglob("big"))
+
+
 PROXY_CALL = """\
 import json, os, urllib.request
 request = urllib.request.Request(

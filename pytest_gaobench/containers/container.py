@@ -56,11 +56,12 @@ class RunContainer:
     @classmethod
     def start(cls, engine: Engine, image: str, workspace: Path, run_id: str,
               workdir: str = "/app", network: bool = False, shown: Sequence[Path] = (),
-              services: Path | None = None) -> RunContainer:
+              services: Path | None = None, capabilities: bool = False) -> RunContainer:
         """A container of ``image`` for run ``run_id``, ``workspace`` at ``workdir``; no
         network unless ``network`` (a verifier that may install its tools). ``shown``:
         harness paths mounted read-only at their own paths (an agent's installation);
-        ``services``: a harness folder mounted read-only at ``SERVICE_FOLDER``."""
+        ``services``: a harness folder mounted read-only at ``SERVICE_FOLDER``.
+        ``capabilities``: keep the engine's default set (a verifier), else none."""
         name = f"gaobench-{run_id}"[:120]
         mapping: list[str] = []
         if os.geteuid() == 0:  # a root harness: container root is an unprivileged host uid,
@@ -74,7 +75,8 @@ class RunContainer:
         done = engine.run(
             "run", "--detach", "--name", name, "--label", f"{LABEL}={run_id}",
             "--label", f"{OWNER_LABEL}={owner()}", *engine.extra, *mapping,
-            "--network", _network(engine, network), "--cap-drop", "ALL",
+            "--network", _network(engine, network),
+            *([] if capabilities else ["--cap-drop", "ALL"]),
             "--security-opt", "no-new-privileges",
             "--pids-limit", str(PIDS_LIMIT), "--memory", MEMORY_LIMIT,
             "--volume", f"{workspace}:{workdir}", *volumes, "--workdir", workdir,

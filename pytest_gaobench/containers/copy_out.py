@@ -20,19 +20,25 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from ..sandbox.untrusted import UntrustedFileError, make_folder, write_regular
-from .engine import Engine
+from .engine import ContainerError, Engine
 
 COPY_LIMIT = 16 * 1024 * 1024
 """The most of a writable folder copied back out of the container."""
 COPY_SECONDS = 120
 
 
-def copy_out(engine: Engine, container: str, folder: Path) -> bool:
-    """``folder`` as the command left it in ``container`` (at the same path), when its
-    archive is at most ``COPY_LIMIT``; whether it came back."""
-    archive = _bounded_archive(engine, container, folder)
+class CopyTooLarge(ContainerError):
+    """What was to be copied out is over ``COPY_LIMIT``: none of it was."""
+
+
+def copy_out(engine: Engine, container: str, inside: str, folder: Path) -> bool:
+    """The folder ``inside`` of ``container`` as ``folder`` (replacing what it held);
+    False when the engine could not read it (not there). Over ``COPY_LIMIT``,
+    ``CopyTooLarge``, and ``folder`` is left as it was."""
+    archive = _bounded_archive(engine, container, inside)
     if archive is None:
         return False
+    folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gaobench-copy-", dir=folder.parent) as scratch:
         fresh = Path(scratch) / "fresh"
         fresh.mkdir()
@@ -42,14 +48,14 @@ def copy_out(engine: Engine, container: str, folder: Path) -> bool:
     return True
 
 
-def _bounded_archive(engine: Engine, container: str, folder: Path) -> bytes | None:
-    process = subprocess.Popen(engine.argv("cp", f"{container}:{folder}/.", "-"),
+def _bounded_archive(engine: Engine, container: str, inside: str) -> bytes | None:
+    process = subprocess.Popen(engine.argv("cp", f"{container}:{inside}/.", "-"),
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
     try:
         data = process.stdout.read(COPY_LIMIT + 1)
         if len(data) > COPY_LIMIT:
-            return None
+            raise CopyTooLarge(f"{inside} holds more than {COPY_LIMIT // 2**20} MB")
         return data if process.wait(timeout=COPY_SECONDS) == 0 else None
     except subprocess.TimeoutExpired:
         return None

@@ -11,6 +11,7 @@ socket in the mounted services folder."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -21,7 +22,7 @@ from ..sandbox.handover import hand_over
 from ..sandbox.process import CommandResult
 from ..sandbox.sandbox import SERVICE_PORT
 from .container import MAPPED_ROOT, SERVICE_FOLDER, RunContainer
-from .copy_out import copy_out
+from .copy_out import CopyTooLarge, copy_out
 from .engine import ContainerError, said_tail
 
 FORWARDER_NAME = "forwarder.py"
@@ -67,7 +68,8 @@ class ContainerHost:
                                    cwd=self.inside(cwd), env=variables,
                                    stdout_path=stdout_path, cancel=cancel, on_wait=on_wait)
         for folder in writable:
-            copy_out(self.container.engine, self.container.name, folder)
+            with contextlib.suppress(CopyTooLarge):  # what it wrote there is not read
+                copy_out(self.container.engine, self.container.name, str(folder), folder)
         return done
 
     def _behind_forwarder(self, argv: Sequence[str], service: Path) -> list[str]:

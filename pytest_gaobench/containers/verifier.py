@@ -3,8 +3,14 @@ after the agent stopped (whatever it left running is ended first; the run's cont
 stays, for the custom metrics that come after), its folder is copied
 to ``/tests`` of a fresh container of the same image, with the workspace mounted, and
 ``test.sh`` runs there. The reward comes from ``/logs/verifier/reward.txt`` (or
-``reward.json``), copied out and read as hostile data: a regular file, bounded; without
-one, the script's exit code decides."""
+``reward.json``), copied out and read as hostile data (``copy_out``: bounded, files and
+folders only; logs over the bound fail the verifier, since they could hide a reward of 0);
+without one, the script's exit code decides.
+
+The verifier's container keeps the engine's default capabilities (``chown``, ``setuid``
+and the like, which ``apt-get`` in a ``test.sh`` needs), where the agent's has none: they
+are the user namespace's, its root an unprivileged host uid, with no new privileges and
+no network unless the benchmark allows it."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from pathlib import Path
 from ..model.result import CriterionResult
 from ..sandbox.untrusted import read_regular_text
 from .container import RunContainer
+from .copy_out import CopyTooLarge, copy_out
 from .engine import said_tail
 from .host import ContainerHost
 
@@ -27,7 +34,8 @@ def run_verifier(tests: Path, host: ContainerHost, grading_dir: Path, run_id: st
     host.container.end_processes()
     engine = host.container.engine
     fresh = RunContainer.start(engine, host.image, host.workspace, f"{run_id}-verifier",
-                               host.container.workdir, network=host.grader_network)
+                               host.container.workdir, network=host.grader_network,
+                               capabilities=True)
     try:
         copied = engine.run("cp", str(tests), f"{fresh.name}:/tests")
         if copied.returncode != 0:
@@ -41,8 +49,11 @@ def run_verifier(tests: Path, host: ContainerHost, grading_dir: Path, run_id: st
             engine.run("cp", empty + "/.", f"{fresh.name}:/logs")
         outcome = fresh.exec(["bash", "/tests/test.sh"], timeout=timeout)
         logs = grading_dir / "verifier"
-        logs.mkdir(parents=True, exist_ok=True)
-        engine.run("cp", f"{fresh.name}:{LOGS}/.", str(logs))
+        try:
+            copy_out(engine, fresh.name, LOGS, logs)
+        except CopyTooLarge as exc:  # else a flood would hide a reward of 0
+            return CriterionResult(name="verifier", passed=False, detail=(
+                f"the verifier's logs were not read: {exc}"))
     finally:
         fresh.remove()
     reward = read_reward(logs)
