@@ -232,6 +232,49 @@ def test_a_harbor_task_passes_with_its_oracle_and_fails_with_nop(engine: Engine,
     assert not [name for name in left if any(r["run_id"] in name for r in results.values())]
 
 
+def test_harbor_tasks_python_tests_are_never_collected_as_the_suites_own(
+        tmp_path: Path) -> None:
+    """Harbor's tasks each keep a tests/test_outputs.py (and a build context may hold
+    tests of its own): they run in the verifier's container only. Collected by pytest,
+    two tasks' files of one name would stop the session."""
+    from benchmark_files import gao_dev
+
+    for name in ("one", "two"):
+        task = harbor_task(tmp_path, name)
+        (task / "tests" / "test_outputs.py").write_text("def test_x():\n    assert False\n")
+        (task / "environment" / "test_build.py").write_text("def test_y():\n    pass\n")
+    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
+    listed = subprocess.run([sys.executable, "-m", "pytest", "suite", "--co", "-q",
+                             "-p", "no:cacheprovider"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert listed.returncode == 0, listed.stdout[-2000:]
+    assert sorted(line for line in listed.stdout.splitlines() if "::" in line) == [
+        "suite/one/bench_one.yaml::one", "suite/two/bench_two.yaml::two"]
+
+
+def test_a_harbor_tasks_compose_file_is_read_for_what_one_container_can_be(
+        tmp_path: Path) -> None:
+    """An airgapped task (its one service has no network) gives its verifier none; a task
+    of several services is refused, naming them."""
+    from benchmark_files import gao_dev
+
+    airgapped = harbor_task(tmp_path, "airgapped")
+    toml = airgapped / "task.toml"
+    toml.write_text(toml.read_text().replace("allow_internet = false", "allow_internet = true"))
+    (airgapped / "environment" / "docker-compose.yaml").write_text(
+        "services:\n  main:\n    build:\n      context: .\n    network_mode: none\n")
+    sidecar = harbor_task(tmp_path, "sidecar")
+    (sidecar / "environment" / "docker-compose.yaml").write_text(
+        "services:\n  main:\n    build: .\n  db:\n    image: postgres\n")
+    done = gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite")
+    said = done.stdout + done.stderr
+    assert "docker-compose.yaml has 2 services (main, db): only a task of one container" \
+        in said, said
+    spec = (tmp_path / "suite" / "airgapped" / "bench_airgapped.yaml").read_text()
+    assert "grader_network: false" in spec
+    assert not (tmp_path / "suite" / "sidecar").exists()
+
+
 AGENT = """\
 echo hello > hello.txt
 echo "workspace $GAOBENCH_WORKSPACE, in $(pwd), as $(id -u)" > where.txt

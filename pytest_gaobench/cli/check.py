@@ -65,9 +65,16 @@ class _Verdicts:
         self.rootpath: Path | None = None
         self.by_key: dict[str, dict[str, Verdict]] = {}
         self.problems: dict[str, str | None] = {}
+        self.collection_errors: list[str] = []
+        """What failed to collect (the terminal is off: said when the session stops)."""
 
     def pytest_configure(self, config: pytest.Config) -> None:
         self.rootpath = config.rootpath
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            said = str(report.longrepr).strip().splitlines()
+            self.collection_errors.append(f"{report.nodeid or '.'}: {' '.join(said[-6:])}")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
@@ -199,7 +206,8 @@ def run(options: argparse.Namespace) -> int:
                                               if options.keyword or options.markexpr else ""))
         return int(code)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        print(f"gao-dev check: the check session ended with exit code {int(code)}")
+        print(f"gao-dev check: the check session ended with exit code {int(code)}"
+              + "".join(f"\n  collecting {error}" for error in recorder.collection_errors))
         return int(code)
     for key in sorted(set(recorder.by_key) - set(recorder.problems)):
         recorder.problems[key] = recorder.tell(key, recorder.by_key[key]) \

@@ -106,8 +106,31 @@ def _environment(task: Path, settings: dict[str, Any]) -> dict[str, Any]:
                             "not supported)")
     found["workdir"] = _workdir(dockerfile) if dockerfile.is_file() else DEFAULT_WORKDIR
     # Harbor lets the verifier install its tools unless the task forbids the internet.
-    found["grader_network"] = bool(options.get("allow_internet", True))
+    airgapped = _compose_network(task) == "none"
+    found["grader_network"] = bool(options.get("allow_internet", True)) and not airgapped
     return found
+
+
+def _compose_network(task: Path) -> str | None:
+    """The ``network_mode`` of the one service of the task's docker-compose.yaml (an
+    airgapped task says ``none``); a task with several services (a database beside it)
+    is refused, since one container cannot be them."""
+    compose = next((path for name in ("docker-compose.yaml", "docker-compose.yml")
+                    if (path := task / "environment" / name).is_file()), None)
+    if compose is None:
+        return None
+    try:
+        data = yaml.safe_load(compose.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InstanceError(f"{compose.name} cannot be read: {exc}") from None
+    services = data.get("services") if isinstance(data, dict) else None
+    if not isinstance(services, dict) or len(services) != 1:
+        names = ", ".join(services) if isinstance(services, dict) else "none"
+        raise InstanceError(f"{compose.name} has {len(services or {})} services ({names}): "
+                            f"only a task of one container is supported")
+    service = next(iter(services.values()))
+    mode = service.get("network_mode") if isinstance(service, dict) else None
+    return mode if isinstance(mode, str) else None
 
 
 def _workdir(dockerfile: Path) -> str:

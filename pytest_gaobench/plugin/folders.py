@@ -2,7 +2,8 @@
 
 A boilerplate's own tests fail by design until the agent has worked, so collecting them
 would report failures that are not failures: a folder (boilerplate, oracle, hidden
-grading tests) is skipped when a benchmark file in one of its ancestor folders names it.
+grading tests, a container's verifier and build context) is skipped when a benchmark file
+in one of its ancestor folders names it.
 Finding those names parses the benchmark files; the parses are kept for collection to
 validate, so each file is read and parsed once per session.
 """
@@ -20,7 +21,10 @@ from .settings import GaobenchSettings
 if TYPE_CHECKING:
     from ..specfile.yaml_source import ParsedYaml
 
-FOLDER_KEYS = (("boilerplate_path",), ("oracle",), ("success_criteria", "grading_tests"))
+FOLDER_KEYS = (("boilerplate_path",), ("oracle",), ("success_criteria", "grading_tests"),
+               ("success_criteria", "verifier"), ("environment", "context"))
+FILE_KEYS = (("environment", "dockerfile"),)
+"""Files whose folder a benchmark uses (a Dockerfile's: its default build context)."""
 
 
 class BenchmarkFolders:
@@ -93,10 +97,11 @@ def _named_folders(benchmark_file: Path, parsed: ParsedYaml) -> set[Path]:
     if not isinstance(parsed.data, dict):
         return set()
     named = set()
-    for keys in FOLDER_KEYS:
+    for keys in (*FOLDER_KEYS, *FILE_KEYS):
         value: object = parsed.data
         for key in keys:
             value = value.get(key) if isinstance(value, dict) else None
         if isinstance(value, str) and value:
-            named.add(resolved_below(benchmark_file.parent, value))
+            path = resolved_below(benchmark_file.parent, value)
+            named.add(path.parent if keys in FILE_KEYS else path)
     return named
