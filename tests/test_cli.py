@@ -101,7 +101,7 @@ def test_usage_errors_exit_4_and_version_is_shown(pytester: pytest.Pytester) -> 
     assert version.stdout.startswith("gao-dev (pytest-gaobench) 0.")
 
 
-def test_check_says_why_for_a_broken_file_twins_repeats_and_nothing_matched(
+def test_check_says_why_for_a_broken_file_twins_repeats_nothing_matched_and_a_stop(
         pytester: pytest.Pytester, bench: BenchmarkWriter) -> None:
     """An invalid YAML says its problem; a second file with a name already used is named
     by its file; repeats are checked; -k that matches nothing is explained; --keep keeps
@@ -122,6 +122,13 @@ def test_check_says_why_for_a_broken_file_twins_repeats_and_nothing_matched(
     assert none.returncode == 5
     assert "no benchmark to check (exit code 5)" in none.stdout
     assert "-k/-m matched none" in none.stdout
+    for name in ("a", "b"):  # two test files of one name: pytest stops at collection
+        (pytester.path / name).mkdir()
+        (pytester.path / name / "test_same.py").write_text("def test_x():\n    pass\n")
+    stopped = gao_dev(pytester.path, "check", ".", "-n", "0")
+    assert stopped.returncode == 2
+    assert "the check session ended with exit code 2\n  collecting b/test_same.py: import " \
+           "file mismatch" in stopped.stdout, stopped.stdout
 
 
 def test_check_warns_when_coverage_is_counted_in_the_agents_own_process(
