@@ -66,6 +66,21 @@ def test_a_missing_engine_says_what_to_install(monkeypatch: pytest.MonkeyPatch) 
         find_engine("lxc")
 
 
+@pytest.mark.parametrize(("said", "maps"), [
+    ('["name=apparmor","name=seccomp,profile=builtin"]', False),  # containers' root: root's
+    ('["name=seccomp,profile=builtin","name=userns"]', True),  # userns-remap
+    ('["name=seccomp,profile=builtin","name=rootless","name=cgroupns"]', True),
+    ("not json", False),
+])
+def test_docker_is_used_only_where_its_containers_root_is_not_the_hosts(
+        said: str, maps: bool) -> None:
+    """podman maps the container's users itself; docker does it in its daemon or not at
+    all, so what ``docker info`` says decides (a docker that does not is refused)."""
+    from pytest_gaobench.containers.container import docker_maps_root
+
+    assert docker_maps_root(said) is maps
+
+
 @needs_podman
 def test_the_guarantees_hold_against_what_runs_inside(container: RunContainer,
                                                       tmp_path: Path) -> None:

@@ -63,10 +63,8 @@ class RunContainer:
         ``services``: a harness folder mounted read-only at ``SERVICE_FOLDER``.
         ``capabilities``: keep the engine's default set (a verifier), else none."""
         name = f"gaobench-{run_id}"[:120]
-        mapping: list[str] = []
-        if os.geteuid() == 0:  # a root harness: container root is an unprivileged host uid,
-            ids = f"0:{MAPPED_ROOT}:{MAPPED_COUNT}"  # which must own the workspace
-            mapping = ["--uidmap", ids, "--gidmap", ids]
+        mapping = user_mapping(engine)
+        if mapping:  # container root is an unprivileged host uid, which must own these
             for folder in (workspace, *([services] if services else [])):
                 hand_over(folder, MAPPED_ROOT, MAPPED_ROOT)
         volumes = [word for path in shown for word in ("--volume", f"{path}:{path}:ro")]
@@ -129,12 +127,50 @@ class RunContainer:
 
     def remove(self) -> None:
         """Stop and remove it; already gone is fine."""
-        self.engine.run("rm", "--force", "--time", "0", self.name)
+        self.engine.run("rm", *_forced(self.engine), self.name)
 
     def mounts(self) -> list[str]:
         """The host paths mounted into it (what it can see of the host)."""
         done = self.engine.run("inspect", "--format", "{{json .Mounts}}", self.name)
         return [mount.get("Source", "") for mount in json.loads(done.stdout or b"[]")]
+
+
+def user_mapping(engine: Engine) -> list[str]:
+    """The ``run`` options that keep the container's root off the host's root: none for a
+    harness that is not root (rootless podman), podman's own map for a root one; docker
+    maps in its daemon (userns-remap, or rootless docker), and one that does not is
+    refused."""
+    if os.geteuid() != 0 and engine.name == "podman":
+        return []
+    if engine.name == "podman":
+        ids = f"0:{MAPPED_ROOT}:{MAPPED_COUNT}"
+        return ["--uidmap", ids, "--gidmap", ids]
+    done = engine.run("info", "--format", "{{json .SecurityOptions}}")
+    if done.returncode != 0:
+        raise ContainerError(f"docker info failed: {last_line(done)}")
+    if not docker_maps_root(done.stdout.decode(errors="replace")):
+        raise ContainerError("docker runs containers as this machine's root here (neither "
+                             "userns-remap nor rootless mode is on): enable one of them, or "
+                             "use podman (--gaobench-container=podman)")
+    return []
+
+
+def docker_maps_root(security_options: str) -> bool:
+    """Whether ``docker info``'s SecurityOptions (JSON) say a container's root is not the
+    host's: ``name=userns`` (userns-remap) or ``name=rootless``."""
+    try:
+        options = json.loads(security_options)
+    except ValueError:
+        return False
+    names = {part.removeprefix("name=") for option in options if isinstance(option, str)
+             for part in option.split(",") if part.startswith("name=")} \
+        if isinstance(options, list) else set()
+    return bool(names & {"userns", "rootless"})
+
+
+def _forced(engine: Engine) -> list[str]:
+    """``rm``'s options to stop and remove at once (docker's ``rm`` has no ``--time``)."""
+    return ["--force", "--time", "0"] if engine.name == "podman" else ["--force"]
 
 
 def _network(engine: Engine, network: bool) -> str:
@@ -155,7 +191,7 @@ def prune(engine: Engine) -> list[str]:
         holder = _label(labels, OWNER_LABEL)
         where, _, pid = holder.rpartition(":")
         if where == host and pid.isdigit() and not _alive(int(pid)):
-            engine.run("rm", "--force", "--time", "0", name)
+            engine.run("rm", *_forced(engine), name)
             removed.append(name)
     return removed
 
