@@ -454,7 +454,15 @@ def test_your_own_agent_reaches_its_api_only_through_the_proxy_from_the_containe
     assert presented["x-api-key"] == os.environ["ANTHROPIC_API_KEY"]  # the proxy's, not its
 
 
-SPENDS_THEN_WAITS = PROXY_CALL.replace("answer = json.load", "for _ in range(3):\n    try:\n        urllib.request.urlopen(request, timeout=30)\n    except Exception:\n        pass\nimport time\ntime.sleep(3000)\nanswer = json.load")
+SPENDS_THEN_WAITS = PROXY_CALL.replace("answer = json.load", """\
+for _ in range(3):
+    try:
+        urllib.request.urlopen(request, timeout=30)
+    except Exception:
+        pass
+import time
+time.sleep(3000)
+answer = json.load""")
 
 
 @needs_podman
