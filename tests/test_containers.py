@@ -290,6 +290,25 @@ def test_a_harbor_tasks_compose_file_is_read_for_what_one_container_can_be(
     assert not (tmp_path / "suite" / "sidecar").exists()
 
 
+@needs_podman
+def test_a_benchmark_that_allows_the_network_has_it_in_its_container(
+        engine: Engine, tmp_path: Path) -> None:
+    from benchmark_files import gao_dev, result_named
+
+    harbor_task(tmp_path)
+    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
+    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
+    spec.write_text(spec.read_text() + "allow_network: true\n"
+                    "agent_command: sh {benchmark_dir}/agent.sh\n")
+    (spec.parent / "agent.sh").write_text("echo hello > hello.txt\nls /sys/class/net > nets\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
+                           "-q", "--gaobench-agent=command", "--gaobench-keep"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    nets = (Path(result_named(tmp_path, "hello")["workspace"]) / "nets").read_text().split()
+    assert [net for net in nets if net != "lo"], nets  # a way out beside the loopback
+
+
 AGENT = """\
 echo hello > hello.txt
 echo "workspace $GAOBENCH_WORKSPACE, in $(pwd), as $(id -u)" > where.txt

@@ -57,7 +57,8 @@ def prepare_container(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog) ->
     services = services_folder() if runtime.forwarder_python else None
     try:
         container = RunContainer.start(engine, image, sandbox.workspace, sandbox.run_id,
-                                       spec.workdir, shown=runtime.mounts, services=services)
+                                       spec.workdir, network=config.allow_network,
+                                       shown=runtime.mounts, services=services)
     except BaseException:
         if services is not None:
             shutil.rmtree(services, ignore_errors=True)
