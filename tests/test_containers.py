@@ -66,19 +66,27 @@ def test_a_missing_engine_says_what_to_install(monkeypatch: pytest.MonkeyPatch) 
         find_engine("lxc")
 
 
-@pytest.mark.parametrize(("said", "maps"), [
-    ('["name=apparmor","name=seccomp,profile=builtin"]', False),  # containers' root: root's
-    ('["name=seccomp,profile=builtin","name=userns"]', True),  # userns-remap
-    ('["name=seccomp,profile=builtin","name=rootless","name=cgroupns"]', True),
-    ("not json", False),
+@pytest.mark.parametrize(("info", "root_uid"), [
+    ({"SecurityOptions": ["name=apparmor", "name=seccomp,profile=builtin"],
+      "DockerRootDir": "/var/lib/docker"}, "refused"),  # its containers' root is root's
+    ({"SecurityOptions": ["name=seccomp,profile=builtin", "name=userns"],
+      "DockerRootDir": "/var/lib/docker/231072.231072"}, 231072),  # userns-remap
+    ({"SecurityOptions": ["name=seccomp,profile=builtin", "name=rootless", "name=cgroupns"],
+      "DockerRootDir": "/home/me/.local/share/docker"}, None),  # the user's own uid
+    ({}, "refused"),
 ])
 def test_docker_is_used_only_where_its_containers_root_is_not_the_hosts(
-        said: str, maps: bool) -> None:
+        info: dict[str, object], root_uid: int | str | None) -> None:
     """podman maps the container's users itself; docker does it in its daemon or not at
-    all, so what ``docker info`` says decides (a docker that does not is refused)."""
-    from pytest_gaobench.containers.container import docker_maps_root
+    all, so what ``docker info`` says decides: the uid the harness hands the workspace
+    to, or a refusal naming the fix."""
+    from pytest_gaobench.containers.container import docker_mapping
 
-    assert docker_maps_root(said) is maps
+    if root_uid == "refused":
+        with pytest.raises(ContainerError, match="neither userns-remap nor rootless"):
+            docker_mapping(info)
+    else:
+        assert docker_mapping(info).root_uid == root_uid
 
 
 @needs_podman

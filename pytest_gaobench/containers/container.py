@@ -52,6 +52,9 @@ class RunContainer:
     workdir: str
     """Where the workspace is inside (the image's WORKDIR, /app for most Harbor tasks)."""
     has_timeout: bool = False
+    root_uid: int | None = None
+    """The host uid the container's root is, where the harness hands it files (None: the
+    harness's own uid, rootless)."""
 
     @classmethod
     def start(cls, engine: Engine, image: str, workspace: Path, run_id: str,
@@ -64,15 +67,15 @@ class RunContainer:
         ``capabilities``: keep the engine's default set (a verifier), else none."""
         name = f"gaobench-{run_id}"[:120]
         mapping = user_mapping(engine)
-        if mapping:  # container root is an unprivileged host uid, which must own these
+        if mapping.root_uid is not None:  # an unprivileged host uid, which must own these
             for folder in (workspace, *([services] if services else [])):
-                hand_over(folder, MAPPED_ROOT, MAPPED_ROOT)
+                hand_over(folder, mapping.root_uid, mapping.root_uid)
         volumes = [word for path in shown for word in ("--volume", f"{path}:{path}:ro")]
         if services is not None:
             volumes += ["--volume", f"{services}:{SERVICE_FOLDER}:ro"]
         done = engine.run(
             "run", "--detach", "--name", name, "--label", f"{LABEL}={run_id}",
-            "--label", f"{OWNER_LABEL}={owner()}", *engine.extra, *mapping,
+            "--label", f"{OWNER_LABEL}={owner()}", *engine.extra, *mapping.options,
             "--network", _network(engine, network),
             *([] if capabilities else ["--cap-drop", "ALL"]),
             "--security-opt", "no-new-privileges",
@@ -82,7 +85,7 @@ class RunContainer:
         if done.returncode != 0:
             raise ContainerError(f"{engine.name} could not start a container of {image}: "
                                  f"{last_line(done)}")
-        container = cls(engine, name, workdir)
+        container = cls(engine, name, workdir, root_uid=mapping.root_uid)
         container.has_timeout = container.exec(["sh", "-c", "command -v timeout"],
                                                timeout=30).ok
         return container
@@ -135,37 +138,50 @@ class RunContainer:
         return [mount.get("Source", "") for mount in json.loads(done.stdout or b"[]")]
 
 
-def user_mapping(engine: Engine) -> list[str]:
-    """The ``run`` options that keep the container's root off the host's root: none for a
-    harness that is not root (rootless podman), podman's own map for a root one; docker
-    maps in its daemon (userns-remap, or rootless docker), and one that does not is
-    refused."""
-    if os.geteuid() != 0 and engine.name == "podman":
-        return []
+@dataclass(frozen=True)
+class UserMapping:
+    options: tuple[str, ...] = ()
+    """``run``'s options for it."""
+    root_uid: int | None = None
+    """The host uid the container's root is (None: the harness's own)."""
+
+
+def user_mapping(engine: Engine) -> UserMapping:
+    """How the container's root is kept off the host's root: podman maps it itself for a
+    root harness (a harness that is not root runs rootless podman); docker maps in its
+    daemon (userns-remap, or rootless docker), and one that does not is refused."""
     if engine.name == "podman":
+        if os.geteuid() != 0:
+            return UserMapping()
         ids = f"0:{MAPPED_ROOT}:{MAPPED_COUNT}"
-        return ["--uidmap", ids, "--gidmap", ids]
-    done = engine.run("info", "--format", "{{json .SecurityOptions}}")
+        return UserMapping(("--uidmap", ids, "--gidmap", ids), MAPPED_ROOT)
+    done = engine.run("info", "--format", "{{json .}}")
     if done.returncode != 0:
         raise ContainerError(f"docker info failed: {last_line(done)}")
-    if not docker_maps_root(done.stdout.decode(errors="replace")):
-        raise ContainerError("docker runs containers as this machine's root here (neither "
-                             "userns-remap nor rootless mode is on): enable one of them, or "
-                             "use podman (--gaobench-container=podman)")
-    return []
-
-
-def docker_maps_root(security_options: str) -> bool:
-    """Whether ``docker info``'s SecurityOptions (JSON) say a container's root is not the
-    host's: ``name=userns`` (userns-remap) or ``name=rootless``."""
     try:
-        options = json.loads(security_options)
+        info = json.loads(done.stdout)
     except ValueError:
-        return False
+        info = {}
+    return docker_mapping(info if isinstance(info, dict) else {})
+
+
+def docker_mapping(info: dict[str, object]) -> UserMapping:
+    """What ``docker info`` says of its containers' root: ``name=rootless`` (the user's
+    own uid), ``name=userns`` (userns-remap: the uid its data folder is named by,
+    ``/var/lib/docker/231072.231072``), else the host's root, which is refused."""
+    options = info.get("SecurityOptions")
     names = {part.removeprefix("name=") for option in options if isinstance(option, str)
              for part in option.split(",") if part.startswith("name=")} \
         if isinstance(options, list) else set()
-    return bool(names & {"userns", "rootless"})
+    if "rootless" in names:
+        return UserMapping()
+    folder = str(info.get("DockerRootDir") or "").rstrip("/").rpartition("/")[2]
+    uid, dot, _ = folder.partition(".")
+    if "userns" in names and dot and uid.isdigit():
+        return UserMapping(root_uid=int(uid))
+    raise ContainerError("docker runs containers as this machine's root here (neither "
+                         "userns-remap nor rootless mode is on): enable one of them, or use "
+                         "podman (--gaobench-container=podman)")
 
 
 def _forced(engine: Engine) -> list[str]:

@@ -12,7 +12,6 @@ socket in the mounted services folder."""
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from ..sandbox.handover import hand_over
 from ..sandbox.process import CommandResult
 from ..sandbox.sandbox import SERVICE_PORT
-from .container import MAPPED_ROOT, SERVICE_FOLDER, RunContainer
+from .container import SERVICE_FOLDER, RunContainer
 from .copy_out import CopyTooLarge, copy_out
 from .engine import ContainerError, said_tail
 
@@ -78,8 +77,9 @@ class ContainerHost:
                 or service.parent != self.service_folder:
             raise ContainerError("the metering proxy's socket is not in the folder this "
                                  "container has mounted for it")
-        if os.geteuid() == 0:  # container root (an unprivileged host uid) may connect
-            hand_over(service, MAPPED_ROOT, MAPPED_ROOT)
+        uid = self.container.root_uid
+        if uid is not None:  # container root (an unprivileged host uid) may connect
+            hand_over(service, uid, uid)
         folder = PurePosixPath(SERVICE_FOLDER)
         return [self.forwarder_python, "-I", str(folder / FORWARDER_NAME),
                 str(folder / service.name), str(SERVICE_PORT), "--", *argv]
