@@ -1,5 +1,6 @@
 """Row: a command in a run's running container against the same command under
-bubblewrap, and the container's start (paid once per run) on its own line."""
+bubblewrap, and the container's start (paid once per run) on its own line, bare and with
+an agent's runtime (its installation shown, the image probed for it)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ COMMAND = ["sh", "-c", "echo hello > out.txt && cat out.txt"]
 
 
 def container(scratch: Path, repeat: int) -> None:
+    from pytest_gaobench.agents.cli.installation import harness_python
     from pytest_gaobench.containers.container import RunContainer
     from pytest_gaobench.containers.engine import ContainerError, find_engine, run_options
     from pytest_gaobench.sandbox.isolation import IsolationMode, choose_isolation
@@ -33,12 +35,19 @@ def container(scratch: Path, repeat: int) -> None:
     sandbox.workspace.mkdir()
     workspace = scratch / "container-workspace"
     workspace.mkdir()
+    python = harness_python()
 
-    starts = []
+    starts, with_agent = [], []
     for index in range(max(repeat, 1)):
         started = time.perf_counter()
         RunContainer.start(engine, BASE, workspace, f"perf-start-{index}").remove()
         starts.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        agent_container = RunContainer.start(engine, BASE, workspace, f"perf-agent-{index}",
+                                             shown=python.runtime)
+        assert agent_container.exec(python.probe, timeout=60).ok
+        agent_container.remove()
+        with_agent.append(time.perf_counter() - started)
     running = RunContainer.start(engine, BASE, workspace, "perf-exec")
     try:
         def in_container() -> float:
@@ -58,3 +67,5 @@ def container(scratch: Path, repeat: int) -> None:
            "measured: podman exec is its own process and attach")
     print(f"{'  the container start and removal, once per run':58} "
           f"{statistics.median(starts):8.3f}s", flush=True)
+    print(f"{'  ... with an agent runtime shown and probed (a Python)':58} "
+          f"{statistics.median(with_agent):8.3f}s", flush=True)
