@@ -173,6 +173,22 @@ def test_containers_of_a_killed_session_are_removed_and_a_live_ones_kept(
         engine.run("rm", "--force", left)
 
 
+def test_the_proxy_socket_folders_of_a_killed_session_are_removed(tmp_path: Path) -> None:
+    """Named by the process that made them: a later session removes those whose process
+    is gone, never a live one's."""
+    from pytest_gaobench.containers.prepare import prune_services
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = tmp_path / f"gaobench-svc-{gone.pid}-abc"
+    live = tmp_path / f"gaobench-svc-{os.getpid()}-def"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "forwarder.py").write_text("")
+    assert prune_services(tmp_path) == [dead]
+    assert not dead.exists() and live.exists()
+
+
 @needs_podman
 def test_a_dockerfile_is_built_once_per_digest_of_its_context(engine: Engine,
                                                               tmp_path: Path) -> None:

@@ -206,7 +206,7 @@ def prune(engine: Engine) -> list[str]:
         name, _, labels = line.partition("\t")
         holder = _label(labels, OWNER_LABEL)
         where, _, pid = holder.rpartition(":")
-        if where == host and pid.isdigit() and not _alive(int(pid)):
+        if where == host and pid.isdigit() and not alive(int(pid)):
             engine.run("rm", *_forced(engine), name)
             removed.append(name)
     return removed
@@ -221,7 +221,8 @@ def _label(labels: str, key: str) -> str:
     return ""
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process of this host has that pid."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

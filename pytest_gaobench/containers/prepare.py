@@ -5,6 +5,7 @@ are removed first."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from ..logs.log import RunLog
 from ..model.spec import BenchmarkConfig
 from ..sandbox.agent_runtime import AgentRuntime
 from ..sandbox.sandbox import FORWARDER, Sandbox
-from .container import RunContainer, prune
+from .container import RunContainer, alive, prune
 from .engine import (
     PROBE_SECONDS,
     ContainerError,
@@ -47,6 +48,7 @@ def prepare_container(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog) ->
     assert spec is not None
     engine = find_engine(sandbox.container_engine)
     removed = prune(engine)
+    prune_services()
     folder = sandbox.run_dir / "environment"
     folder.mkdir(exist_ok=True)
     image, built = image_of(config, engine, sandbox.runs_root / "cache" / "containers", folder)
@@ -74,12 +76,27 @@ def prepare_container(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog) ->
     return image
 
 
+SERVICES_PREFIX = "gaobench-svc-"
+
+
 def services_folder() -> Path:
     """A private folder for the metering proxy's socket and the forwarder (short: a Unix
-    socket's path holds ~100 bytes), mounted in before the proxy starts."""
-    folder = Path(tempfile.mkdtemp(prefix="gaobench-svc-"))
+    socket's path holds ~100 bytes), mounted in before the proxy starts; named by this
+    process, so a later session removes what a killed one left (``prune_services``)."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{SERVICES_PREFIX}{os.getpid()}-"))
     shutil.copyfile(FORWARDER, folder / FORWARDER_NAME)
     return folder
+
+
+def prune_services(top: Path | None = None) -> list[Path]:
+    """Remove the services folders of harness processes that are gone; those removed."""
+    removed = []
+    for folder in (top or Path(tempfile.gettempdir())).glob(f"{SERVICES_PREFIX}*-*"):
+        pid = folder.name.removeprefix(SERVICES_PREFIX).partition("-")[0]
+        if pid.isdigit() and not alive(int(pid)) and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def refuse_unrunnable(container: RunContainer, image: str, runtime: AgentRuntime) -> None:
