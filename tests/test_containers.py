@@ -139,6 +139,39 @@ def test_a_writable_folder_comes_back_as_files_and_folders_only(container: RunCo
     assert (home / "config.toml").read_text() == "harness = 1\n"
 
 
+def test_an_archive_from_the_container_is_unpacked_as_files_and_folders_only(
+        tmp_path: Path) -> None:
+    """Names that leave the folder, links, devices, and an archive cut short or not an
+    archive at all: only the files and folders inside are written."""
+    import io
+    import tarfile
+
+    from pytest_gaobench.containers.copy_out import unpack_files
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, kind, data in [("notes/a.txt", tarfile.REGTYPE, b"kept"),
+                                 ("../escape", tarfile.REGTYPE, b"x"),
+                                 ("/etc/planted", tarfile.REGTYPE, b"x"),
+                                 ("link", tarfile.SYMTYPE, b""),
+                                 ("zero", tarfile.CHRTYPE, b"")]:
+            member = tarfile.TarInfo(name)
+            member.type, member.size = kind, len(data)
+            member.linkname = "/etc" if kind == tarfile.SYMTYPE else ""
+            tar.addfile(member, io.BytesIO(data) if data else None)
+    archive = buffer.getvalue()
+    destination = tmp_path / "out"
+    destination.mkdir()
+    assert unpack_files(archive, destination) == ["../escape", "/etc/planted", "link", "zero"]
+    assert [p.relative_to(destination).as_posix() for p in sorted(destination.rglob("*"))] \
+        == ["notes", "notes/a.txt"]
+    assert (destination / "notes" / "a.txt").read_bytes() == b"kept"
+    assert not (tmp_path / "escape").exists()
+    assert unpack_files(archive[:700], tmp_path / "out")[-1].startswith("(the rest: ")
+    assert unpack_files(b"not an archive" * 100, tmp_path / "out") == [
+        "(the rest: invalid header)"]
+
+
 @needs_podman
 def test_a_command_past_its_deadline_ends_inside_too(container: RunContainer) -> None:
     done = container.exec(["sh", "-c", "sleep 60"], timeout=1)

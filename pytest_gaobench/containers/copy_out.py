@@ -70,25 +70,34 @@ def unpack_files(archive: bytes, destination: Path) -> list[str]:
     """The regular files and folders of ``archive`` written below ``destination``; the
     names left behind (links, special files, names leaving the folder)."""
     left: list[str] = []
-    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-        for member in tar:
-            name = PurePosixPath(member.name)
-            parts = [part for part in name.parts if part not in ("", ".")]
-            if name.is_absolute() or ".." in parts or not (member.isfile() or member.isdir()):
-                left.append(member.name)
-                continue
-            if not parts:
-                continue
-            try:
-                if member.isdir():
-                    make_folder(destination, "/".join(parts))
-                else:
-                    extracted = tar.extractfile(member)
-                    data = extracted.read() if extracted is not None else b""
-                    write_regular(destination, "/".join(parts), data)
-                    # Nothing but files and folders is made here: no link to follow.
-                    destination.joinpath(*parts).chmod(0o644 | (member.mode & 0o111))
-            except (UntrustedFileError, OSError):
-                left.append(member.name)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
+            _unpack_members(tar, destination, left)
+    except tarfile.TarError as exc:  # cut short or not an archive: what came before stays
+        left.append(f"(the rest: {exc})")
     return left
+
+
+def _unpack_members(tar: tarfile.TarFile, destination: Path, left: list[str]) -> None:
+    """Each member of ``tar`` that is a file or folder inside written; the others named
+    in ``left``."""
+    for member in tar:
+        name = PurePosixPath(member.name)
+        parts = [part for part in name.parts if part not in ("", ".")]
+        if name.is_absolute() or ".." in parts or not (member.isfile() or member.isdir()):
+            left.append(member.name)
+            continue
+        if not parts:
+            continue
+        try:
+            if member.isdir():
+                make_folder(destination, "/".join(parts))
+            else:
+                extracted = tar.extractfile(member)
+                data = extracted.read() if extracted is not None else b""
+                write_regular(destination, "/".join(parts), data)
+                # Nothing but files and folders is made here: no link to follow.
+                destination.joinpath(*parts).chmod(0o644 | (member.mode & 0o111))
+        except (UntrustedFileError, OSError):
+            left.append(member.name)
 
