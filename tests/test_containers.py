@@ -620,12 +620,18 @@ COMMAND = "cat /opt/word > hello.txt"
 
 def scripted_agents(request: pytest.FixtureRequest, agent: str) -> tuple[list[str], str]:
     """The agent's scripted server, told to run ``COMMAND``: its options, and its key."""
-    from fake_anthropic import message, text, tool_turn
+    from fake_anthropic import message, text, tool, tool_turn
     from fake_gemini import run as gemini_run
     from fake_gemini import say as gemini_say
     from fake_openai import run, say
     from test_claude_code import bash
 
+    if agent == "anthropic":  # standalone mode: the harness calls the API, tools run inside
+        api = request.getfixturevalue("api")
+        api.script(tool_turn(tool("run_command", command=COMMAND), input_tokens=1000,
+                             output_tokens=40),
+                   message(text("Done."), input_tokens=1100, output_tokens=10))
+        return ["--gaobench-retry-base=0.01"], "ANTHROPIC_API_KEY"
     if agent in ("claude-code",):
         api = request.getfixturevalue("api")
         api.script(tool_turn(bash(COMMAND), input_tokens=1000, output_tokens=40),
@@ -653,21 +659,23 @@ def scripted_agents(request: pytest.FixtureRequest, agent: str) -> tuple[list[st
     return ["--gaobench-model=openai/gpt-5.5"] if agent != "codex" else [], "OPENAI_API_KEY"
 
 
-NAMED_AGENTS = {"claude-code": "claude", "codex": "codex", "gemini-cli": "gemini",
-                "opencode": "opencode", "aider": "aider", "mini-swe-agent": "mini"}
+AGENT_PROGRAMS = {"claude-code": "claude", "codex": "codex", "gemini-cli": "gemini",
+                "opencode": "opencode", "aider": "aider", "mini-swe-agent": "mini",
+                "anthropic": "python3"}
 
 
 @needs_podman
-@pytest.mark.parametrize("agent", list(NAMED_AGENTS))
-def test_a_named_cli_agent_runs_inside_the_container_metered_by_the_proxy(
+@pytest.mark.parametrize("agent", list(AGENT_PROGRAMS))
+def test_each_agent_runs_inside_the_container_measured_as_elsewhere(
         engine: Engine, tmp_path: Path, request: pytest.FixtureRequest, agent: str) -> None:
     """The agent's installation is shown read-only at its own paths, its API is the
     proxy's socket mounted in (behind the forwarder), and what it runs, runs inside: only
-    the image has /opt/word. The proxy measures it; the key is nowhere."""
+    the image has /opt/word. The proxy measures it; the key is nowhere. The standalone
+    agent calls the API itself, and its tools run inside."""
     from benchmark_files import gao_dev, result_named
     from test_claude_code import every_file_under
 
-    if shutil.which(NAMED_AGENTS[agent]) is None:
+    if shutil.which(AGENT_PROGRAMS[agent]) is None:
         pytest.skip(f"{agent} is not installed")
     options, key_variable = scripted_agents(request, agent)
     task = harbor_task(tmp_path)
@@ -686,8 +694,9 @@ def test_a_named_cli_agent_runs_inside_the_container_metered_by_the_proxy(
     ready = next(json.loads(line) for line in events.read_text().splitlines()
                  if '"container_ready"' in line)
     shown = ready["shown"]
-    assert shown and not [path for path in shown if Path(path).is_relative_to(tmp_path)]
-    assert not Path(ready["services"]).exists()  # the socket's folder went with the run
+    assert not [path for path in shown if Path(path).is_relative_to(tmp_path)]
+    if agent != "anthropic":  # a CLI: its installation shown, the proxy's socket mounted
+        assert shown and not Path(ready["services"]).exists()  # gone with the run
     key = os.environ[key_variable]
     for path in every_file_under(tmp_path / ".gaobench"):
         assert key.encode() not in path.read_bytes(), path
