@@ -244,15 +244,14 @@ class CliAgent(ABC):
     def container_runtime(self, config: BenchmarkConfig, sandbox: Sandbox) -> AgentRuntime:
         """What a container shows for the agent: its installation, what the user asked
         shown, and this interpreter when the forwarder to the metering proxy runs in it."""
-        parts = [part for part in (self.installation(config),
-                                   harness_python() if self.key_for(config) else None)
-                 if part is not None]
+        forwarder = harness_python() if self.key_for(config) is not None else None
+        parts = [part for part in (self.installation(config), forwarder) if part is not None]
         return AgentRuntime(
             label=self.label,
             mounts=tuple(narrowest_first([*(path for part in parts for path in part.runtime),
                                           *sandbox.shown])),
             probes=tuple(tuple(part.probe) for part in parts),
-            forwarder_python=str(parts[-1].program) if self.key_for(config) else None)
+            forwarder_python=str(forwarder.program) if forwarder is not None else None)
 
     def output_for(self, ctx: PhaseContext, folder: Path) -> Path:
         return ctx.sandbox.run_dir / f"{self.program}-{ctx.stem}.{self.output_suffix}"

@@ -71,15 +71,15 @@ def installation_of(program: Path) -> Installation:
     resolved = program.resolve()
     folders = [package_root(resolved)]
     runtime = runtime_pieces(resolved)
-    interpreter = shebang_interpreter(resolved)
+    words = shebang_words(resolved)
+    interpreter = interpreter_named(words)
     argv = [str(resolved)]
     if interpreter is not None:
-        folders += [package_root(interpreter), *base_python(interpreter)]
         base = base_interpreter(interpreter)
-        runtime += [*runtime_pieces(interpreter),
-                    *(runtime_pieces(base) if base is not None else [])]
-        if env_named(resolved):
-            argv = [str(interpreter), str(resolved)]
+        folders += [package_root(interpreter), *([package_root(base)] if base else [])]
+        runtime += [*runtime_pieces(interpreter), *(runtime_pieces(base) if base else [])]
+        if len(words) == 2 and Path(words[0]).name == "env":  # `#!/usr/bin/env NAME`:
+            argv = [str(interpreter), str(resolved)]  # NAME as found here, not the image's
     return Installation(resolved, unique_outside_system(folders), argv,
                         narrowest_first(runtime), probe_argv(interpreter or resolved))
 
@@ -181,16 +181,13 @@ def shebang_words(program: Path) -> list[str]:
         return []
 
 
-def env_named(program: Path) -> bool:
-    """Whether the script starts ``#!/usr/bin/env NAME``, nothing more: its interpreter is
-    whichever NAME comes first on PATH."""
-    words = shebang_words(program)
-    return len(words) == 2 and Path(words[0]).name == "env"
-
-
 def shebang_interpreter(program: Path) -> Path | None:
     """The interpreter a script's ``#!`` line names, resolved (``env NAME`` on PATH)."""
-    words = shebang_words(program)
+    return interpreter_named(shebang_words(program))
+
+
+def interpreter_named(words: list[str]) -> Path | None:
+    """The interpreter a ``#!`` line's words name, resolved (``env NAME`` on PATH)."""
     if not words:
         return None
     if Path(words[0]).name == "env":
@@ -201,15 +198,9 @@ def shebang_interpreter(program: Path) -> Path | None:
     return path.resolve() if path.is_file() else None
 
 
-def base_python(interpreter: Path) -> list[Path]:
-    """A virtualenv's base installation (its ``pyvenv.cfg``'s ``home``), which its
-    interpreter links into."""
-    base = base_interpreter(interpreter)
-    return [package_root(base)] if base is not None else []
-
-
 def base_interpreter(interpreter: Path) -> Path | None:
-    """The interpreter a virtualenv's was made from (in its ``pyvenv.cfg``'s ``home``)."""
+    """The interpreter a virtualenv's was made from (its ``pyvenv.cfg``'s ``home``), which
+    its own links into: its installation is shown too."""
     for parent in list(interpreter.parents)[:3]:
         config = parent / "pyvenv.cfg"
         if config.is_file():
