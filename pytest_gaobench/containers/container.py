@@ -17,6 +17,7 @@ has one, so a deadline ends the command inside, not only the ``exec`` client.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -55,6 +56,10 @@ class RunContainer:
     root_uid: int | None = None
     """The host uid the container's root is, where the harness hands it files (None: the
     harness's own uid, rootless)."""
+    shown: tuple[Path, ...] = ()
+    """Harness paths it has mounted read-only at their own paths."""
+    services: Path | None = None
+    """The harness folder it has mounted at ``SERVICE_FOLDER``."""
 
     @classmethod
     def start(cls, engine: Engine, image: str, workspace: Path, run_id: str,
@@ -85,7 +90,8 @@ class RunContainer:
         if done.returncode != 0:
             raise ContainerError(f"{engine.name} could not start a container of {image}: "
                                  f"{last_line(done)}")
-        container = cls(engine, name, workdir, root_uid=mapping.root_uid)
+        container = cls(engine, name, workdir, root_uid=mapping.root_uid, shown=tuple(shown),
+                        services=services)
         container.has_timeout = container.exec(["sh", "-c", "command -v timeout"],
                                                timeout=30).ok
         return container
@@ -146,10 +152,12 @@ class UserMapping:
     """The host uid the container's root is (None: the harness's own)."""
 
 
+@functools.cache
 def user_mapping(engine: Engine) -> UserMapping:
     """How the container's root is kept off the host's root: podman maps it itself for a
     root harness (a harness that is not root runs rootless podman); docker maps in its
-    daemon (userns-remap, or rootless docker), and one that does not is refused."""
+    daemon (userns-remap, or rootless docker), and one that does not is refused. Asked
+    once per engine in a process (every run and verifier starts a container)."""
     if engine.name == "podman":
         if os.geteuid() != 0:
             return UserMapping()

@@ -31,13 +31,13 @@ class CopyTooLarge(ContainerError):
     """What was to be copied out is over ``COPY_LIMIT``: none of it was."""
 
 
-def copy_out(engine: Engine, container: str, inside: str, folder: Path) -> bool:
-    """The folder ``inside`` of ``container`` as ``folder`` (replacing what it held);
-    False when the engine could not read it (not there). Over ``COPY_LIMIT``,
+def copy_out(engine: Engine, container: str, inside: str, folder: Path) -> None:
+    """The folder ``inside`` of ``container`` as ``folder`` (replacing what it held); left
+    as it was when the engine could not read it (not there). Over ``COPY_LIMIT``,
     ``CopyTooLarge``, and ``folder`` is left as it was."""
     archive = _bounded_archive(engine, container, inside)
     if archive is None:
-        return False
+        return
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gaobench-copy-", dir=folder.parent) as scratch:
         fresh = Path(scratch) / "fresh"
@@ -45,7 +45,6 @@ def copy_out(engine: Engine, container: str, inside: str, folder: Path) -> bool:
         unpack_files(archive, fresh)
         shutil.rmtree(folder, ignore_errors=True)
         fresh.rename(folder)
-    return True
 
 
 def _bounded_archive(engine: Engine, container: str, inside: str) -> bytes | None:

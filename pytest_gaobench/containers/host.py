@@ -30,18 +30,17 @@ FORWARDER_NAME = "forwarder.py"
 
 class ContainerHost:
     def __init__(self, container: RunContainer, workspace: Path, image: str,
-                 grader_network: bool = False, shown: Sequence[Path] = (),
-                 service_folder: Path | None = None,
-                 forwarder_python: str | None = None) -> None:
+                 grader_network: bool = False, forwarder_python: str | None = None) -> None:
         self.container = container
         self.workspace = workspace
         self.image = image
         """The run's image: the verifier starts a fresh container of it."""
         self.grader_network = grader_network
-        self.shown = tuple(shown)
-        """What the container has mounted read-only at the same paths: never copied."""
-        self.service_folder = service_folder
         self.forwarder_python = forwarder_python
+
+    @property
+    def service_folder(self) -> Path | None:
+        return self.container.services
 
     def inside(self, path: Path) -> str:
         """Where a path of the workspace is inside (other paths keep their own)."""
@@ -57,7 +56,7 @@ class ContainerHost:
                    service: Path | None = None, cancel: threading.Event | None = None,
                    on_wait: Callable[[], None] | None = None) -> CommandResult:
         for path in [*readable, *writable]:
-            if not any(path.is_relative_to(top) for top in self.shown):
+            if not any(path.is_relative_to(top) for top in self.container.shown):
                 self._copy_in(path)
         if service is not None:
             argv = self._behind_forwarder(argv, service)

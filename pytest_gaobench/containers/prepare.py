@@ -66,7 +66,6 @@ def prepare_container(config: BenchmarkConfig, sandbox: Sandbox, log: RunLog) ->
             shutil.rmtree(services, ignore_errors=True)
         raise
     sandbox.host = ContainerHost(container, sandbox.workspace, image, spec.grader_network,
-                                 shown=runtime.mounts, service_folder=services,
                                  forwarder_python=runtime.forwarder_python)
     log.events.info("container_ready", engine=engine.name, image=image, built=built,
                     pruned=removed, container=container.name,

@@ -48,8 +48,9 @@ class SandboxError(RuntimeError):
 class CommandHost(Protocol):
     """Where a run's commands run instead of this machine's sandbox: its container."""
 
-    service_folder: Path | None
-    """The harness folder mounted inside for services' sockets (None: none was)."""
+    @property
+    def service_folder(self) -> Path | None:
+        """The harness folder mounted inside for services' sockets (None: none was)."""
 
     def run_inside(self, argv: Sequence[str], *, timeout: float, cwd: Path,
                    env: Mapping[str, str], readable: Sequence[Path],
