@@ -271,10 +271,34 @@ def harbor_task(root: Path, name: str = "hello") -> Path:
     return task
 
 
+def run_pytest(root: Path, target: Path | str, *options: str, timeout: float = 600
+               ) -> subprocess.CompletedProcess[str]:
+    """A pytest session in ``root`` on ``target``, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "pytest", str(target), "-p", "no:cacheprovider",
+                           "-q", *options], cwd=root, capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
 def run_suite(root: Path, suite: Path, agent: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", str(suite), "-p", "no:cacheprovider",
-                           "-q", f"--gaobench-agent={agent}", "--gaobench-container=podman"],
-                          cwd=root, capture_output=True, text=True, timeout=600, check=False)
+    return run_pytest(root, suite, f"--gaobench-agent={agent}", "--gaobench-container=podman")
+
+
+def imported_task(root: Path, script: str | None = None, *, script_name: str = "agent.sh",
+                  more: str = "") -> Path:
+    """The Harbor task imported into ``root/suite``: its benchmark file, with ``more``
+    YAML added and, given a ``script``, the command agent running it (by ``sh``, or
+    ``python3`` for a ``.py``)."""
+    from benchmark_files import gao_dev
+
+    harbor_task(root)
+    assert gao_dev(root, "import", "harbor", "tasks", "-o", "suite").returncode == 0
+    spec = root / "suite" / "hello" / "bench_hello.yaml"
+    if script is not None:
+        runner = "python3" if script_name.endswith(".py") else "sh"
+        more += f"agent_command: {runner} {{benchmark_dir}}/{script_name}\n"
+        (spec.parent / script_name).write_text(script)
+    spec.write_text(spec.read_text() + more)
+    return spec
 
 
 @needs_podman
@@ -316,9 +340,7 @@ def test_harbor_tasks_python_tests_are_never_collected_as_the_suites_own(
         (task / "tests" / "test_outputs.py").write_text("def test_x():\n    assert False\n")
         (task / "environment" / "test_build.py").write_text("def test_y():\n    pass\n")
     assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
-    listed = subprocess.run([sys.executable, "-m", "pytest", "suite", "--co", "-q",
-                             "-p", "no:cacheprovider"], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=120, check=False)
+    listed = run_pytest(tmp_path, "suite", "--co", timeout=120)
     assert listed.returncode == 0, listed.stdout[-2000:]
     assert sorted(line for line in listed.stdout.splitlines() if "::" in line) == [
         "suite/one/bench_one.yaml::one", "suite/two/bench_two.yaml::two"]
@@ -350,17 +372,11 @@ def test_a_harbor_tasks_compose_file_is_read_for_what_one_container_can_be(
 @needs_podman
 def test_a_benchmark_that_allows_the_network_has_it_in_its_container(
         engine: Engine, tmp_path: Path) -> None:
-    from benchmark_files import gao_dev, result_named
+    from benchmark_files import result_named
 
-    harbor_task(tmp_path)
-    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
-    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
-    spec.write_text(spec.read_text() + "allow_network: true\n"
-                    "agent_command: sh {benchmark_dir}/agent.sh\n")
-    (spec.parent / "agent.sh").write_text("echo hello > hello.txt\nls /sys/class/net > nets\n")
-    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
-                           "-q", "--gaobench-agent=command", "--gaobench-keep"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600, check=False)
+    spec = imported_task(tmp_path, "echo hello > hello.txt\nls /sys/class/net > nets\n",
+                         more="allow_network: true\n")
+    done = run_pytest(tmp_path, spec, "--gaobench-agent=command", "--gaobench-keep")
     assert done.returncode == 0, done.stdout[-3000:]
     nets = (Path(result_named(tmp_path, "hello")["workspace"]) / "nets").read_text().split()
     assert [net for net in nets if net != "lo"], nets  # a way out beside the loopback
@@ -377,16 +393,10 @@ echo '{"input_tokens": 5, "output_tokens": 2}' > "$GAOBENCH_USAGE_FILE"
 def test_your_own_agent_works_in_the_container(engine: Engine, tmp_path: Path) -> None:
     """The command agent's script is copied in, runs in the task's working folder, and
     the usage file it writes comes back out."""
-    from benchmark_files import gao_dev, result_named
+    from benchmark_files import result_named
 
-    harbor_task(tmp_path)
-    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
-    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
-    spec.write_text(spec.read_text() + "agent_command: sh {benchmark_dir}/agent.sh\n")
-    (spec.parent / "agent.sh").write_text(AGENT)
-    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
-                           "-q", "--gaobench-agent=command", "--gaobench-keep"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600, check=False)
+    spec = imported_task(tmp_path, AGENT)
+    done = run_pytest(tmp_path, spec, "--gaobench-agent=command", "--gaobench-keep")
     assert done.returncode == 0, done.stdout[-3000:]
     result = result_named(tmp_path, "hello")
     usage = result["metrics"]["usage"]
@@ -405,16 +415,10 @@ def test_what_the_agent_leaves_in_its_out_folder_is_hostile_data(
         engine: Engine, tmp_path: Path, attack: str) -> None:
     """A link comes back as a link and is never followed; a folder over the limit is not
     copied back at all. Either way the usage is not measured, and nothing else breaks."""
-    from benchmark_files import gao_dev, result_named
+    from benchmark_files import result_named
 
-    harbor_task(tmp_path)
-    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
-    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
-    spec.write_text(spec.read_text() + "agent_command: sh {benchmark_dir}/agent.sh\n")
-    (spec.parent / "agent.sh").write_text(f"echo hello > hello.txt\n{attack}\n")
-    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
-                           "-q", "--gaobench-agent=command"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600, check=False)
+    spec = imported_task(tmp_path, f"echo hello > hello.txt\n{attack}\n")
+    done = run_pytest(tmp_path, spec, "--gaobench-agent=command")
     assert done.returncode == 0, done.stdout[-3000:]
     result = result_named(tmp_path, "hello")
     assert result["metrics"]["usage"].get("tokens_input") is None
@@ -428,26 +432,19 @@ def test_the_agents_leftovers_end_before_the_verifier_and_metrics_still_run(
         engine: Engine, tmp_path: Path) -> None:
     """A process the agent left running would change the workspace while the verifier
     reads it: it is ended first; the run's container stays for the custom metrics."""
-    from benchmark_files import gao_dev, result_named
+    from benchmark_files import result_named
 
-    harbor_task(tmp_path)
-    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
-    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
-    spec.write_text(spec.read_text() + (
-        "agent_command: sh {benchmark_dir}/agent.sh\n"
-        "metrics:\n- name: left\n  run: \"echo {\\\\\\\"words\\\\\\\": $(wc -w < hello.txt)}\"\n"))
     # The right answer, and a process left to spoil it the moment the verifier starts
     # (the verifier marks its start in the workspace, and looks a second later).
-    (spec.parent / "agent.sh").write_text(
+    spec = imported_task(tmp_path, (
         "echo hello > hello.txt\n"
         "nohup sh -c 'while [ ! -e /app/verifying ]; do sleep 0.05; done; "
-        "echo spoiled > /app/hello.txt' >/dev/null 2>&1 &\n")
+        "echo spoiled > /app/hello.txt' >/dev/null 2>&1 &\n"), more=(
+        "metrics:\n- name: left\n  run: \"echo {\\\\\\\"words\\\\\\\": $(wc -w < hello.txt)}\"\n"))
     test_sh = spec.parent / "tests" / "test.sh"
     test_sh.write_text(test_sh.read_text().replace("#!/bin/bash\n",
                                                    "#!/bin/bash\ntouch /app/verifying\nsleep 1\n"))
-    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
-                           "-q", "--gaobench-agent=command"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = run_pytest(tmp_path, spec, "--gaobench-agent=command")
     assert done.returncode == 0, done.stdout[-3000:]
     result = result_named(tmp_path, "hello")
     assert result["metrics"]["custom"] == {"left.words": 1}
@@ -471,16 +468,12 @@ def test_the_verifier_may_do_what_apt_get_does_and_its_logs_are_hostile_data(
     """The oracle passes a test.sh that changes a file's owner. An agent that reaches
     into the test run and floods /logs/verifier to hide its reward of 0 fails: the flood
     never reaches the host, and the script's exit code 0 does not stand in."""
-    from benchmark_files import gao_dev, run_results
+    from benchmark_files import run_results
 
-    harbor_task(tmp_path)
-    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
-    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
+    spec = imported_task(tmp_path, "echo 'head -c 20000000 /dev/zero > /logs/verifier/big' "
+                                   "> hook.sh\n")
     (spec.parent / "tests" / "test.sh").write_text(VERIFIER)
     assert run_suite(tmp_path, tmp_path / "suite", "oracle").returncode == 0
-    spec.write_text(spec.read_text() + "agent_command: sh {benchmark_dir}/agent.sh\n")
-    (spec.parent / "agent.sh").write_text(
-        "echo 'head -c 20000000 /dev/zero > /logs/verifier/big' > hook.sh\n")
     flooded = run_suite(tmp_path, tmp_path / "suite", "command")
     assert flooded.returncode == 1, flooded.stdout[-3000:]
     result = {r["agent"]: r for r in run_results(tmp_path)}["command"]
@@ -510,19 +503,13 @@ def test_your_own_agent_reaches_its_api_only_through_the_proxy_from_the_containe
     """The command agent given API access calls the API from inside, with the image's own
     python: it holds a run token, reaches the proxy's socket through the forwarder, and
     the proxy measures the call."""
-    from benchmark_files import gao_dev, result_named
+    from benchmark_files import result_named
     from fake_anthropic import message, text
 
     api.script(message(text("hi"), input_tokens=30, output_tokens=7))
-    harbor_task(tmp_path)
-    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
-    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
-    spec.write_text(spec.read_text() + "agent_command: python3 {benchmark_dir}/agent.py\n")
-    (spec.parent / "agent.py").write_text(PROXY_CALL)
-    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
-                           "-q", "--gaobench-agent=command",
-                           "--gaobench-agent-env=ANTHROPIC_API_KEY"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600, check=False)
+    spec = imported_task(tmp_path, PROXY_CALL, script_name="agent.py")
+    done = run_pytest(tmp_path, spec, "--gaobench-agent=command",
+                      "--gaobench-agent-env=ANTHROPIC_API_KEY")
     assert done.returncode == 0, done.stdout[-3000:]
     usage = result_named(tmp_path, "hello")["metrics"]["usage"]
     assert (usage["api_calls"], usage["tokens_input"], usage["tokens_output"]) == (1, 30, 7)
@@ -547,20 +534,14 @@ def test_an_agent_the_proxy_stops_is_ended_inside_the_container(
     """Past its turn budget the proxy refuses the call and stops the agent: what runs in
     the container ends then, not at the phase's timeout an hour later (which would outlast
     this test's bound of 300 s)."""
-    from benchmark_files import gao_dev, result_named
+    from benchmark_files import result_named
     from fake_anthropic import message, text
 
     api.script(*[message(text("hi"), input_tokens=30, output_tokens=7) for _ in range(3)])
-    harbor_task(tmp_path)
-    assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
-    spec = tmp_path / "suite" / "hello" / "bench_hello.yaml"
-    spec.write_text(spec.read_text().replace("timeout_seconds: 120.0", "timeout_seconds: 3600")
-                    + "agent_command: python3 {benchmark_dir}/agent.py\n")
-    (spec.parent / "agent.py").write_text(SPENDS_THEN_WAITS)
-    done = subprocess.run([sys.executable, "-m", "pytest", str(spec), "-p", "no:cacheprovider",
-                           "-q", "--gaobench-agent=command", "--gaobench-max-turns=1",
-                           "--gaobench-agent-env=ANTHROPIC_API_KEY"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300, check=False)
+    spec = imported_task(tmp_path, SPENDS_THEN_WAITS, script_name="agent.py")
+    spec.write_text(spec.read_text().replace("timeout_seconds: 120.0", "timeout_seconds: 3600"))
+    done = run_pytest(tmp_path, spec, "--gaobench-agent=command", "--gaobench-max-turns=1",
+                      "--gaobench-agent-env=ANTHROPIC_API_KEY", timeout=300)
     assert done.returncode == 1, done.stdout[-3000:]
     result = result_named(tmp_path, "hello")
     assert (result["status"], result["failure_kind"]) == ("failed", "agent"), result["reason"]
@@ -600,9 +581,7 @@ def test_an_image_that_cannot_run_the_agent_says_so_before_any_work(
         f"success_criteria:\n  verifier: tests\n")
     (suite / "tests").mkdir()
     (suite / "tests" / "test.sh").write_text("exit 0\n")
-    done = subprocess.run([sys.executable, "-m", "pytest", "suite", "-p", "no:cacheprovider",
-                           "-q", "--gaobench-agent=claude-code"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = run_pytest(tmp_path, "suite", "--gaobench-agent=claude-code")
     assert done.returncode == 1, done.stdout[-3000:]
     result = result_named(tmp_path, "hello")
     assert result["failure_kind"] == "config", result["reason"]
@@ -682,9 +661,7 @@ def test_each_agent_runs_inside_the_container_measured_as_elsewhere(
     dockerfile = task / "environment" / "Dockerfile"
     dockerfile.write_text(dockerfile.read_text() + "RUN echo hello > /opt/word\n")
     assert gao_dev(tmp_path, "import", "harbor", "tasks", "-o", "suite").returncode == 0
-    done = subprocess.run([sys.executable, "-m", "pytest", "suite", "-p", "no:cacheprovider",
-                           "-q", f"--gaobench-agent={agent}", *options], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = run_pytest(tmp_path, "suite", f"--gaobench-agent={agent}", *options)
     assert done.returncode == 0, done.stdout[-3000:]
     result = result_named(tmp_path, "hello")
     usage = result["metrics"]["usage"]
